@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The README's test command (`pnpm test`): builds every package (turbo, cached),
+// runs the whole vitest workspace in one process, and prints the plain closing
+// line `N passed, N failed` that CI reads. Extra arguments go to vitest
+// (e.g. `pnpm test packages/cache`).
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+
+const build = spawnSync(bin("turbo"), ["run", "build", "--output-logs=errors-only"], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
+if (build.status !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+const outDir = path.join(root, ".ci", "out");
+fs.mkdirSync(outDir, { recursive: true });
+const report = path.join(outDir, "vitest.json");
+fs.rmSync(report, { force: true });
+const args = [
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
+const run = spawnSync(bin("vitest"), args, { cwd: root, stdio: "inherit", env });
+let passed = 0;
+let failed = 1;
+let skipped = 0;
+if (fs.existsSync(report)) {
+  const r = JSON.parse(fs.readFileSync(report, "utf8"));
+  passed = r.numPassedTests;
+  failed =
+    r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+  skipped = r.numPendingTests + r.numTodoTests;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(run.status === 0 && failed === 0 ? 0 : 1);
