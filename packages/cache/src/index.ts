@@ -1,1 +1,2 @@
-export {};
+export type { BlockContents, CacheOptions, InsertResult } from "./cache.js";
+export { normaliseSlots, SkeletonCache } from "./cache.js";

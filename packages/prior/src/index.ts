@@ -1,1 +1,19 @@
-export {};
+export type { ClassImportance, Prior } from "./prior.js";
+export {
+  assertPriorCovers,
+  loadPrior,
+  parsePrior,
+  priorToJson,
+  savePrior,
+  selectPriorForSplit,
+  uniformPrior,
+} from "./prior.js";
+export type { PublishedPriorId } from "./published.js";
+export { loadPublishedPrior, PUBLISHED_PRIORS, publishedPriorPath } from "./published.js";
+export type { ClassSpread, PriorFile, PriorProvenance } from "./schema.js";
+export {
+  ClassImportanceSchema,
+  ClassSpreadSchema,
+  PriorFileSchema,
+  PriorProvenanceSchema,
+} from "./schema.js";

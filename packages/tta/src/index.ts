@@ -1,1 +1,4 @@
-export {};
+export type { AdapterOptions, HedgeMode, StepResult } from "./adapter.js";
+export { TestTimeAdapter } from "./adapter.js";
+export type { OnlineOptions, OnlineRun, StreamInput } from "./online.js";
+export { predictWithCache, runOnline, streamDescriptors } from "./online.js";

@@ -1,0 +1,146 @@
+import { COCO17, KINECT_V1_20, NTU25 } from "@skeleton-cache/skeleton";
+import { NonFiniteError, ShapeError, seededRandom, ValueError } from "@skeleton-cache/tensor";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DescriptorExtractor, extractDescriptors, phaseRanges, slotNames } from "./index.js";
+
+/** Straight from the definition: mean of F over a set of (t, v) cells, per channel. */
+function naiveMean(
+  data: Float32Array,
+  shape: readonly number[],
+  sample: number,
+  channel: number,
+  steps: number[],
+  joints: number[],
+): number {
+  const [, C, T, V] = shape as [number, number, number, number];
+  let sum = 0;
+  for (const t of steps) for (const v of joints) sum += data[((sample * C + channel) * T + t) * V + v]!;
+  return sum / (steps.length * joints.length);
+}
+
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe("phase ranges (SPEC §2)", () => {
+  it("splits T = 12 into 0:4, 4:8, 8:12 and T = 13 into SMIE's 0:4, 4:9, 9:13", () => {
+    expect(phaseRanges(12)).toEqual([
+      { start: 0, end: 4 },
+      { start: 4, end: 8 },
+      { start: 8, end: 12 },
+    ]);
+    expect(phaseRanges(13)).toEqual([
+      { start: 0, end: 4 },
+      { start: 4, end: 9 },
+      { start: 9, end: 13 },
+    ]);
+  });
+  it("keeps one step per phase for tiny T (the max(e_{z+1}, e_z + 1) rule)", () => {
+    expect(phaseRanges(3)).toEqual([
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+      { start: 2, end: 3 },
+    ]);
+    // T = 4: e = 0, 1, 3, 4
+    expect(phaseRanges(4)).toEqual([
+      { start: 0, end: 1 },
+      { start: 1, end: 3 },
+      { start: 3, end: 4 },
+    ]);
+  });
+  it("covers every step and never leaves a phase empty", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 400 }), (phases, extra) => {
+        const T = phases + extra;
+        const ranges = phaseRanges(T, phases);
+        expect(ranges[0]!.start).toBe(0);
+        expect(ranges[phases - 1]!.end).toBe(T);
+        for (const r of ranges) {
+          expect(r.end).toBeGreaterThan(r.start);
+          expect(r.end).toBeLessThanOrEqual(T);
+        }
+      }),
+    );
+  });
+  it("refuses T shorter than the number of phases", () => {
+    expect(() => phaseRanges(2)).toThrow(/T = 2 time steps is too short for 3 temporal phases/);
+  });
+});
+
+describe("extractDescriptors (Eq. 3–4)", () => {
+  it("matches the definition on random NTU-25 volumes, slot by slot", () => {
+    const random = seededRandom(11);
+    const shape = [3, 5, 13, 25];
+    const data = new Float32Array(shape.reduce((a, b) => a * b));
+    for (let i = 0; i < data.length; i++) data[i] = random.normal();
+    const out = extractDescriptors({ data, shape });
+    expect(out.shape).toEqual([3, 8, 5]);
+    const allSteps = range(0, 13);
+    const allJoints = range(0, 25);
+    const phases = [range(0, 4), range(4, 9), range(9, 13)];
+    for (let n = 0; n < 3; n++) {
+      for (let c = 0; c < 5; c++) {
+        const expected = [
+          naiveMean(data, shape, n, c, allSteps, [...NTU25.parts.head]),
+          naiveMean(data, shape, n, c, allSteps, [...NTU25.parts.torso]),
+          naiveMean(data, shape, n, c, allSteps, [...NTU25.parts.arms]),
+          naiveMean(data, shape, n, c, allSteps, [...NTU25.parts.feet]),
+          naiveMean(data, shape, n, c, phases[0]!, allJoints),
+          naiveMean(data, shape, n, c, phases[1]!, allJoints),
+          naiveMean(data, shape, n, c, phases[2]!, allJoints),
+          naiveMean(data, shape, n, c, allSteps, allJoints),
+        ];
+        for (let slot = 0; slot < 8; slot++) {
+          expect(out.data[(n * 8 + slot) * 5 + c]).toBeCloseTo(expected[slot]!, 5);
+        }
+      }
+    }
+  });
+
+  it("descriptor of a constant F equals that constant (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.float({ min: -1000, max: 1000, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 3, max: 20 }),
+        fc.constantFrom(NTU25, KINECT_V1_20, COCO17),
+        (value, C, T, layout) => {
+          const shape = [2, C, T, layout.numJoints];
+          const data = new Float32Array(2 * C * T * layout.numJoints).fill(value);
+          const out = extractDescriptors({ data, shape }, { layout });
+          for (const d of out.data) expect(d).toBeCloseTo(Math.fround(value), 3);
+        },
+      ),
+    );
+  });
+
+  it("supports other phase counts: 4 + P + 1 slots", () => {
+    const data = new Float32Array(1 * 2 * 10 * 25).fill(1);
+    const out = extractDescriptors({ data, shape: [1, 2, 10, 25] }, { phases: 5 });
+    expect(out.shape).toEqual([1, 10, 2]);
+    expect(slotNames(5)).toHaveLength(10);
+    expect(slotNames()).toEqual([
+      "spatial.head",
+      "spatial.torso",
+      "spatial.arms",
+      "spatial.feet",
+      "temporal.begin",
+      "temporal.middle",
+      "temporal.end",
+      "global",
+    ]);
+  });
+
+  it("gives clear errors for a wrong rank, a wrong joint count and NaN", () => {
+    expect(() => extractDescriptors({ data: new Float32Array(6), shape: [2, 3] })).toThrow(ShapeError);
+    expect(() =>
+      extractDescriptors({ data: new Float32Array(1 * 2 * 3 * 20), shape: [1, 2, 3, 20] }),
+    ).toThrow(/V = 20 joints but layout "ntu25" has 25/);
+    const data = new Float32Array(1 * 2 * 3 * 25);
+    data[2 * 3 * 25 - 1] = Number.NaN;
+    expect(() => extractDescriptors({ data, shape: [1, 2, 3, 25] })).toThrow(NonFiniteError);
+    expect(() => extractDescriptors({ data, shape: [1, 2, 3, 25] })).toThrow(
+      /features\[0, 1, 2, 24\] is NaN/,
+    );
+    expect(() => new DescriptorExtractor(0, 3, 25)).toThrow(ValueError);
+  });
+});

@@ -1,0 +1,193 @@
+import { BODY_PARTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
+import { assertFinite, assertShape, type Tensor, ValueError } from "@skeleton-cache/tensor";
+
+/** Names of the descriptor slots with the default three phases, in slot order (SPEC §2). */
+export const DESCRIPTOR_SLOTS = [
+  "spatial.head",
+  "spatial.torso",
+  "spatial.arms",
+  "spatial.feet",
+  "temporal.begin",
+  "temporal.middle",
+  "temporal.end",
+  "global",
+] as const;
+export type DescriptorSlot = (typeof DESCRIPTOR_SLOTS)[number];
+
+/** Number of slots with the default three phases. */
+export const NUM_SLOTS = 8;
+
+export interface DescriptorOptions {
+  /** Joint layout whose four body parts give the spatial slots. Default NTU25. */
+  readonly layout?: SkeletonLayout;
+  /** Number of temporal phases. Default 3. */
+  readonly phases?: number;
+}
+
+/** A half-open range [start, end) of time steps. */
+export interface PhaseRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Phase z covers [e_z, max(e_{z+1}, e_z + 1)) with e_z = round(T·z/P) and
+ * e_P = T (SPEC §2): for tiny T a phase still covers one step.
+ */
+export function phaseRanges(timeSteps: number, phases = 3): PhaseRange[] {
+  if (!Number.isInteger(phases) || phases < 1) {
+    throw new ValueError(`phases must be a positive integer, got ${phases}`, {
+      field: "phases",
+      value: phases,
+    });
+  }
+  if (!Number.isInteger(timeSteps) || timeSteps < phases) {
+    throw new ValueError(
+      `T = ${timeSteps} time steps is too short for ${phases} temporal phases (need T ≥ ${phases})`,
+      {
+        field: "T",
+        value: timeSteps,
+        expected: `>= ${phases}`,
+      },
+    );
+  }
+  const edges: number[] = [];
+  for (let z = 0; z < phases; z++) edges.push(Math.round((timeSteps * z) / phases));
+  edges.push(timeSteps);
+  const ranges: PhaseRange[] = [];
+  for (let z = 0; z < phases; z++) {
+    const start = edges[z]!;
+    ranges.push({ start, end: Math.max(edges[z + 1]!, start + 1) });
+  }
+  return ranges;
+}
+
+/** Names of the slots for a given number of phases. */
+export function slotNames(phases = 3): string[] {
+  if (phases === 3) return [...DESCRIPTOR_SLOTS];
+  const names = BODY_PARTS.map((part) => `spatial.${part}`);
+  for (let z = 0; z < phases; z++) names.push(`temporal.${z}`);
+  names.push("global");
+  return names;
+}
+
+/**
+ * Computes Skeleton-Cache's structured descriptors (Eq. 3–4) from feature
+ * volumes F (C, T, V) in one pass over F. Reusable: its scratch buffers are
+ * allocated once, so extracting a sample allocates nothing.
+ */
+export class DescriptorExtractor {
+  readonly channels: number;
+  readonly timeSteps: number;
+  readonly joints: number;
+  readonly phases: readonly PhaseRange[];
+  /** Number of descriptor slots: 4 parts + phases + 1 global. */
+  readonly numSlots: number;
+  private readonly parts: readonly Int32Array[];
+  private readonly jointSum: Float64Array;
+  private readonly timeSum: Float64Array;
+
+  constructor(channels: number, timeSteps: number, joints: number, options: DescriptorOptions = {}) {
+    const layout = options.layout ?? NTU25;
+    if (joints !== layout.numJoints) {
+      throw new ValueError(
+        `feature volume has V = ${joints} joints but layout "${layout.id}" has ${layout.numJoints}; pass the matching layout`,
+        { field: "V", value: joints, expected: layout.numJoints },
+      );
+    }
+    if (!Number.isInteger(channels) || channels < 1) {
+      throw new ValueError(`C must be a positive integer, got ${channels}`, { field: "C", value: channels });
+    }
+    this.channels = channels;
+    this.timeSteps = timeSteps;
+    this.joints = joints;
+    this.phases = phaseRanges(timeSteps, options.phases ?? 3);
+    this.numSlots = BODY_PARTS.length + this.phases.length + 1;
+    this.parts = BODY_PARTS.map((part) => {
+      const members = layout.parts[part];
+      if (members.length === 0) {
+        throw new ValueError(`layout "${layout.id}": part "${part}" has no joints`, {
+          field: `parts.${part}`,
+        });
+      }
+      for (const joint of members) {
+        if (!Number.isInteger(joint) || joint < 0 || joint >= joints) {
+          throw new ValueError(
+            `layout "${layout.id}": part "${part}" names joint ${joint}, outside 0..${joints - 1}`,
+            {
+              field: `parts.${part}`,
+              value: joint,
+            },
+          );
+        }
+      }
+      return Int32Array.from(members);
+    });
+    this.jointSum = new Float64Array(joints);
+    this.timeSum = new Float64Array(timeSteps);
+  }
+
+  /**
+   * Descriptors of one sample: reads F (C, T, V) at `featureOffset`, writes
+   * (numSlots, C) at `outOffset` (slot-major: out[slot·C + c]).
+   */
+  extractInto(features: Float32Array, featureOffset: number, out: Float32Array, outOffset: number): void {
+    const { channels, timeSteps, joints, jointSum, timeSum } = this;
+    const numParts = this.parts.length;
+    const numPhases = this.phases.length;
+    const globalSlot = numParts + numPhases;
+    const perChannel = timeSteps * joints;
+    for (let channel = 0; channel < channels; channel++) {
+      jointSum.fill(0);
+      const channelBase = featureOffset + channel * perChannel;
+      // One pass over the (T, V) plane: sums per joint (over time) and per time step (over joints).
+      for (let step = 0; step < timeSteps; step++) {
+        const rowBase = channelBase + step * joints;
+        let rowTotal = 0;
+        for (let joint = 0; joint < joints; joint++) {
+          const value = features[rowBase + joint]!;
+          jointSum[joint] += value;
+          rowTotal += value;
+        }
+        timeSum[step] = rowTotal;
+      }
+      // Eq. 3: part descriptor = mean over all t and the part's joints.
+      for (let part = 0; part < numParts; part++) {
+        const members = this.parts[part]!;
+        let sum = 0;
+        for (let m = 0; m < members.length; m++) sum += jointSum[members[m]!]!;
+        out[outOffset + part * channels + channel] = sum / (members.length * timeSteps);
+      }
+      // Eq. 4: phase descriptor = mean over all joints and the phase's time steps.
+      let total = 0;
+      for (let step = 0; step < timeSteps; step++) total += timeSum[step]!;
+      for (let phase = 0; phase < numPhases; phase++) {
+        const { start, end } = this.phases[phase]!;
+        let sum = 0;
+        for (let step = start; step < end; step++) sum += timeSum[step]!;
+        out[outOffset + (numParts + phase) * channels + channel] = sum / ((end - start) * joints);
+      }
+      // Global descriptor = mean over all t and all joints.
+      out[outOffset + globalSlot * channels + channel] = total / perChannel;
+    }
+  }
+}
+
+/**
+ * Batch extraction: F of shape (N, C, T, V) → descriptors (N, slots, C).
+ * Throws on a wrong rank, a joint count that does not match the layout, or a
+ * non-finite feature (naming its index).
+ */
+export function extractDescriptors(features: Tensor, options: DescriptorOptions = {}): Tensor {
+  assertShape(features.shape, ["N", "C", "T", "V"], "features");
+  const [samples, channels, timeSteps, joints] = features.shape as [number, number, number, number];
+  assertFinite(features.data, "features", features.shape);
+  const extractor = new DescriptorExtractor(channels, timeSteps, joints, options);
+  const slots = extractor.numSlots;
+  const out = new Float32Array(samples * slots * channels);
+  const perSample = channels * timeSteps * joints;
+  for (let sample = 0; sample < samples; sample++) {
+    extractor.extractInto(features.data, sample * perSample, out, sample * slots * channels);
+  }
+  return { data: out, shape: [samples, slots, channels] };
+}

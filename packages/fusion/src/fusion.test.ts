@@ -1,0 +1,84 @@
+import { parsePrior, uniformPrior } from "@skeleton-cache/prior";
+import { ShapeError } from "@skeleton-cache/tensor";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildFusionWeights, fuseInto, maskFusionWeights } from "./index.js";
+
+const prior = parsePrior({
+  split: "t",
+  num_classes: 2,
+  weights: {
+    "0": { spatial: [0.4, 0.1, 0.45, 0.05], temporal: [0.3, 0.4, 0.3], gamma: 0.3 },
+    "1": { spatial: [1, 1, 2, 0], temporal: [1, 0, 1], gamma: 0 },
+  },
+});
+
+describe("weights (Eq. 9)", () => {
+  it("assembles [(1−γ)·spatial, (1−γ)·temporal, γ] and normalises the row", () => {
+    const { weights } = buildFusionWeights(prior, 2);
+    // class 0: raw sums to (1−γ)·2 + γ = 1.7
+    const expected0 = [0.4, 0.1, 0.45, 0.05, 0.3, 0.4, 0.3].map((v) => (0.7 * v) / 1.7).concat([0.3 / 1.7]);
+    for (let slot = 0; slot < 8; slot++) expect(weights[slot]).toBeCloseTo(expected0[slot]!, 12);
+    // class 1 (γ = 0): spatial normalised to [.25 .25 .5 0], temporal [.5 0 .5]; raw sums to 2
+    const expected1 = [0.125, 0.125, 0.25, 0, 0.25, 0, 0.25, 0];
+    for (let slot = 0; slot < 8; slot++) expect(weights[8 + slot]).toBeCloseTo(expected1[slot]!, 12);
+  });
+  it("each row sums to 1 (property over γ)", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (gamma) => {
+        const { weights } = buildFusionWeights(uniformPrior(3, gamma), 3);
+        for (let u = 0; u < 3; u++) {
+          let sum = 0;
+          for (let d = 0; d < 8; d++) sum += weights[u * 8 + d]!;
+          expect(sum).toBeCloseTo(1, 12);
+        }
+      }),
+    );
+  });
+  it("refuses a prior that does not cover the classes", () => {
+    expect(() => buildFusionWeights(prior, 3)).toThrow(
+      /prior has 2 classes but there are 3 candidate classes/,
+    );
+  });
+  it("masks slots for ablations", () => {
+    const global = maskFusionWeights(buildFusionWeights(prior, 2), [7]);
+    expect(Array.from(global.weights.subarray(0, 7)).every((v) => v === 0)).toBe(true);
+    expect(global.weights[7]).toBeCloseTo(0.3 / 1.7, 12);
+  });
+});
+
+describe("refined logits (Eq. 10–12)", () => {
+  it("uses the weights of the backbone's prediction, not the refined one", () => {
+    const fusion = buildFusionWeights(prior, 2);
+    const base = [1, 0.5]; // ĉ = 0
+    const scores = new Float64Array(16);
+    scores[7 * 2 + 1] = 10; // global slot votes for class 1
+    const out = new Float64Array(2);
+    expect(fuseInto(fusion, base, 0, scores, 2, out)).toBe(0);
+    expect(out[0]).toBe(1);
+    expect(out[1]).toBeCloseTo(0.5 + 2 * 10 * fusion.weights[7]!, 12);
+  });
+  it("α = 0 returns the base logits unchanged (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -30, max: 30, noNaN: true }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (base, seed) => {
+          const U = base.length;
+          const fusion = buildFusionWeights(uniformPrior(U, 0.25), U);
+          const scores = Float64Array.from({ length: 8 * U }, (_, i) => ((i * 7919 + seed) % 13) / 3);
+          const out = new Float64Array(U);
+          fuseInto(fusion, base, 0, scores, 0, out);
+          // numerically identical (−0 + 0 is 0, which === treats as equal)
+          for (let u = 0; u < U; u++) expect(out[u] === base[u]).toBe(true);
+        },
+      ),
+    );
+  });
+  it("checks the score matrix size", () => {
+    const fusion = buildFusionWeights(prior, 2);
+    expect(() => fuseInto(fusion, [0, 0], 0, new Float64Array(3), 1, new Float64Array(2))).toThrow(
+      ShapeError,
+    );
+  });
+});

@@ -1,0 +1,110 @@
+import { uniformPrior } from "@skeleton-cache/prior";
+import { NonFiniteError, permutation, ShapeError, seededRandom, ValueError } from "@skeleton-cache/tensor";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { predictWithCache, runOnline, TestTimeAdapter } from "./index.js";
+
+function synthetic(N: number, U: number, C: number, T: number, seed: number) {
+  const random = seededRandom(seed);
+  const V = 25;
+  const features = new Float32Array(N * C * T * V);
+  for (let i = 0; i < features.length; i++) features[i] = Math.max(0, random.normal());
+  const logits = new Float32Array(N * U);
+  for (let i = 0; i < logits.length; i++) logits[i] = random.normal();
+  return { logits: { data: logits, shape: [N, U] }, features: { data: features, shape: [N, C, T, V] } };
+}
+
+const options = { prior: uniformPrior(4, 0.3), alpha: 1, beta: 5, capacity: 3 };
+
+describe("TestTimeAdapter", () => {
+  it("streaming one sample at a time equals the whole-stream run", () => {
+    const input = synthetic(30, 4, 6, 9, 1);
+    const whole = runOnline(input, options);
+    const adapter = new TestTimeAdapter({ ...options, numClasses: 4, channels: 6 });
+    const perSample = 6 * 9 * 25;
+    for (let i = 0; i < 30; i++) {
+      const step = adapter.stepFeatures(input.logits.data, i * 4, input.features.data, i * perSample, {
+        timeSteps: 9,
+        joints: 25,
+      });
+      expect(step.refinedPred).toBe(whole.refinedPred[i]);
+      expect(step.entropy).toBe(whole.entropy[i]);
+    }
+    for (let u = 0; u < 4; u++) expect(adapter.cache.block(u)).toEqual(whole.adapter.cache.block(u));
+  });
+
+  it("α = 0 leaves every prediction at the backbone's (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), (seed) => {
+        const input = synthetic(12, 4, 3, 6, seed);
+        const run = runOnline(input, { ...options, alpha: 0 });
+        expect(Array.from(run.refinedPred)).toEqual(Array.from(run.baselinePred));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("no block ever holds more than K entries, whatever the stream order (property)", () => {
+    const input = synthetic(40, 4, 3, 6, 3);
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 5 }), (seed, K) => {
+        const run = runOnline(input, { ...options, capacity: K }, { order: permutation(40, seed) });
+        for (const occupancy of run.adapter.cache.occupancies()) expect(occupancy).toBeLessThanOrEqual(K);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("results are indexed by sample whatever the order, and the cache ids are sample indices", () => {
+    const input = synthetic(10, 4, 3, 6, 5);
+    const order = permutation(10, 9);
+    const run = runOnline(input, options, { order });
+    expect(Array.from(run.order)).toEqual(order);
+    const ids = run.adapter.cache.occupancies().flatMap((_, u) => run.adapter.cache.block(u).ids);
+    for (const id of ids) expect(run.inserted[id] === 1 || run.hedgeInserted[id] === 1).toBe(true);
+  });
+
+  it("the hedge is on by default only when U < K", () => {
+    const small = new TestTimeAdapter({ ...options, numClasses: 4, channels: 2, capacity: 8 });
+    expect(small.hedgeActive).toBe(true);
+    const large = new TestTimeAdapter({
+      ...options,
+      prior: uniformPrior(8),
+      numClasses: 8,
+      channels: 2,
+      capacity: 8,
+    });
+    expect(large.hedgeActive).toBe(false);
+    expect(
+      new TestTimeAdapter({ ...options, numClasses: 4, channels: 2, hedge: "off", capacity: 8 }).hedgeActive,
+    ).toBe(false);
+  });
+
+  it("the second pass re-scores without touching the cache", () => {
+    const input = synthetic(20, 4, 3, 6, 8);
+    const run = runOnline(input, options);
+    const before = run.adapter.cache.toBytes();
+    const preds = predictWithCache(run.adapter, input);
+    expect(preds.length).toBe(20);
+    expect(run.adapter.cache.toBytes()).toEqual(before);
+  });
+
+  it("gives typed errors for NaN logits, wrong shapes and bad options", () => {
+    const input = synthetic(3, 4, 3, 6, 2);
+    input.logits.data[5] = Number.NaN;
+    expect(() => runOnline(input, options)).toThrow(NonFiniteError);
+    expect(() => runOnline(input, options)).toThrow(/sample 1: base logit 1 is NaN/);
+    const good = synthetic(3, 4, 3, 6, 2);
+    expect(() =>
+      runOnline(
+        { logits: good.logits, features: { data: good.features.data, shape: [3, 3, 6 * 25] } },
+        options,
+      ),
+    ).toThrow(ShapeError);
+    expect(() => runOnline(good, { ...options, alpha: Number.NaN })).toThrow(/alpha must be a finite number/);
+    expect(() => runOnline(good, options, { order: [0, 0, 1] })).toThrow(ValueError);
+    expect(() => runOnline(good, { ...options, prior: uniformPrior(3) })).toThrow(
+      /prior has 3 classes but there are 4/,
+    );
+  });
+});

@@ -1,0 +1,287 @@
+import { SkeletonCache } from "@skeleton-cache/cache";
+import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
+import { buildFusionWeights, FUSION_SLOTS, type FusionWeights, fuseInto } from "@skeleton-cache/fusion";
+import type { Prior } from "@skeleton-cache/prior";
+import {
+  argmax,
+  assertFinite,
+  entropy,
+  NonFiniteError,
+  ShapeError,
+  softmaxInto,
+  ValueError,
+} from "@skeleton-cache/tensor";
+
+/** When the runner-up hedge is active: "auto" = when U < K, as in the reference code (SPEC §3). */
+export type HedgeMode = "auto" | "on" | "off";
+
+export interface AdapterOptions {
+  /** U: candidate classes. */
+  readonly numClasses: number;
+  /** C: channels of the backbone's feature volume. */
+  readonly channels: number;
+  /** The prior (a split prior covering classes 0..U-1). */
+  readonly prior: Prior;
+  /** K: cache entries per class (paper: 8). */
+  readonly capacity?: number;
+  /** α: fusion scale (Eq. 12). */
+  readonly alpha: number;
+  /** β: affinity sharpness (Eq. 6). */
+  readonly beta: number;
+  /** Runner-up hedge (SPEC §3): default "auto". */
+  readonly hedge?: HedgeMode;
+  /** Top-1 minus top-2 posterior margin below which the hedge fires (reference: 0.5). */
+  readonly hedgeMargin?: number;
+  /** Overrides the prior-derived weights (e.g. a masked copy for ablations). */
+  readonly weights?: FusionWeights;
+}
+
+/** What the adapter did with one sample (SPEC §6). */
+export interface StepResult {
+  /** argmax of the base logits. */
+  readonly baselinePred: number;
+  /** argmax of the refined logits: the sample's reported prediction. */
+  readonly refinedPred: number;
+  /** Entropy of softmax(refined logits), the sample's cache entropy. */
+  readonly entropy: number;
+  /** Whether the sample entered the block of its prediction. */
+  readonly inserted: boolean;
+  /** Runner-up block the hedge tried, or -1 where it did not apply. */
+  readonly hedgeBlock: number;
+  /** Whether the hedge block took the sample. */
+  readonly hedgeInserted: boolean;
+}
+
+const DEFAULT_CAPACITY = 8;
+const DEFAULT_HEDGE_MARGIN = 0.5;
+
+/**
+ * Skeleton-Cache's online test-time adapter (SPEC §6). Feed samples one at a
+ * time in stream order; each is scored against the cache as it is before the
+ * sample, fused with the prior's class weights, and then inserted.
+ * All buffers are allocated once; a step allocates only its small result.
+ */
+export class TestTimeAdapter {
+  readonly numClasses: number;
+  readonly channels: number;
+  readonly capacity: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly hedgeActive: boolean;
+  readonly hedgeMargin: number;
+  readonly cache: SkeletonCache;
+  readonly fusion: FusionWeights;
+  /** Refined logits of the last step (U values, overwritten by each step). */
+  readonly refinedLogits: Float64Array;
+  /** Refined posterior of the last step. */
+  readonly posterior: Float64Array;
+  /** Slot-wise class scores O of the last step, (8, U). */
+  readonly scores: Float64Array;
+  private readonly descriptorScratch: Float32Array;
+  private extractor: DescriptorExtractor | null = null;
+  private stepCount = 0;
+
+  constructor(options: AdapterOptions) {
+    const { numClasses, channels, alpha, beta } = options;
+    for (const [name, value] of [
+      ["alpha", alpha],
+      ["beta", beta],
+    ] as const) {
+      if (!Number.isFinite(value))
+        throw new ValueError(`${name} must be a finite number, got ${value}`, { field: name, value });
+    }
+    this.numClasses = numClasses;
+    this.channels = channels;
+    this.capacity = options.capacity ?? DEFAULT_CAPACITY;
+    this.alpha = alpha;
+    this.beta = beta;
+    const hedge = options.hedge ?? "auto";
+    if (hedge !== "auto" && hedge !== "on" && hedge !== "off") {
+      throw new ValueError(`hedge must be "auto", "on" or "off", got ${String(hedge)}`, {
+        field: "hedge",
+        value: hedge,
+      });
+    }
+    this.hedgeActive = hedge === "on" || (hedge === "auto" && numClasses < this.capacity);
+    this.hedgeMargin = options.hedgeMargin ?? DEFAULT_HEDGE_MARGIN;
+    this.cache = new SkeletonCache({ numClasses, capacity: this.capacity, numSlots: FUSION_SLOTS, channels });
+    this.fusion = options.weights ?? buildFusionWeights(options.prior, numClasses);
+    if (this.fusion.numClasses !== numClasses) {
+      throw new ShapeError(
+        `fusion weights cover ${this.fusion.numClasses} classes, the adapter ${numClasses}`,
+        {
+          field: "weights",
+          value: this.fusion.numClasses,
+        },
+      );
+    }
+    this.refinedLogits = new Float64Array(numClasses);
+    this.posterior = new Float64Array(numClasses);
+    this.scores = new Float64Array(FUSION_SLOTS * numClasses);
+    this.descriptorScratch = new Float32Array(FUSION_SLOTS * channels);
+  }
+
+  /** Samples seen so far. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /**
+   * One online step from descriptors (8, C) at `descriptorOffset` and base
+   * logits (U) at `logitsOffset`. `id` names the sample in the cache
+   * (default: its position in the stream).
+   */
+  stepDescriptors(
+    logits: Float32Array,
+    logitsOffset: number,
+    descriptors: Float32Array,
+    descriptorOffset: number,
+    id: number = this.stepCount,
+  ): StepResult {
+    this.checkLogits(logits, logitsOffset, id);
+    // SPEC §6 steps 2–3: retrieval against the cache as it is before this sample, then fusion.
+    const baselinePred = this.refine(logits, logitsOffset, descriptors, descriptorOffset);
+    softmaxInto(this.refinedLogits, this.posterior, this.numClasses);
+    const refinedPred = argmax(this.refinedLogits);
+    const sampleEntropy = entropy(this.posterior);
+    // Step 4: insert into the block of the refined prediction.
+    const inserted = this.cache.insert(
+      refinedPred,
+      descriptors,
+      descriptorOffset,
+      sampleEntropy,
+      id,
+    ).inserted;
+    let hedgeBlock = -1;
+    let hedgeInserted = false;
+    if (this.hedgeActive) {
+      const runnerUp = this.runnerUp(refinedPred);
+      if (this.posterior[refinedPred]! - this.posterior[runnerUp]! < this.hedgeMargin) {
+        hedgeBlock = runnerUp;
+        hedgeInserted = this.cache.insert(
+          runnerUp,
+          descriptors,
+          descriptorOffset,
+          sampleEntropy,
+          id,
+        ).inserted;
+      }
+    }
+    this.stepCount++;
+    return { baselinePred, refinedPred, entropy: sampleEntropy, inserted, hedgeBlock, hedgeInserted };
+  }
+
+  /** One online step from a feature volume F (C, T, V) at `featureOffset`. */
+  stepFeatures(
+    logits: Float32Array,
+    logitsOffset: number,
+    features: Float32Array,
+    featureOffset: number,
+    shape: { readonly timeSteps: number; readonly joints: number },
+    descriptorOptions: DescriptorOptions = {},
+    id: number = this.stepCount,
+  ): StepResult {
+    const extractor = this.extractorFor(shape.timeSteps, shape.joints, descriptorOptions);
+    const perSample = this.channels * shape.timeSteps * shape.joints;
+    if (features.length - featureOffset < perSample) {
+      throw new ShapeError(
+        `sample ${id}: feature volume has ${features.length - featureOffset} values, needs C·T·V = ${perSample}`,
+        {
+          field: "features",
+          value: features.length - featureOffset,
+        },
+      );
+    }
+    extractor.extractInto(features, featureOffset, this.descriptorScratch, 0);
+    assertFinite(this.descriptorScratch, `descriptors of sample ${id}`);
+    return this.stepDescriptors(logits, logitsOffset, this.descriptorScratch, 0, id);
+  }
+
+  /**
+   * Refined prediction against the cache as it is now, without updating it
+   * (the reference protocol's second pass). Leaves the refined logits in
+   * `refinedLogits`.
+   */
+  predictDescriptors(
+    logits: Float32Array,
+    logitsOffset: number,
+    descriptors: Float32Array,
+    descriptorOffset: number,
+  ): number {
+    this.checkLogits(logits, logitsOffset, -1);
+    this.refine(logits, logitsOffset, descriptors, descriptorOffset);
+    return argmax(this.refinedLogits);
+  }
+
+  /** Empties the cache and the step count (a new stream). */
+  reset(): void {
+    this.cache.clear();
+    this.stepCount = 0;
+  }
+
+  private refine(
+    logits: Float32Array,
+    logitsOffset: number,
+    descriptors: Float32Array,
+    descriptorOffset: number,
+  ): number {
+    // Eq. 6–8: slot-wise class scores O (8, U).
+    this.cache.retrieveInto(descriptors, descriptorOffset, this.beta, this.scores);
+    // Eq. 9–12: refined logits with the weights of the backbone's prediction.
+    return fuseInto(this.fusion, logits, logitsOffset, this.scores, this.alpha, this.refinedLogits);
+  }
+
+  /** The class with the second largest posterior (first index on ties, excluding the top-1). */
+  private runnerUp(top: number): number {
+    let best = -1;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (let u = 0; u < this.numClasses; u++) {
+      if (u === top) continue;
+      const p = this.posterior[u]!;
+      if (best < 0 || p > bestValue) {
+        best = u;
+        bestValue = p;
+      }
+    }
+    return best;
+  }
+
+  private checkLogits(logits: Float32Array, offset: number, id: number): void {
+    const U = this.numClasses;
+    if (logits.length - offset < U) {
+      throw new ShapeError(
+        `sample ${id}: base logits have ${logits.length - offset} values from offset ${offset}, need U = ${U}`,
+        {
+          field: "logits",
+          value: logits.length - offset,
+        },
+      );
+    }
+    for (let u = 0; u < U; u++) {
+      const v = logits[offset + u]!;
+      if (!Number.isFinite(v)) {
+        throw new NonFiniteError(`sample ${id}: base logit ${u} is ${v}; finite logits are required`, {
+          field: `logits[${id}, ${u}]`,
+          value: v,
+        });
+      }
+    }
+  }
+
+  private extractorFor(timeSteps: number, joints: number, options: DescriptorOptions): DescriptorExtractor {
+    const current = this.extractor;
+    if (current && current.timeSteps === timeSteps && current.joints === joints) return current;
+    const extractor = new DescriptorExtractor(this.channels, timeSteps, joints, options);
+    if (extractor.numSlots !== FUSION_SLOTS) {
+      throw new ValueError(
+        `the LLM-guided fusion needs 8 descriptor slots (3 phases); got ${extractor.numSlots}`,
+        {
+          field: "phases",
+          value: options.phases,
+        },
+      );
+    }
+    this.extractor = extractor;
+    return extractor;
+  }
+}
