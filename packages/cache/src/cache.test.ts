@@ -135,6 +135,36 @@ describe("retrieval (Eq. 6–8)", () => {
   });
 });
 
+describe("kernels", () => {
+  it("the WebAssembly SIMD and plain-loop kernels agree, for channel counts off the 16-float stride too", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1000 }), (C, seed) => {
+        const wasm = new SkeletonCache({
+          numClasses: 3,
+          capacity: 2,
+          numSlots: D,
+          channels: C,
+          kernel: "wasm",
+        });
+        const js = new SkeletonCache({ numClasses: 3, capacity: 2, numSlots: D, channels: C, kernel: "js" });
+        expect(wasm.kernel).toBe("wasm");
+        expect(js.kernel).toBe("js");
+        for (let i = 0; i < 5; i++) {
+          const key = randomKey(seed + i, C);
+          wasm.insert(i % 3, key, 0, 0.1 * i, i);
+          js.insert(i % 3, key, 0, 0.1 * i, i);
+        }
+        const query = randomKey(seed + 99, C);
+        const a = wasm.retrieve(query, 7);
+        const b = js.retrieve(query, 7);
+        for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 5);
+        expect(wasm.toBytes()).toEqual(js.toBytes());
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
 describe("snapshots", () => {
   function filled(): SkeletonCache {
     const cache = new SkeletonCache({ numClasses: 3, capacity: 2, numSlots: D, channels: 4 });

@@ -7,6 +7,7 @@ import {
   ValueError,
   writeFileAtomic,
 } from "@skeleton-cache/tensor";
+import { createDotKernel, type DotKernel } from "./kernel/wasm-dot.js";
 
 export interface CacheOptions {
   /** U: number of class blocks (candidate classes). */
@@ -17,6 +18,12 @@ export interface CacheOptions {
   readonly numSlots: number;
   /** C: channels of each descriptor. */
   readonly channels: number;
+  /**
+   * Dot-product kernel for retrieval: "wasm" (WebAssembly SIMD, the default
+   * where available) or "js" (plain loops). Both give the same results up
+   * to float32 rounding.
+   */
+  readonly kernel?: "wasm" | "js";
 }
 
 /** What happened to an entry offered to a block (Eq. 5). */
@@ -49,25 +56,34 @@ function checkPositiveInteger(name: string, value: number): void {
  * there (SPEC §3–4).
  *
  * Keys live in one preallocated Float32Array, slot-major
- * (`keys[((slot · U + block) · K + position) · C + channel]`), so retrieval
- * for one slot walks contiguous memory and nothing is re-stacked per query.
- * Keys are stored unit-normalised (each norm clamped at 1e-8 as in the
- * cosine of SPEC §4), so retrieval is a dot product.
+ * (`keys[((slot · U + block) · K + position) · S + channel]`, with the row
+ * stride S = C rounded up to 16 and zero padding), so retrieval for one slot
+ * walks contiguous memory and nothing is re-stacked per query. Keys are
+ * stored unit-normalised (each norm clamped at 1e-8 as in the cosine of
+ * SPEC §4), so retrieval is a dot product, computed for all U·K·8 keys in
+ * one call of a WebAssembly SIMD kernel (or plain loops).
  */
 export class SkeletonCache {
   readonly numClasses: number;
   readonly capacity: number;
   readonly numSlots: number;
   readonly channels: number;
-  /** Unit-normalised keys, slot-major. */
+  /** Row stride of keys and query in floats: C rounded up to a multiple of 16. */
+  readonly stride: number;
+  /** Which dot-product kernel retrieval uses. */
+  readonly kernel: "wasm" | "js";
+  /** Unit-normalised keys, slot-major, rows of `stride` floats. */
   private readonly keys: Float32Array;
   private readonly entropies: Float64Array;
   private readonly ids: Float64Array;
   private readonly counts: Int32Array;
-  /** Scratch: the query, normalised per slot. */
+  /** The query, normalised per slot, rows of `stride` floats. */
   private readonly query: Float32Array;
+  /** Cosines of the query with every key slot, (D, U·K). */
+  private readonly similarities: Float32Array;
   /** Scratch: a key being inserted, normalised per slot. */
   private readonly keyScratch: Float32Array;
+  private readonly dotKernel: DotKernel | null;
 
   constructor(options: CacheOptions) {
     checkPositiveInteger("numClasses (U)", options.numClasses);
@@ -78,12 +94,31 @@ export class SkeletonCache {
     this.capacity = options.capacity;
     this.numSlots = options.numSlots;
     this.channels = options.channels;
+    this.stride = Math.ceil(options.channels / 16) * 16;
     const entries = this.numClasses * this.capacity;
-    this.keys = new Float32Array(this.numSlots * entries * this.channels);
+    const queryFloats = this.numSlots * this.stride;
+    const keyFloats = this.numSlots * entries * this.stride;
+    const similarityFloats = this.numSlots * entries;
+    const bytes = 4 * (queryFloats + keyFloats + similarityFloats);
+    // One memory block: [query | keys | similarities], shared with the kernel.
+    this.dotKernel = options.kernel === "js" ? null : createDotKernel(bytes);
+    if (options.kernel === "wasm" && !this.dotKernel) {
+      throw new ValueError(
+        'cache: the WebAssembly SIMD kernel is not available in this runtime; use kernel: "js"',
+        {
+          field: "kernel",
+          value: options.kernel,
+        },
+      );
+    }
+    this.kernel = this.dotKernel ? "wasm" : "js";
+    const buffer = this.dotKernel ? this.dotKernel.memory.buffer : new ArrayBuffer(bytes);
+    this.query = new Float32Array(buffer, 0, queryFloats);
+    this.keys = new Float32Array(buffer, 4 * queryFloats, keyFloats);
+    this.similarities = new Float32Array(buffer, 4 * (queryFloats + keyFloats), similarityFloats);
     this.entropies = new Float64Array(entries);
     this.ids = new Float64Array(entries);
     this.counts = new Int32Array(this.numClasses);
-    this.query = new Float32Array(this.numSlots * this.channels);
     this.keyScratch = new Float32Array(this.numSlots * this.channels);
   }
 
@@ -112,7 +147,7 @@ export class SkeletonCache {
     return true;
   }
 
-  /** Bytes held by keys, entropies, ids and counts. */
+  /** Bytes held by the keys (rows padded to the stride), entropies, ids and counts. */
   get byteLength(): number {
     return this.keys.byteLength + this.entropies.byteLength + this.ids.byteLength + this.counts.byteLength;
   }
@@ -203,7 +238,7 @@ export class SkeletonCache {
    * overwritten. An empty cache gives zeros.
    */
   retrieveInto(query: Float32Array, offset: number, beta: number, out: Float64Array | Float32Array): void {
-    const { numSlots, numClasses, capacity, channels, keys, counts } = this;
+    const { numSlots, numClasses, capacity, channels, stride, counts, similarities } = this;
     if (out.length < numSlots * numClasses) {
       throw new ShapeError(
         `cache: retrieval output has ${out.length} elements, needs D·U = ${numSlots * numClasses}`,
@@ -216,30 +251,63 @@ export class SkeletonCache {
     if (query.length - offset < numSlots * channels) {
       throw new ShapeError(
         `cache: query has ${query.length - offset} values from offset ${offset}, needs D·C = ${numSlots * channels}`,
-        {
-          field: "query",
-          value: query.length - offset,
-        },
+        { field: "query", value: query.length - offset },
       );
     }
-    const normalised = this.query;
-    normaliseSlots(query, offset, normalised, numSlots, channels);
+    if (this.size === 0) {
+      out.fill(0, 0, numSlots * numClasses);
+      return;
+    }
+    normaliseSlots(query, offset, this.query, numSlots, channels, stride);
+    // cos(q_d, k_{j,d}) for every slot and key position (empty positions are ignored below).
+    this.computeSimilarities();
+    const entries = numClasses * capacity;
     for (let slot = 0; slot < numSlots; slot++) {
-      const queryBase = slot * channels;
       for (let block = 0; block < numClasses; block++) {
         let score = 0;
         const count = counts[block]!;
+        const base = slot * entries + block * capacity;
         for (let position = 0; position < count; position++) {
-          const keyBase = ((slot * numClasses + block) * capacity + position) * channels;
-          let similarity = 0;
-          for (let channel = 0; channel < channels; channel++) {
-            similarity += normalised[queryBase + channel]! * keys[keyBase + channel]!;
-          }
           // Eq. 6: affinity of the query to this cached key.
-          score += Math.exp(-beta * (1 - similarity));
+          score += Math.exp(-beta * (1 - similarities[base + position]!));
         }
         // Eq. 7–8: affinities summed per class block.
         out[slot * numClasses + block] = score;
+      }
+    }
+  }
+
+  private computeSimilarities(): void {
+    const { numSlots, stride, keys, similarities } = this;
+    const entries = this.numClasses * this.capacity;
+    if (this.dotKernel) {
+      this.dotKernel.dots(
+        this.query.byteOffset,
+        keys.byteOffset,
+        similarities.byteOffset,
+        numSlots,
+        entries,
+        stride,
+      );
+      return;
+    }
+    const query = this.query;
+    for (let slot = 0; slot < numSlots; slot++) {
+      const queryBase = slot * stride;
+      for (let entry = 0; entry < entries; entry++) {
+        const keyBase = (slot * entries + entry) * stride;
+        // Four partial sums, as the SIMD kernel keeps.
+        let sum0 = 0;
+        let sum1 = 0;
+        let sum2 = 0;
+        let sum3 = 0;
+        for (let channel = 0; channel < stride; channel += 4) {
+          sum0 += query[queryBase + channel]! * keys[keyBase + channel]!;
+          sum1 += query[queryBase + channel + 1]! * keys[keyBase + channel + 1]!;
+          sum2 += query[queryBase + channel + 2]! * keys[keyBase + channel + 2]!;
+          sum3 += query[queryBase + channel + 3]! * keys[keyBase + channel + 3]!;
+        }
+        similarities[slot * entries + entry] = sum0 + sum1 + sum2 + sum3;
       }
     }
   }
@@ -265,20 +333,21 @@ export class SkeletonCache {
     const headerBytes = new TextEncoder().encode(`${header}\n`);
     // Align the binary part to 8 bytes.
     const headerLength = Math.ceil(headerBytes.length / 8) * 8;
+    const logicalKeys = this.logicalKeys();
     const total =
       8 +
       headerLength +
       this.counts.byteLength +
       this.entropies.byteLength +
       this.ids.byteLength +
-      this.keys.byteLength;
+      logicalKeys.byteLength;
     const out = new Uint8Array(total);
     const view = new DataView(out.buffer);
     view.setUint32(0, headerLength, true);
     out.set(headerBytes, 8);
     out.fill(0x20, 8 + headerBytes.length, 8 + headerLength);
     let at = 8 + headerLength;
-    for (const array of [this.counts, this.entropies, this.ids, this.keys]) {
+    for (const array of [this.counts, this.entropies, this.ids, logicalKeys]) {
       out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
       at += array.byteLength;
     }
@@ -328,7 +397,8 @@ export class SkeletonCache {
     }
     const cache = new SkeletonCache(header as unknown as CacheOptions);
     let at = 8 + headerLength;
-    for (const array of [cache.counts, cache.entropies, cache.ids, cache.keys]) {
+    const logicalKeys = new Float32Array(cache.numSlots * cache.numClasses * cache.capacity * cache.channels);
+    for (const array of [cache.counts, cache.entropies, cache.ids, logicalKeys]) {
       if (at + array.byteLength > bytes.length) {
         throw new FormatError(
           `${file}: truncated at byte ${bytes.length}; expected at least ${at + array.byteLength}`,
@@ -362,7 +432,8 @@ export class SkeletonCache {
         );
       }
     }
-    assertFinite(cache.keys, "keys", undefined, file);
+    assertFinite(logicalKeys, "keys", undefined, file);
+    cache.setLogicalKeys(logicalKeys);
     return cache;
   }
 
@@ -385,7 +456,24 @@ export class SkeletonCache {
   }
 
   private keyOffset(slot: number, block: number, position: number): number {
-    return ((slot * this.numClasses + block) * this.capacity + position) * this.channels;
+    return ((slot * this.numClasses + block) * this.capacity + position) * this.stride;
+  }
+
+  /** Keys without the row padding: (D, U, K, C). */
+  private logicalKeys(): Float32Array {
+    const rows = this.numSlots * this.numClasses * this.capacity;
+    const out = new Float32Array(rows * this.channels);
+    for (let row = 0; row < rows; row++) {
+      out.set(this.keys.subarray(row * this.stride, row * this.stride + this.channels), row * this.channels);
+    }
+    return out;
+  }
+
+  private setLogicalKeys(logical: Float32Array): void {
+    const rows = this.numSlots * this.numClasses * this.capacity;
+    for (let row = 0; row < rows; row++) {
+      this.keys.set(logical.subarray(row * this.channels, (row + 1) * this.channels), row * this.stride);
+    }
   }
 
   private storeKey(block: number, position: number, descriptors: Float32Array, offset: number): void {
@@ -419,13 +507,17 @@ export class SkeletonCache {
   }
 }
 
-/** Writes each slot of (D, C) `source` divided by its norm (clamped at 1e-8) into `target`. */
+/**
+ * Writes each slot of (D, C) `source` divided by its norm (clamped at 1e-8,
+ * SPEC §4) into `target`, rows `targetStride` floats apart (default C).
+ */
 export function normaliseSlots(
   source: Float32Array,
   offset: number,
   target: Float32Array,
   numSlots: number,
   channels: number,
+  targetStride = channels,
 ): void {
   for (let slot = 0; slot < numSlots; slot++) {
     const base = offset + slot * channels;
@@ -436,7 +528,7 @@ export function normaliseSlots(
     }
     const scale = 1 / Math.max(Math.sqrt(squares), COSINE_NORM_EPS);
     for (let channel = 0; channel < channels; channel++) {
-      target[slot * channels + channel] = source[base + channel]! * scale;
+      target[slot * targetStride + channel] = source[base + channel]! * scale;
     }
   }
 }
