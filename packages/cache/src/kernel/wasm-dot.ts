@@ -160,14 +160,26 @@ export function dotKernelModuleBytes(): Uint8Array {
   return new Uint8Array([...magic, ...type, ...imports, ...functions, ...exports, ...code]);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+/** The parts of the WebAssembly JS API used here (typed locally: the ES lib has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+let compiled: object | null | undefined;
 
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
-export function dotKernelModule(): WebAssembly.Module | null {
+export function dotKernelModule(): object | null {
   if (compiled !== undefined) return compiled;
   try {
     const bytes = dotKernelModuleBytes();
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
   } catch {
     compiled = null;
   }
@@ -176,7 +188,7 @@ export function dotKernelModule(): WebAssembly.Module | null {
 
 /** A kernel instance over its own memory. */
 export interface DotKernel {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   dots(
     queryByte: number,
     keysByte: number,
@@ -190,10 +202,10 @@ export interface DotKernel {
 /** Instantiates the kernel with `bytes` of memory, or returns null without SIMD support. */
 export function createDotKernel(bytes: number): DotKernel | null {
   const module = dotKernelModule();
-  if (!module) return null;
+  if (!module || !wasmApi) return null;
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+  const instance = new wasmApi.Instance(module, { env: { memory } });
   const dots = instance.exports.dots as DotKernel["dots"];
   return { memory, dots };
 }
