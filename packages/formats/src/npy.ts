@@ -110,11 +110,13 @@ export function parseNpyHeader(bytes: Uint8Array, file = "<npy>"): NpyHeader {
     const trimmed = part.trim();
     if (trimmed === "") continue;
     const dim = Number(trimmed.replace(/L$/, ""));
-    if (!Number.isInteger(dim) || dim < 0)
+    if (!Number.isSafeInteger(dim) || dim < 0)
       fail(file, headerStart, `bad shape entry ${JSON.stringify(trimmed)}`);
     shape.push(dim);
   }
   const { dtype, itemSize } = parseDescr(descr[1]!, file, headerStart);
+  if (!Number.isSafeInteger(shapeSize(shape) * itemSize))
+    fail(file, headerStart, `shape (${shape.join(", ")}) is too large`);
   return { dtype, fortranOrder: fortran[1] === "True", shape, dataOffset, itemSize, version: major };
 }
 
@@ -164,6 +166,69 @@ function fortranToC(src: Uint8Array, shape: Shape, itemSize: number): Uint8Array
   return out;
 }
 
+/**
+ * Decodes the raw element bytes of an array (little-endian, the given order)
+ * into an `NpyArray` in C order. `raw` must hold exactly the array's bytes.
+ */
+export function decodeNpyData(
+  raw: Uint8Array,
+  dtype: NpyDtype,
+  shape: Shape,
+  fortranOrder = false,
+  file = "<npy>",
+): NpyArray {
+  const itemSize = itemSizeOf(dtype);
+  const count = shapeSize(shape);
+  if (raw.length !== count * itemSize) {
+    fail(
+      file,
+      raw.length,
+      `data has ${raw.length} bytes, shape (${shape.join(", ")}) of ${dtype} needs ${count * itemSize}`,
+    );
+  }
+  // Copy into a fresh, aligned buffer (a Node Buffer may be a view into a shared pool).
+  let copy = new Uint8Array(raw.length);
+  copy.set(raw);
+  if (fortranOrder && shape.length > 1) copy = fortranToC(copy, shape, itemSize);
+  if (dtype.startsWith("U")) {
+    const chars = itemSize / 4;
+    const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+    const strings: string[] = [];
+    for (let elementIndex = 0; elementIndex < count; elementIndex++) {
+      let s = "";
+      for (let charIndex = 0; charIndex < chars; charIndex++) {
+        const code = view.getUint32((elementIndex * chars + charIndex) * 4, true);
+        if (code === 0) break;
+        if (code > 0x10ffff)
+          fail(
+            file,
+            (elementIndex * chars + charIndex) * 4,
+            `string element ${elementIndex} holds code ${code}`,
+          );
+        s += String.fromCodePoint(code);
+      }
+      strings.push(s);
+    }
+    return { dtype, shape: [...shape], data: new Uint8Array(0), strings };
+  }
+  if (dtype === "b1") {
+    for (let elementIndex = 0; elementIndex < count; elementIndex++) {
+      if (copy[elementIndex]! > 1)
+        fail(file, elementIndex, `bool element ${elementIndex} is ${copy[elementIndex]}, not 0 or 1`);
+    }
+  }
+  const info = NUMERIC[dtype]!;
+  return { dtype, shape: [...shape], data: info.make(copy.buffer as ArrayBuffer, count) };
+}
+
+/** Bytes per element of a dtype. */
+export function itemSizeOf(dtype: NpyDtype): number {
+  if (dtype.startsWith("U")) return Number(dtype.slice(1)) * 4;
+  const info = NUMERIC[dtype];
+  if (!info) throw new FormatError(`unknown dtype ${dtype}`, { value: dtype });
+  return info.size;
+}
+
 /** Decodes a whole .npy file held in memory. */
 export function parseNpy(bytes: Uint8Array, file = "<npy>"): NpyArray {
   const header = parseNpyHeader(bytes, file);
@@ -177,27 +242,20 @@ export function parseNpy(bytes: Uint8Array, file = "<npy>"): NpyArray {
       `data truncated: shape (${header.shape.join(", ")}) needs ${byteLength} bytes, file has ${available}`,
     );
   }
-  // Copy into a fresh, aligned buffer (a Node Buffer may be a view into a shared pool).
-  let raw = new Uint8Array(byteLength);
-  raw.set(bytes.subarray(header.dataOffset, header.dataOffset + byteLength));
-  if (header.fortranOrder && header.shape.length > 1) raw = fortranToC(raw, header.shape, header.itemSize);
-  if (header.dtype.startsWith("U")) {
-    const chars = header.itemSize / 4;
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const strings: string[] = [];
-    for (let i = 0; i < count; i++) {
-      let s = "";
-      for (let k = 0; k < chars; k++) {
-        const code = view.getUint32((i * chars + k) * 4, true);
-        if (code === 0) break;
-        s += String.fromCodePoint(code);
-      }
-      strings.push(s);
-    }
-    return { dtype: header.dtype, shape: header.shape, data: new Uint8Array(0), strings };
+  if (available > byteLength) {
+    fail(
+      file,
+      header.dataOffset + byteLength,
+      `${available - byteLength} bytes after the data of shape (${header.shape.join(", ")}); the header and the data disagree`,
+    );
   }
-  const info = NUMERIC[header.dtype]!;
-  return { dtype: header.dtype, shape: header.shape, data: info.make(raw.buffer as ArrayBuffer, count) };
+  return decodeNpyData(
+    bytes.subarray(header.dataOffset, header.dataOffset + byteLength),
+    header.dtype,
+    header.shape,
+    header.fortranOrder,
+    file,
+  );
 }
 
 /** Reads and decodes a .npy file. */
@@ -312,4 +370,198 @@ export function encodeNpy(data: NpyData, shape: Shape, dtype: NpyDtype = dtypeOf
   out.set(header, 0);
   out.set(body, header.length);
   return out;
+}
+
+/** Encodes strings as a little-endian `<U{width}` .npy file (width = longest string in code points, at least 1). */
+export function encodeNpyStrings(
+  strings: readonly string[],
+  shape: Shape = [strings.length],
+  width?: number,
+): Uint8Array {
+  if (shapeSize(shape) !== strings.length) {
+    throw new FormatError(
+      `encodeNpyStrings: ${strings.length} strings do not fill shape (${shape.join(", ")})`,
+      {
+        value: strings.length,
+        expected: shapeSize(shape),
+      },
+    );
+  }
+  const codePoints = strings.map((s) => Array.from(s, (c) => c.codePointAt(0)!));
+  const longest = codePoints.reduce((m, cps) => Math.max(m, cps.length), 1);
+  const chars = width ?? longest;
+  if (chars < longest) {
+    throw new FormatError(
+      `encodeNpyStrings: width ${chars} is shorter than the longest string (${longest})`,
+      {
+        value: chars,
+        expected: longest,
+      },
+    );
+  }
+  const header = encodeNpyHeader(`U${chars}`, shape);
+  const out = new Uint8Array(header.length + strings.length * chars * 4);
+  out.set(header, 0);
+  const view = new DataView(out.buffer);
+  for (let elementIndex = 0; elementIndex < codePoints.length; elementIndex++) {
+    const cps = codePoints[elementIndex]!;
+    for (let charIndex = 0; charIndex < cps.length; charIndex++) {
+      view.setUint32(header.length + (elementIndex * chars + charIndex) * 4, cps[charIndex]!, true);
+    }
+  }
+  return out;
+}
+
+/** Encodes a decoded array (numeric or strings) back to .npy bytes. */
+export function encodeNpyArray(array: NpyArray): Uint8Array {
+  if (array.strings) return encodeNpyStrings(array.strings, array.shape, Number(array.dtype.slice(1)));
+  return encodeNpy(array.data, array.shape, array.dtype);
+}
+
+/**
+ * A .npy file opened for streaming: only the header is read up front, then
+ * samples (slices along axis 0) are read by byte offset with `fs.readSync`,
+ * so files far larger than memory can be walked.
+ */
+export interface NpyFile {
+  readonly path: string;
+  readonly header: NpyHeader;
+  readonly dtype: NpyDtype;
+  readonly shape: Shape;
+  /** Number of samples: the size of axis 0. */
+  readonly length: number;
+  /** Shape of one sample: `shape.slice(1)`. */
+  readonly sampleShape: Shape;
+  /** Elements in one sample. */
+  readonly sampleSize: number;
+  /** Sample `index` (shape `sampleShape`). */
+  readSample(index: number): NpyArray;
+  /** Samples `start .. start + count - 1` (shape `[count, ...sampleShape]`). */
+  readSamples(start: number, count: number): NpyArray;
+  /** Sample `index` as float32 values, written into `out` when given. */
+  readSampleFloat32(index: number, out?: Float32Array): Float32Array;
+  close(): void;
+}
+
+/** Opens a .npy file for streaming access (C order, rank >= 1). */
+export function openNpy(path: string): NpyFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (error) {
+    throw new FormatError(
+      `${path}: cannot open (${(error as Error).message})`,
+      { file: path },
+      { cause: error },
+    );
+  }
+  try {
+    return new StreamingNpy(path, fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+class StreamingNpy implements NpyFile {
+  readonly header: NpyHeader;
+  readonly sampleShape: Shape;
+  readonly sampleSize: number;
+  private readonly sampleBytes: number;
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+    const fileSize = fs.fstatSync(fd).size;
+    const prefix = new Uint8Array(Math.min(12, fileSize));
+    fs.readSync(fd, prefix, 0, prefix.length, 0);
+    // Read exactly the header (magic + length + dict), never the data.
+    let headerEnd = 10;
+    if (prefix.length >= 10 && prefix[6] === 1) headerEnd = 10 + (prefix[8]! | (prefix[9]! << 8));
+    else if (prefix.length >= 12 && (prefix[6] === 2 || prefix[6] === 3))
+      headerEnd = 12 + new DataView(prefix.buffer).getUint32(8, true);
+    const headerBytes = new Uint8Array(Math.min(headerEnd, fileSize));
+    fs.readSync(fd, headerBytes, 0, headerBytes.length, 0);
+    this.header = parseNpyHeader(headerBytes, path);
+    const { shape, itemSize, dataOffset, fortranOrder } = this.header;
+    if (shape.length === 0) fail(path, 0, "a 0-d array has no samples to stream");
+    if (fortranOrder && shape.length > 1)
+      fail(path, 0, "Fortran-order arrays cannot be streamed by sample; load them with readNpy");
+    this.sampleShape = shape.slice(1);
+    this.sampleSize = shapeSize(this.sampleShape);
+    this.sampleBytes = this.sampleSize * itemSize;
+    const needed = dataOffset + shapeSize(shape) * itemSize;
+    if (fileSize !== needed) {
+      fail(
+        path,
+        fileSize,
+        `file has ${fileSize} bytes but the header (shape (${shape.join(", ")}), ${this.header.dtype}) needs ${needed}`,
+      );
+    }
+  }
+
+  get dtype(): NpyDtype {
+    return this.header.dtype;
+  }
+  get shape(): Shape {
+    return this.header.shape;
+  }
+  get length(): number {
+    return this.header.shape[0]!;
+  }
+
+  readSamples(start: number, count: number): NpyArray {
+    if (this.fd === undefined) throw new FormatError(`${this.path}: file is closed`, { file: this.path });
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(count) ||
+      start < 0 ||
+      count < 0 ||
+      start + count > this.length
+    ) {
+      throw new FormatError(
+        `${this.path}: samples ${start}..${start + count - 1} are out of range (the file has ${this.length})`,
+        { file: this.path, position: start, value: count, expected: this.length },
+      );
+    }
+    const raw = new Uint8Array(count * this.sampleBytes);
+    const offset = this.header.dataOffset + start * this.sampleBytes;
+    let done = 0;
+    while (done < raw.length) {
+      const n = fs.readSync(this.fd, raw, done, raw.length - done, offset + done);
+      if (n === 0) fail(this.path, offset + done, "file ended while reading samples");
+      done += n;
+    }
+    return decodeNpyData(raw, this.header.dtype, [count, ...this.sampleShape], false, this.path);
+  }
+
+  readSample(index: number): NpyArray {
+    const many = this.readSamples(index, 1);
+    return { ...many, shape: this.sampleShape };
+  }
+
+  readSampleFloat32(index: number, out?: Float32Array): Float32Array {
+    const values = toFloat32(this.readSample(index), this.path);
+    if (!out) return values;
+    if (out.length !== values.length) {
+      throw new FormatError(
+        `${this.path}: output holds ${out.length} values, a sample has ${values.length}`,
+        {
+          file: this.path,
+          value: out.length,
+          expected: values.length,
+        },
+      );
+    }
+    out.set(values);
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
 }

@@ -1,0 +1,198 @@
+import fs from "node:fs";
+import { FormatError, type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { writeFileAtomic } from "./atomic.js";
+import { decodeNpyData, itemSizeOf, type NpyArray, type NpyDtype } from "./npy.js";
+
+/**
+ * safetensors: an 8-byte little-endian header length, a JSON header
+ * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {str: str}}`
+ * and the raw little-endian data. Tensors must tile the data exactly.
+ */
+
+/** The decoded contents of a safetensors file. */
+export interface Safetensors {
+  readonly tensors: Map<string, NpyArray>;
+  /** The `__metadata__` string map ({} when absent). */
+  readonly metadata: Record<string, string>;
+}
+
+const TO_NPY: Record<string, NpyDtype> = {
+  F32: "f4",
+  F64: "f8",
+  I8: "i1",
+  I16: "i2",
+  I32: "i4",
+  I64: "i8",
+  U8: "u1",
+  U16: "u2",
+  U32: "u4",
+  U64: "u8",
+  BOOL: "b1",
+};
+const FROM_NPY: Record<string, string> = Object.fromEntries(Object.entries(TO_NPY).map(([k, v]) => [v, k]));
+
+function fail(file: string, position: number | string, message: string, field?: string): never {
+  throw new FormatError(
+    `${file}: ${message} (at ${typeof position === "number" ? `byte ${position}` : position})`,
+    {
+      file,
+      position,
+      ...(field === undefined ? {} : { field }),
+    },
+  );
+}
+
+/** Decodes a safetensors file held in memory. */
+export function parseSafetensors(bytes: Uint8Array, file = "<safetensors>"): Safetensors {
+  if (bytes.length < 8) fail(file, bytes.length, "file too short for a safetensors header length");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(bytes.length - 8))
+    fail(file, 0, `header length ${headerLength} exceeds the file`);
+  const dataStart = 8 + Number(headerLength);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
+  } catch (error) {
+    fail(file, 8, `header is not valid UTF-8 JSON (${(error as Error).message})`);
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    fail(file, 8, "header is not a JSON object");
+  const dataLength = bytes.length - dataStart;
+  const tensors = new Map<string, NpyArray>();
+  let metadata: Record<string, string> = {};
+  const spans: [number, number, string][] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+        fail(file, "header.__metadata__", "__metadata__ is not an object", name);
+      for (const [key, value] of Object.entries(raw)) {
+        if (typeof value !== "string")
+          fail(file, `header.__metadata__.${key}`, `metadata value is ${typeof value}, not a string`, key);
+      }
+      metadata = { ...(raw as Record<string, string>) };
+      continue;
+    }
+    const where = `header.${name}`;
+    const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof info !== "object" || info === null) fail(file, where, "tensor entry is not an object", name);
+    const dtype = typeof info.dtype === "string" ? TO_NPY[info.dtype] : undefined;
+    if (!dtype) fail(file, `${where}.dtype`, `unsupported dtype ${JSON.stringify(info.dtype)}`, name);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(file, `${where}.shape`, `bad shape ${JSON.stringify(shape)}`, name);
+    const offsets = info.data_offsets;
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+      offsets[0] > offsets[1] ||
+      offsets[1] > dataLength
+    )
+      fail(
+        file,
+        `${where}.data_offsets`,
+        `bad data_offsets ${JSON.stringify(offsets)} (data has ${dataLength} bytes)`,
+        name,
+      );
+    const [begin, end] = offsets as [number, number];
+    const expected = shapeSize(shape as Shape) * itemSizeOf(dtype);
+    if (end - begin !== expected)
+      fail(
+        file,
+        `${where}.data_offsets`,
+        `${end - begin} bytes for shape (${(shape as number[]).join(", ")}) of ${info.dtype as string}, which needs ${expected}`,
+        name,
+      );
+    spans.push([begin, end, name]);
+    tensors.set(
+      name,
+      decodeNpyData(
+        bytes.subarray(dataStart + begin, dataStart + end),
+        dtype,
+        shape as Shape,
+        false,
+        `${file}[${name}]`,
+      ),
+    );
+  }
+  // The tensors must tile the data: no gaps, no overlaps, nothing left over.
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cursor = 0;
+  for (const [begin, end, name] of spans) {
+    if (begin !== cursor)
+      fail(
+        file,
+        dataStart + cursor,
+        `tensor ${name} starts at ${begin}, expected ${cursor} (gap or overlap)`,
+        name,
+      );
+    cursor = end;
+  }
+  if (cursor !== dataLength)
+    fail(file, dataStart + cursor, `${dataLength - cursor} bytes after the last tensor`);
+  return { tensors, metadata };
+}
+
+/** Reads and decodes a safetensors file. */
+export function readSafetensors(path: string): Safetensors {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (error) {
+    throw new FormatError(
+      `${path}: cannot read (${(error as Error).message})`,
+      { file: path },
+      { cause: error },
+    );
+  }
+  return parseSafetensors(bytes, path);
+}
+
+/** Encodes tensors (in the given order) and optional metadata; the header is space-padded to 8 bytes. */
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, NpyArray> | Readonly<Record<string, NpyArray>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header["__metadata__"] = { ...metadata };
+  let offset = 0;
+  const bodies: Uint8Array[] = [];
+  for (const [name, array] of entries) {
+    const dtype = FROM_NPY[array.dtype];
+    if (!dtype || array.strings)
+      throw new FormatError(
+        `encodeSafetensors: tensor ${name} has dtype ${array.dtype}, which safetensors cannot hold`,
+        {
+          field: name,
+          value: array.dtype,
+        },
+      );
+    const body = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
+    header[name] = { dtype, shape: [...array.shape], data_offsets: [offset, offset + body.length] };
+    bodies.push(body);
+    offset += body.length;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const body of bodies) {
+    out.set(body, at);
+    at += body.length;
+  }
+  return out;
+}
+
+/** Writes a safetensors file atomically. */
+export function writeSafetensors(
+  path: string,
+  tensors: ReadonlyMap<string, NpyArray> | Readonly<Record<string, NpyArray>>,
+  metadata: Readonly<Record<string, string>> = {},
+): void {
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
