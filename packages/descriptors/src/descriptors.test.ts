@@ -113,6 +113,32 @@ describe("extractDescriptors (Eq. 3–4)", () => {
     );
   });
 
+  it("the WebAssembly SIMD and plain-loop kernels agree on every layout and phase count (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(NTU25, KINECT_V1_20, COCO17),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer(),
+        (layout, phases, extra, C, seed) => {
+          const T = phases + extra;
+          const random = seededRandom(seed);
+          const data = new Float32Array(2 * C * T * layout.numJoints);
+          for (let i = 0; i < data.length; i++) data[i] = random.normal();
+          const shape = [2, C, T, layout.numJoints];
+          const wasm = extractDescriptors({ data, shape }, { layout, phases, kernel: "wasm" });
+          const js = extractDescriptors({ data, shape }, { layout, phases, kernel: "js" });
+          expect(wasm.shape).toEqual(js.shape);
+          for (let i = 0; i < js.data.length; i++) expect(wasm.data[i]).toBeCloseTo(js.data[i]!, 4);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(new DescriptorExtractor(2, 5, 25).kernel).toBe("wasm");
+    expect(new DescriptorExtractor(2, 5, 25, { kernel: "js" }).kernel).toBe("js");
+  });
+
   it("supports other phase counts: 4 + P + 1 slots", () => {
     const data = new Float32Array(1 * 2 * 10 * 25).fill(1);
     const out = extractDescriptors({ data, shape: [1, 2, 10, 25] }, { phases: 5 });

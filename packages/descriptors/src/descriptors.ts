@@ -1,5 +1,6 @@
 import { BODY_PARTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { createDescriptorKernel, type DescriptorKernel } from "./kernel.js";
 
 /** Names of the descriptor slots with the default three phases, in slot order (SPEC §2). */
 export const DESCRIPTOR_SLOTS = [
@@ -18,6 +19,8 @@ export type DescriptorSlot = (typeof DESCRIPTOR_SLOTS)[number];
 export const NUM_SLOTS = 8;
 
 export interface DescriptorOptions {
+  /** "wasm" (WebAssembly SIMD, the default where available) or "js" (plain loops); same results up to float32 rounding. */
+  readonly kernel?: "wasm" | "js";
   /** Joint layout whose four body parts give the spatial slots. Default NTU25. */
   readonly layout?: SkeletonLayout;
   /** Number of temporal phases. Default 3. */
@@ -85,7 +88,12 @@ export class DescriptorExtractor {
   readonly numSlots: number;
   private readonly parts: readonly Int32Array[];
   private readonly jointSum: Float64Array;
-  private readonly timeSum: Float64Array;
+  private readonly phaseJointSum: Float64Array;
+  /** JS path: one channel's (P, V) table. */
+  private readonly table64: Float64Array;
+  private readonly wasm: DescriptorKernel | null;
+  /** Which kernel extraction uses. */
+  readonly kernel: "wasm" | "js";
 
   constructor(channels: number, timeSteps: number, joints: number, options: DescriptorOptions = {}) {
     const layout = options.layout ?? NTU25;
@@ -124,7 +132,24 @@ export class DescriptorExtractor {
       return Int32Array.from(members);
     });
     this.jointSum = new Float64Array(joints);
-    this.timeSum = new Float64Array(timeSteps);
+    this.phaseJointSum = new Float64Array(joints);
+    this.table64 = new Float64Array(this.phases.length * joints);
+    this.wasm =
+      options.kernel === "js"
+        ? null
+        : createDescriptorKernel(channels, {
+            timeSteps,
+            joints,
+            phases: this.phases,
+            parts: this.parts.map((members) => Array.from(members)),
+          });
+    if (options.kernel === "wasm" && !this.wasm) {
+      throw new ValueError('WebAssembly SIMD is not available in this runtime; use kernel: "js"', {
+        field: "kernel",
+        value: options.kernel,
+      });
+    }
+    this.kernel = this.wasm ? "wasm" : "js";
   }
 
   /**
@@ -132,44 +157,82 @@ export class DescriptorExtractor {
    * (numSlots, C) at `outOffset` (slot-major: out[slot·C + c]).
    */
   extractInto(features: Float32Array, featureOffset: number, out: Float32Array, outOffset: number): void {
-    const { channels, timeSteps, joints, jointSum, timeSum } = this;
+    if (this.wasm) {
+      this.extractWasm(features, featureOffset, out, outOffset);
+      return;
+    }
+    const { channels, timeSteps, joints, phaseJointSum } = this;
+    const numPhases = this.phases.length;
+    const perChannel = timeSteps * joints;
+    for (let channel = 0; channel < channels; channel++) {
+      const channelBase = featureOffset + channel * perChannel;
+      // The phases partition [0, T) (T ≥ phases): one pass over the (T, V) plane,
+      // summing each phase's rows per joint.
+      for (let phase = 0; phase < numPhases; phase++) {
+        const { start, end } = this.phases[phase]!;
+        phaseJointSum.fill(0);
+        for (let step = start; step < end; step++) {
+          const rowBase = channelBase + step * joints;
+          for (let joint = 0; joint < joints; joint++) phaseJointSum[joint] += features[rowBase + joint]!;
+        }
+        this.table64.set(phaseJointSum, phase * joints);
+      }
+      this.descriptorsFromTable(this.table64, 0, channel, out, outOffset);
+    }
+  }
+
+  /** Copies F into the kernel's memory, runs it, copies the descriptors out. */
+  private extractWasm(
+    features: Float32Array,
+    featureOffset: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
+    const kernel = this.wasm!;
+    kernel.input.set(features.subarray(featureOffset, featureOffset + kernel.input.length));
+    kernel.run();
+    out.set(kernel.output, outOffset);
+  }
+
+  /**
+   * One channel's descriptors from its (P, V) table of phase-by-joint sums at
+   * `tableOffset`: parts from the joint sums, phases from the phase sums.
+   */
+  private descriptorsFromTable(
+    table: Float32Array | Float64Array,
+    tableOffset: number,
+    channel: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
+    const { channels, timeSteps, joints, jointSum } = this;
     const numParts = this.parts.length;
     const numPhases = this.phases.length;
     const globalSlot = numParts + numPhases;
-    const perChannel = timeSteps * joints;
-    for (let channel = 0; channel < channels; channel++) {
-      jointSum.fill(0);
-      const channelBase = featureOffset + channel * perChannel;
-      // One pass over the (T, V) plane: sums per joint (over time) and per time step (over joints).
-      for (let step = 0; step < timeSteps; step++) {
-        const rowBase = channelBase + step * joints;
-        let rowTotal = 0;
-        for (let joint = 0; joint < joints; joint++) {
-          const value = features[rowBase + joint]!;
-          jointSum[joint] += value;
-          rowTotal += value;
-        }
-        timeSum[step] = rowTotal;
+    jointSum.fill(0);
+    let total = 0;
+    for (let phase = 0; phase < numPhases; phase++) {
+      const { start, end } = this.phases[phase]!;
+      const rowBase = tableOffset + phase * joints;
+      let phaseTotal = 0;
+      for (let joint = 0; joint < joints; joint++) {
+        const value = table[rowBase + joint]!;
+        phaseTotal += value;
+        jointSum[joint] += value;
       }
-      // Eq. 3: part descriptor = mean over all t and the part's joints.
-      for (let part = 0; part < numParts; part++) {
-        const members = this.parts[part]!;
-        let sum = 0;
-        for (let m = 0; m < members.length; m++) sum += jointSum[members[m]!]!;
-        out[outOffset + part * channels + channel] = sum / (members.length * timeSteps);
-      }
+      total += phaseTotal;
       // Eq. 4: phase descriptor = mean over all joints and the phase's time steps.
-      let total = 0;
-      for (let step = 0; step < timeSteps; step++) total += timeSum[step]!;
-      for (let phase = 0; phase < numPhases; phase++) {
-        const { start, end } = this.phases[phase]!;
-        let sum = 0;
-        for (let step = start; step < end; step++) sum += timeSum[step]!;
-        out[outOffset + (numParts + phase) * channels + channel] = sum / ((end - start) * joints);
-      }
-      // Global descriptor = mean over all t and all joints.
-      out[outOffset + globalSlot * channels + channel] = total / perChannel;
+      out[outOffset + (numParts + phase) * channels + channel] = phaseTotal / ((end - start) * joints);
     }
+    // Eq. 3: part descriptor = mean over all t and the part's joints.
+    for (let part = 0; part < numParts; part++) {
+      const members = this.parts[part]!;
+      let sum = 0;
+      for (let m = 0; m < members.length; m++) sum += jointSum[members[m]!]!;
+      out[outOffset + part * channels + channel] = sum / (members.length * timeSteps);
+    }
+    // Global descriptor = mean over all t and all joints.
+    out[outOffset + globalSlot * channels + channel] = total / (timeSteps * joints);
   }
 }
 

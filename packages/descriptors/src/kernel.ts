@@ -1,0 +1,170 @@
+/**
+ * WebAssembly SIMD kernel for descriptor extraction (Eq. 3–4), assembled at
+ * run time and specialised to (T, V, phases, body parts): one pass over each
+ * channel's (T, V) plane accumulates, per phase, the sums per joint in
+ * vector registers; the phase means, the joint sums (hence the part means)
+ * and the global mean follow from those registers without touching F again.
+ *
+ * descriptors(features, out, channels): features (C, T, V) → out (4 + P + 1, C)
+ */
+import {
+  asm,
+  assembleModule,
+  compileWasm,
+  instantiateWasm,
+  OP,
+  SIMD,
+  TYPE,
+  type WasmMemory,
+} from "@skeleton-cache/tensor";
+
+export interface KernelShape {
+  readonly timeSteps: number;
+  readonly joints: number;
+  readonly phases: readonly { readonly start: number; readonly end: number }[];
+  /** Joint indices of each body part, in slot order. */
+  readonly parts: readonly (readonly number[])[];
+}
+
+const P_FEATURES = 0;
+const P_OUT = 1;
+const P_CHANNELS = 2;
+const L_CHANNEL = 3;
+const L_ROW = 4;
+const L_ROW_END = 5;
+const L_PLANE = 6;
+const L_OUT = 7; // &out[0][channel]
+const F_TOTAL = 8; // f32: sum over the whole plane
+const F_PHASE = 9; // f32: sum over the current phase
+const F_PART = 10; // f32: a part's sum
+const L_VECTORS = 11; // v128 phase accumulators, then v128 joint sums, then f32 tails
+
+function f32Bits(value: number): number[] {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setFloat32(0, value, true);
+  return [...bytes];
+}
+
+function descriptorsBody(shape: KernelShape): { body: number[]; locals: [number, number][] } {
+  const { get, set, i32, simd, v128Load, f32Load, f32Store, v128Zero, f32Zero } = asm;
+  const { timeSteps, joints, phases, parts } = shape;
+  const vectors = Math.floor(joints / 4);
+  const tail = joints % 4;
+  // locals layout
+  const accVector = (k: number) => L_VECTORS + k;
+  const sumVector = (k: number) => L_VECTORS + vectors + k;
+  const accTail = (j: number) => L_VECTORS + 2 * vectors + j;
+  const sumTail = (j: number) => L_VECTORS + 2 * vectors + tail + j;
+  const rowBytes = joints * 4;
+  const body: number[] = [];
+  const emit = (...parts: number[][]) => {
+    for (const part of parts) body.push(...part);
+  };
+  const f32Const = (value: number) => [OP.f32Const, ...f32Bits(value)];
+  const F32_MUL = 0x94;
+  // Slot rows of the output are C floats apart: address = L_OUT + slot · C · 4.
+  const storeSlot = (slot: number, valueLocal: number, scale: number) => {
+    // out[slot · C + c] = value · scale   (address = L_OUT + slot · C · 4)
+    emit(get(L_OUT), get(P_CHANNELS), i32(slot * 4), [OP.i32Mul], [OP.i32Add]);
+    emit(get(valueLocal), f32Const(scale), [F32_MUL], f32Store(0));
+  };
+  // Sum of the lanes of a vector local, left on the stack.
+  const laneSum = (local: number) => {
+    emit(get(local), simd(SIMD.f32x4ExtractLane), [0]);
+    for (let lane = 1; lane < 4; lane++) emit(get(local), simd(SIMD.f32x4ExtractLane), [lane], [OP.f32Add]);
+  };
+  emit(get(P_FEATURES), set(L_PLANE), get(P_OUT), set(L_OUT), i32(0), set(L_CHANNEL));
+  emit([OP.block, TYPE.void, OP.loop, TYPE.void]);
+  emit(get(L_CHANNEL), get(P_CHANNELS), [OP.i32GeU], [OP.brIf, 1]);
+  for (let k = 0; k < vectors; k++) emit(v128Zero(), set(sumVector(k)));
+  for (let j = 0; j < tail; j++) emit(f32Zero(), set(sumTail(j)));
+  emit(f32Zero(), set(F_TOTAL));
+  phases.forEach(({ start, end }, phase) => {
+    for (let k = 0; k < vectors; k++) emit(v128Zero(), set(accVector(k)));
+    for (let j = 0; j < tail; j++) emit(f32Zero(), set(accTail(j)));
+    emit(get(L_PLANE), i32(start * rowBytes), [OP.i32Add], set(L_ROW));
+    emit(get(L_PLANE), i32(end * rowBytes), [OP.i32Add], set(L_ROW_END));
+    // the phase's rows, summed per joint
+    emit([OP.block, TYPE.void, OP.loop, TYPE.void]);
+    emit(get(L_ROW), get(L_ROW_END), [OP.i32GeU], [OP.brIf, 1]);
+    for (let k = 0; k < vectors; k++) {
+      emit(get(accVector(k)), get(L_ROW), v128Load(16 * k), simd(SIMD.f32x4Add), set(accVector(k)));
+    }
+    for (let j = 0; j < tail; j++) {
+      emit(get(accTail(j)), get(L_ROW), f32Load(16 * vectors + 4 * j), [OP.f32Add], set(accTail(j)));
+    }
+    emit(get(L_ROW), i32(rowBytes), [OP.i32Add], set(L_ROW));
+    emit([OP.br, 0, OP.end, OP.end]);
+    // phase sum = all lanes of all accumulators; joint sums += accumulators
+    emit(f32Zero(), set(F_PHASE));
+    for (let k = 0; k < vectors; k++) {
+      laneSum(accVector(k));
+      emit(get(F_PHASE), [OP.f32Add], set(F_PHASE));
+      emit(get(sumVector(k)), get(accVector(k)), simd(SIMD.f32x4Add), set(sumVector(k)));
+    }
+    for (let j = 0; j < tail; j++) {
+      emit(get(F_PHASE), get(accTail(j)), [OP.f32Add], set(F_PHASE));
+      emit(get(sumTail(j)), get(accTail(j)), [OP.f32Add], set(sumTail(j)));
+    }
+    emit(get(F_TOTAL), get(F_PHASE), [OP.f32Add], set(F_TOTAL));
+    // Eq. 4: phase mean
+    storeSlot(parts.length + phase, F_PHASE, 1 / ((end - start) * joints));
+  });
+  // Eq. 3: part means from the joint sums
+  parts.forEach((members, part) => {
+    emit(f32Zero(), set(F_PART));
+    for (const joint of members) {
+      const k = Math.floor(joint / 4);
+      if (k < vectors) emit(get(sumVector(k)), simd(SIMD.f32x4ExtractLane), [joint % 4]);
+      else emit(get(sumTail(joint - 4 * vectors)));
+      emit(get(F_PART), [OP.f32Add], set(F_PART));
+    }
+    storeSlot(part, F_PART, 1 / (members.length * timeSteps));
+  });
+  // global mean
+  storeSlot(parts.length + phases.length, F_TOTAL, 1 / (timeSteps * joints));
+  emit(get(L_OUT), i32(4), [OP.i32Add], set(L_OUT));
+  emit(get(L_PLANE), i32(timeSteps * rowBytes), [OP.i32Add], set(L_PLANE));
+  emit(get(L_CHANNEL), i32(1), [OP.i32Add], set(L_CHANNEL));
+  emit([OP.br, 0, OP.end, OP.end]);
+  const locals: [number, number][] = [
+    [5, TYPE.i32],
+    [3, TYPE.f32],
+  ];
+  if (vectors > 0) locals.push([2 * vectors, TYPE.v128]);
+  if (tail > 0) locals.push([2 * tail, TYPE.f32]);
+  return { body, locals };
+}
+
+/** An instantiated kernel with room for one sample's F and its descriptors. */
+export interface DescriptorKernel {
+  readonly memory: WasmMemory;
+  /** Input region: C·T·V floats at byte 0. Writing F here directly avoids a copy. */
+  readonly input: Float32Array;
+  /** Output region: (slots, C) floats. */
+  readonly output: Float32Array;
+  run(): void;
+}
+
+const compiledByShape = new Map<string, object | null>();
+
+/** Builds the kernel for C channels and `shape`, or null without WebAssembly SIMD. */
+export function createDescriptorKernel(channels: number, shape: KernelShape): DescriptorKernel | null {
+  const key = JSON.stringify(shape);
+  let module = compiledByShape.get(key);
+  if (module === undefined) {
+    const { body, locals } = descriptorsBody(shape);
+    module = compileWasm(assembleModule([{ name: "descriptors", params: 3, locals, body }]));
+    compiledByShape.set(key, module);
+  }
+  if (!module) return null;
+  const inputFloats = channels * shape.timeSteps * shape.joints;
+  const slots = shape.parts.length + shape.phases.length + 1;
+  const outputFloats = slots * channels;
+  const instance = instantiateWasm(module, 4 * (inputFloats + outputFloats));
+  if (!instance) return null;
+  const input = new Float32Array(instance.memory.buffer, 0, inputFloats);
+  const output = new Float32Array(instance.memory.buffer, 4 * inputFloats, outputFloats);
+  const kernel = instance.exports.descriptors as (features: number, out: number, channels: number) => void;
+  return { memory: instance.memory, input, output, run: () => kernel(0, output.byteOffset, channels) };
+}
