@@ -25,6 +25,10 @@ export const PriorProvenanceSchema = z.looseObject({
   endpoint_host: z.string().optional(),
   prompt_id: z.string().optional(),
   prompt_sha256: z.string().optional(),
+  /** sha256 of every rendered prompt (all classes, in index order): pins class names and descriptions too. */
+  rendered_sha256: z.string().optional(),
+  /** Response format the endpoint ended up with: json_schema, json_object or text (llm-prior). */
+  response_format: z.string().optional(),
   temperature: z.number().finite().optional(),
   samples_per_class: z.number().int().positive().optional(),
   date: z.string().optional(),

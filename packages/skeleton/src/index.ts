@@ -1,2 +1,13 @@
+export type { ClassCatalog, DatasetId } from "./catalogs.js";
+export { classCatalog, className, DATASET_IDS, isDatasetId } from "./catalogs.js";
 export type { BodyPart, SkeletonLayout } from "./layouts.js";
 export { BODY_PARTS, COCO17, KINECT_V1_20, LAYOUTS, NTU25 } from "./layouts.js";
+export type { CandidateMode, SeenUnseen, ZeroShotSplit } from "./splits.js";
+export {
+  candidateClasses,
+  candidateIndex,
+  candidateNames,
+  getSplit,
+  listSplits,
+  validateSplit,
+} from "./splits.js";

@@ -25,6 +25,17 @@ export interface SkeletonLayout {
   readonly parts: Readonly<Record<BodyPart, readonly number[]>>;
   /** Where the layout and its part groups come from. */
   readonly source: string;
+  /**
+   * Joints used for view alignment (0-based), where the layout has them:
+   * left / right hip (the hip vector, rotated onto x) and the low / high
+   * spine joints (the spine vector, rotated onto z).
+   */
+  readonly alignJoints?: {
+    readonly hipLeft: number;
+    readonly hipRight: number;
+    readonly spineLow: number;
+    readonly spineHigh: number;
+  };
 }
 
 /**
@@ -98,6 +109,7 @@ export const NTU25: SkeletonLayout = {
   },
   source:
     "joint order: Kinect v2 JointType; bones and centre: ST-GCN Graph('ntu-rgb+d'); parts: Skeleton-Cache reference code (SPEC §2)",
+  alignJoints: { hipLeft: 12, hipRight: 16, spineLow: 0, spineHigh: 20 },
 };
 
 /**
@@ -161,6 +173,7 @@ export const KINECT_V1_20: SkeletonLayout = {
   },
   source:
     "joint order: UTD-MHAD Skeleton_joint_order.txt (Kinect v1); parts: this project, after the NTU groups",
+  alignJoints: { hipLeft: 12, hipRight: 16, spineLow: 3, spineHigh: 1 },
 };
 
 /** COCO keypoints, 17 joints (2D pose estimators). */

@@ -1,0 +1,382 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import {
+  type ClassImportance,
+  type ClassSpread,
+  loadPrior,
+  type Prior,
+  type PriorProvenance,
+  priorToJson,
+} from "@skeleton-cache/prior";
+import { describeValue, ValueError } from "@skeleton-cache/tensor";
+import { type ClassAnswer, checkAnswer } from "./answer.js";
+import type { ClassSpec } from "./classes.js";
+import {
+  ChatEndpoint,
+  type EndpointOptions,
+  type FormatFallbackEvent,
+  type ResponseFormatMode,
+  type RetryEvent,
+} from "./endpoint.js";
+import { PriorGenerationError } from "./errors.js";
+import { loadPromptTemplates, type PromptTemplates, renderMessages } from "./prompt.js";
+import { runPool } from "./retry.js";
+import { CoalescingWriter } from "./writer.js";
+
+/** Everything `generatePrior` needs. */
+export interface GeneratePriorOptions extends EndpointOptions {
+  /** The classes to ask about (see `selectClasses`); their `index` is the key in the file. */
+  readonly classes: readonly ClassSpec[];
+  /** "split": keys are candidate indices; "dataset": keys are dataset class indices. */
+  readonly kind: "split" | "dataset";
+  /** Number of classes in the file (default: the largest index + 1). */
+  readonly numClasses?: number | undefined;
+  readonly split?: string | undefined;
+  readonly dataset?: string | undefined;
+  /** Output file. Each finished class is saved at once (atomic rewrite); an existing file is resumed. */
+  readonly out?: string | undefined;
+  /** Answers per class for self-consistency (default 1); the mean is kept, the spread recorded. */
+  readonly samples?: number | undefined;
+  /** Ask for all samples in one request with the `n` parameter (default: one request per sample). */
+  readonly useN?: boolean | undefined;
+  /** Classes asked at once (default 4). */
+  readonly concurrency?: number | undefined;
+  /** Schema-violating answers tolerated per class before giving up (default 2). */
+  readonly maxInvalidAnswers?: number | undefined;
+  /** Prompt templates, or a directory holding system.md and user.md (default: the built-in v1). */
+  readonly prompt?: PromptTemplates | string | undefined;
+  /** Start afresh when `out` exists instead of resuming it (default false). */
+  readonly overwrite?: boolean | undefined;
+  /** Date for the provenance (default: today, YYYY-MM-DD). */
+  readonly date?: string | undefined;
+  /** Aborts the run: no new class starts, requests in flight are cancelled; finished classes stay saved. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Progress after each class. */
+export interface GenerateProgress {
+  /** Classes with importances now (resumed ones included). */
+  readonly done: number;
+  readonly total: number;
+  /** Classes taken from an existing file instead of asked. */
+  readonly resumed: number;
+  /** The class just finished (absent in the first report). */
+  readonly index?: number;
+  readonly name?: string;
+}
+
+/** A rejected answer, reported before it is asked again. */
+export interface InvalidAnswerEvent {
+  readonly index: number;
+  readonly name: string;
+  readonly field: string;
+  readonly value: unknown;
+  readonly message: string;
+}
+
+export interface GenerateHooks {
+  onProgress?(progress: GenerateProgress): void;
+  onRetry?(event: RetryEvent): void;
+  onFormatFallback?(event: FormatFallbackEvent): void;
+  onInvalidAnswer?(event: InvalidAnswerEvent): void;
+}
+
+export interface GeneratePriorResult {
+  readonly prior: Prior;
+  /** Classes asked in this run. */
+  readonly asked: number;
+  /** Classes taken from the existing file. */
+  readonly resumed: number;
+  /** Chat-completion requests that returned an answer (valid or not). */
+  readonly requests: number;
+  /** The response format in use at the end (after any fallback). */
+  readonly responseFormat: ResponseFormatMode;
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
+
+/**
+ * Rounds importances to 6 decimals so that they still sum to exactly 1 in
+ * units of 1e-6 (the residual goes to the largest component). Saving,
+ * loading (which ℓ1-normalises) and saving again then gives the same bytes.
+ */
+export function roundToSimplex(values: readonly number[]): number[] {
+  const units = values.map((v) => Math.round(v * 1e6));
+  let total = 0;
+  let largest = 0;
+  for (let component = 0; component < units.length; component++) {
+    total += units[component]!;
+    if (units[component]! > units[largest]!) largest = component;
+  }
+  units[largest]! += 1e6 - total;
+  return units.map((u) => u / 1e6);
+}
+
+/**
+ * Self-consistency: the mean of the n normalised answers per component and
+ * the sample standard deviation (n − 1 in the denominator; 0 for n = 1).
+ */
+export function aggregateAnswers(answers: readonly ClassAnswer[]): {
+  importance: ClassImportance;
+  spread: ClassSpread;
+} {
+  const n = answers.length;
+  if (n === 0) throw new ValueError("aggregateAnswers: no answers", { field: "answers", value: 0 });
+  const stats = (
+    pick: (a: ClassAnswer) => readonly number[],
+    width: number,
+  ): { mean: number[]; sd: number[] } => {
+    const mean = new Array<number>(width).fill(0);
+    const sd = new Array<number>(width).fill(0);
+    for (let component = 0; component < width; component++) {
+      let sum = 0;
+      for (let sample = 0; sample < n; sample++) sum += pick(answers[sample]!)[component]!;
+      const m = sum / n;
+      let squares = 0;
+      for (let sample = 0; sample < n; sample++) squares += (pick(answers[sample]!)[component]! - m) ** 2;
+      mean[component] = m;
+      sd[component] = n > 1 ? Math.sqrt(squares / (n - 1)) : 0;
+    }
+    return { mean, sd };
+  };
+  const spatial = stats((a) => a.spatial, 4);
+  const temporal = stats((a) => a.temporal, 3);
+  const gamma = stats((a) => [a.gamma], 1);
+  return {
+    importance: {
+      spatial: roundToSimplex(spatial.mean) as unknown as [number, number, number, number],
+      temporal: roundToSimplex(temporal.mean) as unknown as [number, number, number],
+      gamma: round6(gamma.mean[0]!),
+      given: { spatial: true, temporal: true },
+    },
+    spread: {
+      spatial: spatial.sd.map(round6),
+      temporal: temporal.sd.map(round6),
+      gamma: round6(gamma.sd[0]!),
+      samples: n,
+    },
+  };
+}
+
+function checkPositiveInteger(value: number, field: string): void {
+  if (!(Number.isInteger(value) && value > 0)) {
+    throw new ValueError(`${field} must be a positive integer, got ${describeValue(value)}`, {
+      field,
+      value,
+    });
+  }
+}
+
+/** Throws unless an existing file was made by the same request (model, prompt, classes, samples, temperature). */
+function checkResumable(existing: Prior, wanted: Prior, file: string): void {
+  const mismatch = (field: string, found: unknown, expected: unknown): never => {
+    throw new ValueError(
+      `${file}: exists but was made with ${field} = ${describeValue(found)}, not ${describeValue(expected)}; ` +
+        "resume with the same settings, pass --overwrite to start afresh, or choose another --out",
+      { file, field, value: found, expected },
+    );
+  };
+  if (existing.kind !== wanted.kind) mismatch("kind", existing.kind, wanted.kind);
+  if (existing.numClasses !== wanted.numClasses)
+    mismatch("num_classes", existing.numClasses, wanted.numClasses);
+  const a = existing.provenance ?? {};
+  const b = wanted.provenance ?? {};
+  for (const field of [
+    "kind",
+    "model",
+    "prompt_sha256",
+    "rendered_sha256",
+    "samples_per_class",
+    "temperature",
+  ]) {
+    if (a[field] !== b[field]) mismatch(`provenance.${field}`, a[field], b[field]);
+  }
+}
+
+/**
+ * Asks an OpenAI-compatible endpoint for the part / phase / γ importances of
+ * each class and writes a prior file (the published schema plus
+ * provenance and spread). Every finished class is saved at once (an atomic
+ * rewrite of the whole file; progress reports a class once it is on disk), so an
+ * interrupted run resumes where it stopped and never asks twice for a class
+ * the file has. Throws PriorGenerationError when a class cannot be answered
+ * (the classes finished before stay saved), ValueError for bad options.
+ */
+export async function generatePrior(
+  options: GeneratePriorOptions,
+  hooks: GenerateHooks = {},
+): Promise<GeneratePriorResult> {
+  const classes = options.classes;
+  if (classes.length === 0) throw new ValueError("no classes to ask about", { field: "classes", value: 0 });
+  const numClasses = options.numClasses ?? Math.max(...classes.map((c) => c.index)) + 1;
+  checkPositiveInteger(numClasses, "numClasses");
+  const seen = new Set<number>();
+  for (const spec of classes) {
+    if (
+      !(Number.isInteger(spec.index) && spec.index >= 0 && spec.index < numClasses) ||
+      seen.has(spec.index)
+    ) {
+      throw new ValueError(
+        `class "${spec.name}" has index ${spec.index}: duplicate or outside 0..${numClasses - 1}`,
+        {
+          field: "classes.index",
+          value: spec.index,
+        },
+      );
+    }
+    seen.add(spec.index);
+  }
+  const samples = options.samples ?? 1;
+  checkPositiveInteger(samples, "samples");
+  const concurrency = options.concurrency ?? 4;
+  checkPositiveInteger(concurrency, "concurrency");
+  const maxInvalid = options.maxInvalidAnswers ?? 2;
+  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) {
+    throw new ValueError(`maxInvalidAnswers must be a non-negative integer, got ${maxInvalid}`, {
+      field: "maxInvalidAnswers",
+      value: maxInvalid,
+    });
+  }
+  const templates =
+    typeof options.prompt === "object" ? options.prompt : loadPromptTemplates(options.prompt ?? undefined);
+  const temperature = options.temperature ?? (samples > 1 ? 0.7 : 0);
+  const endpoint = new ChatEndpoint({ ...options, temperature });
+  endpoint.onRetry = hooks.onRetry;
+  endpoint.onFormatFallback = hooks.onFormatFallback;
+
+  // Render every prompt up front: a bad template fails before any request, and
+  // the hash of all rendered prompts pins what this file was made from.
+  const ordered = [...classes].sort((x, y) => x.index - y.index);
+  const rendered = new Map<number, ReturnType<typeof renderMessages>>();
+  const renderedHash = createHash("sha256");
+  for (const spec of ordered) {
+    const messages = renderMessages(templates, {
+      class_name: spec.name,
+      dataset: options.dataset,
+      description: spec.description,
+    });
+    rendered.set(spec.index, messages);
+    renderedHash.update(`${spec.index}\0${messages.map((m) => m.content).join("\0")}\0`);
+  }
+
+  const classNames: string[] | undefined =
+    ordered.length === numClasses ? ordered.map((spec) => spec.name) : undefined;
+  const importances: (ClassImportance | null)[] = new Array(numClasses).fill(null);
+  const spreads: (ClassSpread | null)[] = new Array(numClasses).fill(null);
+  let date = options.date ?? today();
+  const provenance = (): PriorProvenance => ({
+    kind: "llm",
+    model: endpoint.model,
+    endpoint_host: endpoint.host,
+    prompt_id: templates.id,
+    prompt_sha256: templates.sha256,
+    rendered_sha256: renderedHash.copy().digest("hex"),
+    response_format: endpoint.responseFormat,
+    temperature,
+    samples_per_class: samples,
+    date,
+    note: "generated by @skeleton-cache/llm-prior",
+  });
+  const current = (): Prior => ({
+    kind: options.kind,
+    numClasses,
+    classes: importances,
+    ...(classNames ? { classNames } : {}),
+    ...(options.split !== undefined ? { split: options.split } : {}),
+    ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
+    provenance: provenance(),
+    ...(samples > 1 ? { spread: spreads } : {}),
+  });
+
+  // Resume: take the classes an earlier run finished.
+  let resumed = 0;
+  const out = options.out;
+  if (out !== undefined && fs.existsSync(out) && !options.overwrite) {
+    const existing = loadPrior(out);
+    checkResumable(existing, current(), out);
+    if (typeof existing.provenance?.date === "string" && options.date === undefined)
+      date = existing.provenance.date;
+    for (const spec of ordered) {
+      const entry = existing.classes[spec.index];
+      if (entry) {
+        importances[spec.index] = entry;
+        spreads[spec.index] = existing.spread?.[spec.index] ?? null;
+        resumed++;
+      }
+    }
+  }
+  const todo = ordered.filter((spec) => importances[spec.index] === null);
+  let done = resumed;
+  hooks.onProgress?.({ done, total: ordered.length, resumed });
+  // The file format of `savePrior`, written without blocking and coalesced.
+  const writer =
+    out === undefined
+      ? undefined
+      : new CoalescingWriter(out, () => `${JSON.stringify(priorToJson(current()), null, 1)}\n`);
+  if (writer && (todo.length === 0 || resumed === 0)) await writer.save();
+
+  let requests = 0;
+  let failed = false;
+  const askClass = async (spec: ClassSpec): Promise<void> => {
+    const label = `class ${spec.index} "${spec.name}"`;
+    const messages = rendered.get(spec.index)!;
+    const answers: ClassAnswer[] = [];
+    let invalid = 0;
+    while (answers.length < samples) {
+      const want = options.useN ? samples - answers.length : 1;
+      const texts = await endpoint.complete({ messages, n: want, label, signal: options.signal });
+      requests++;
+      const got = texts.length === 0 ? [null] : texts.slice(0, want);
+      for (const text of got) {
+        const check = checkAnswer(text);
+        if (check.ok) {
+          answers.push(check.answer);
+          continue;
+        }
+        invalid++;
+        const { field, value, message } = check.issue;
+        if (invalid > maxInvalid) {
+          throw new PriorGenerationError(
+            "E_LLM_ANSWER",
+            `${label}: ${invalid} answers broke the answer schema; last: ${field}: ${message}`,
+            { field: `${spec.name}.${field}`, value },
+          );
+        }
+        hooks.onInvalidAnswer?.({ index: spec.index, name: spec.name, field, value, message });
+      }
+    }
+    const { importance, spread } = aggregateAnswers(answers);
+    importances[spec.index] = importance;
+    spreads[spec.index] = spread;
+    await writer?.save();
+    done++;
+    hooks.onProgress?.({ done, total: ordered.length, resumed, index: spec.index, name: spec.name });
+  };
+
+  const errors = await runPool(
+    todo,
+    concurrency,
+    async (spec) => {
+      try {
+        await askClass(spec);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    },
+    () => failed || options.signal?.aborted === true,
+  );
+  if (options.signal?.aborted) throw options.signal.reason;
+  if (errors.length > 0) throw errors[0];
+  return {
+    prior: current(),
+    asked: todo.length,
+    resumed,
+    requests,
+    responseFormat: endpoint.responseFormat,
+  };
+}
