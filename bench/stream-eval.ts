@@ -1,0 +1,22 @@
+/**
+ * Child process of the benchmark: streams a descriptor bundle from disk
+ * through the adapter, one sample at a time, and prints its peak RSS.
+ */
+import { openBundle } from "@skeleton-cache/bundle";
+import { uniformPrior } from "@skeleton-cache/prior";
+import { TestTimeAdapter } from "@skeleton-cache/tta";
+
+const reader = openBundle(process.argv[2]!);
+const U = reader.numClasses;
+const C = reader.featureShape[1]!;
+const adapter = new TestTimeAdapter({ numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 });
+let correct = 0;
+const start = process.hrtime.bigint();
+for (let i = 0; i < reader.numSamples; i++) {
+  const step = adapter.stepDescriptors(reader.logits(i), 0, reader.features(i), 0, i);
+  if (step.refinedPred === reader.labels[i]) correct++;
+}
+const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+reader.close();
+const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+console.log(JSON.stringify({ samples: reader.numSamples, correct, seconds, samplesPerSecond: reader.numSamples / seconds, maxRssBytes }));

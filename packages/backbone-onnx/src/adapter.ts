@@ -1,0 +1,529 @@
+import fs from "node:fs";
+import path from "node:path";
+import {
+  allClasses,
+  assertBatchSize,
+  averagePersons,
+  type Backbone,
+  type BackboneBatch,
+  type BackboneOutput,
+  checkCandidateClasses,
+  createZeroShotHead,
+  encodeDataset,
+  loadClassEmbeddings,
+  type ZeroShotHead,
+} from "@skeleton-cache/backbone";
+import {
+  assertFinite,
+  FormatError,
+  formatShape,
+  ShapeError,
+  type Tensor,
+  ValueError,
+} from "@skeleton-cache/tensor";
+import ort from "onnxruntime-node";
+import { z } from "zod";
+import { defaultConfigPath, type OnnxBackboneConfig, readOnnxBackboneConfig } from "./config.js";
+
+/** Options of `loadOnnxBackbone` / `createBackbone("onnx", options)`. */
+export const OnnxBackboneOptionsSchema = z
+  .object({
+    /** Path of the `.onnx` model. */
+    model: z.string().min(1),
+    /** Path of the adapter config JSON; default `<model stem>.backbone.json` next to the model. */
+    config: z.string().min(1).optional(),
+    /** 0-based class ids, strictly ascending; default every class of the model. */
+    candidateClasses: z.array(z.number().int().nonnegative()).optional(),
+    /** Overrides the config's class-embedding `.npy` (embedding outputs only). */
+    classEmbeddings: z.string().min(1).optional(),
+    /** Samples per run in `encodeAll` (default 16). */
+    batchSize: z.number().int().positive().default(16),
+    /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
+    threads: z.number().int().positive().optional(),
+    /** Runs on a zero input of `batchSize` samples before returning (default 0). */
+    warmup: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export type OnnxBackboneOptions = z.input<typeof OnnxBackboneOptionsSchema>;
+
+/** The ONNX adapter: a Backbone over skeleton samples (3, T, V, M). */
+export interface OnnxBackbone extends Backbone<Tensor> {
+  readonly modelFile: string;
+  readonly configFile: string;
+  readonly config: OnnxBackboneConfig;
+  /** Encodes a stacked batch x (N, 3, T, V, M). */
+  run(x: Tensor): Promise<BackboneOutput>;
+}
+
+type Dim = number | string;
+
+function tensorMeta(
+  session: ort.InferenceSession,
+  name: string,
+  outputs: boolean,
+): readonly Dim[] | undefined {
+  const list = outputs ? session.outputMetadata : session.inputMetadata;
+  const meta = list.find((m) => m.name === name);
+  if (!meta?.isTensor) return undefined;
+  return meta.shape.length > 0 ? meta.shape : undefined;
+}
+
+function tensorType(session: ort.InferenceSession, name: string, outputs: boolean): string | undefined {
+  const list = outputs ? session.outputMetadata : session.inputMetadata;
+  const meta = list.find((m) => m.name === name);
+  return meta?.isTensor ? meta.type : undefined;
+}
+
+function showDims(dims: readonly Dim[]): string {
+  return `(${dims.map((d) => (d === "" ? "?" : d)).join(", ")})`;
+}
+
+function firstBytesHex(file: string): string {
+  try {
+    const fd = fs.openSync(file, "r");
+    const buffer = Buffer.alloc(16);
+    const read = fs.readSync(fd, buffer, 0, 16, 0);
+    fs.closeSync(fd);
+    return buffer.subarray(0, read).toString("hex");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Loads an ONNX SZAR backbone with its adapter config and checks, before any
+ * sample runs, that the named tensors exist with the right ranks.
+ */
+export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<OnnxBackbone> {
+  const parsed = OnnxBackboneOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join(".") || "(options)";
+    throw new ValueError(`onnx backbone options: ${field}: ${issue.message}`, { field, value: issue.input });
+  }
+  const opts = parsed.data;
+  const modelFile = path.resolve(opts.model);
+  const configFile = path.resolve(opts.config ?? defaultConfigPath(modelFile));
+  const config = readOnnxBackboneConfig(configFile);
+  assertBatchSize(opts.batchSize);
+
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(modelFile);
+  } catch (error) {
+    throw new FormatError(
+      `${modelFile}: cannot read the ONNX model (${(error as Error).message})`,
+      { file: modelFile },
+      { cause: error },
+    );
+  }
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+    ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
+  };
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, sessionOptions);
+  } catch (error) {
+    throw new FormatError(
+      `${modelFile}: not a loadable ONNX model (${bytes.length} bytes, starting ${firstBytesHex(modelFile) || "empty"}): ${(error as Error).message}`,
+      { file: modelFile, value: bytes.length },
+      { cause: error },
+    );
+  }
+  try {
+    return await buildBackbone(session, modelFile, configFile, config, opts);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
+
+async function buildBackbone(
+  session: ort.InferenceSession,
+  modelFile: string,
+  configFile: string,
+  config: OnnxBackboneConfig,
+  opts: z.output<typeof OnnxBackboneOptionsSchema>,
+): Promise<OnnxBackbone> {
+  const model = path.basename(modelFile);
+  // --- names -------------------------------------------------------------
+  const inputName = config.input.name;
+  if (!session.inputNames.includes(inputName)) {
+    throw new ValueError(
+      `${configFile}: input.name "${inputName}" is not an input of ${modelFile}; the model's inputs are ${JSON.stringify(session.inputNames)}`,
+      { file: configFile, field: "input.name", value: inputName, expected: session.inputNames },
+    );
+  }
+  const unfed = session.inputNames.filter((n) => n !== inputName);
+  if (unfed.length > 0) {
+    throw new ValueError(
+      `${modelFile}: the model has inputs ${JSON.stringify(unfed)} besides "${inputName}"; the adapter feeds only the skeleton input`,
+      { file: modelFile, field: "inputs", value: session.inputNames },
+    );
+  }
+  for (const [field, name] of [
+    ["features.name", config.features.name],
+    ["output.name", config.output.name],
+  ] as const) {
+    if (!session.outputNames.includes(name)) {
+      throw new ValueError(
+        `${configFile}: ${field} "${name}" is not an output of ${modelFile}; the model's outputs are ${JSON.stringify(session.outputNames)}`,
+        { file: configFile, field, value: name, expected: session.outputNames },
+      );
+    }
+  }
+  for (const [name, isOutput] of [
+    [inputName, false],
+    [config.features.name, true],
+    [config.output.name, true],
+  ] as const) {
+    const type = tensorType(session, name, isOutput);
+    if (type !== undefined && type !== "float32") {
+      throw new FormatError(`${modelFile}: tensor "${name}" is ${type}; the adapter needs float32`, {
+        file: modelFile,
+        field: name,
+        value: type,
+        expected: "float32",
+      });
+    }
+  }
+
+  // --- static shapes (where the graph declares them) ----------------------
+  const inputDims = tensorMeta(session, inputName, false);
+  if (inputDims) {
+    if (inputDims.length !== 5) {
+      throw new ShapeError(
+        `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M)`,
+        { file: modelFile, field: inputName, value: [...inputDims], expected: "(N, 3, T, V, M)" },
+      );
+    }
+    if (typeof inputDims[1] === "number" && inputDims[1] !== 3) {
+      throw new ShapeError(
+        `${modelFile}: input "${inputName}" has ${inputDims[1]} channels ${showDims(inputDims)}; expected 3 (x, y, z) at dimension 1`,
+        { file: modelFile, field: inputName, value: [...inputDims], position: 1, expected: 3 },
+      );
+    }
+    for (const [axis, key] of [
+      [2, "frames"],
+      [3, "joints"],
+      [4, "persons"],
+    ] as const) {
+      const dim = inputDims[axis];
+      const want = config.input[key];
+      if (typeof dim === "number" && want !== undefined && dim !== want) {
+        throw new ShapeError(
+          `${configFile}: input.${key} is ${want} but input "${inputName}" of ${modelFile} has ${dim} at dimension ${axis} ${showDims(inputDims)}`,
+          { file: configFile, field: `input.${key}`, value: want, expected: dim },
+        );
+      }
+    }
+  }
+  const featureDims = tensorMeta(session, config.features.name, true);
+  if (featureDims && featureDims.length !== 4) {
+    const expected = config.features.persons === "separate" ? "(N·M, C, T, V)" : "(N, C, T, V)";
+    throw new ShapeError(
+      `${modelFile}: feature output "${config.features.name}" has rank ${featureDims.length} ${showDims(featureDims)}${featureDims.length < 4 ? ": no joint axis" : ""}; expected ${expected} (the last spatio-temporal layer before pooling)`,
+      { file: modelFile, field: config.features.name, value: [...featureDims], expected },
+    );
+  }
+  const outputDims = tensorMeta(session, config.output.name, true);
+  if (outputDims && outputDims.length !== 2) {
+    throw new ShapeError(
+      `${modelFile}: ${config.output.kind} output "${config.output.name}" has rank ${outputDims.length} ${showDims(outputDims)}; expected (N, ${config.output.kind === "logits" ? "K" : "D"})`,
+      { file: modelFile, field: config.output.name, value: [...outputDims] },
+    );
+  }
+
+  // --- classes ----------------------------------------------------------------
+  let candidateClasses: number[];
+  let head: ZeroShotHead | undefined;
+  let logitColumns: number | undefined;
+  if (config.output.kind === "logits") {
+    const declared = typeof outputDims?.[1] === "number" ? outputDims[1] : undefined;
+    if (declared !== undefined && config.output.classes !== undefined && declared !== config.output.classes) {
+      throw new ShapeError(
+        `${configFile}: output.classes is ${config.output.classes} but logits "${config.output.name}" of ${modelFile} have ${declared} columns`,
+        { file: configFile, field: "output.classes", value: config.output.classes, expected: declared },
+      );
+    }
+    logitColumns = declared ?? config.output.classes;
+    if (opts.classEmbeddings !== undefined) {
+      throw new ValueError(
+        `classEmbeddings is set but ${configFile} declares a logits output; class embeddings need an embedding output`,
+        {
+          field: "classEmbeddings",
+          value: opts.classEmbeddings,
+        },
+      );
+    }
+    if (opts.candidateClasses) candidateClasses = checkCandidateClasses(opts.candidateClasses, logitColumns);
+    else if (logitColumns !== undefined) candidateClasses = allClasses(logitColumns);
+    else {
+      throw new ValueError(
+        `${configFile}: the logits of ${modelFile} have a symbolic class dimension; set output.classes in the config or pass candidateClasses`,
+        { file: configFile, field: "output.classes" },
+      );
+    }
+  } else {
+    const embeddingFile = path.resolve(
+      opts.classEmbeddings ?? path.resolve(path.dirname(configFile), config.output.classEmbeddings),
+    );
+    const classEmbeddings = loadClassEmbeddings(embeddingFile, opts.candidateClasses);
+    head = createZeroShotHead(classEmbeddings, config.output.head);
+    candidateClasses = opts.candidateClasses
+      ? [...opts.candidateClasses]
+      : allClasses(classEmbeddings.shape[0]!);
+    const embeddingDim = outputDims?.[1];
+    if (typeof embeddingDim === "number" && embeddingDim !== head.dim) {
+      throw new ShapeError(
+        `${embeddingFile}: class embeddings have D = ${head.dim} but embedding "${config.output.name}" of ${modelFile} has ${embeddingDim}`,
+        { file: embeddingFile, value: head.dim, expected: embeddingDim },
+      );
+    }
+  }
+  const staticBatch = typeof inputDims?.[0] === "number" ? inputDims[0] : undefined;
+
+  let closed = false;
+
+  async function runChunk(x: Tensor): Promise<{ features: Tensor; output: Tensor }> {
+    const feeds = { [inputName]: new ort.Tensor("float32", x.data, [...x.shape]) };
+    const results = await session.run(feeds, [config.features.name, config.output.name]);
+    const take = (name: string): Tensor => {
+      const value = results[name]!;
+      if (value.type !== "float32") {
+        throw new FormatError(`${modelFile}: output "${name}" is ${value.type}; the adapter needs float32`, {
+          file: modelFile,
+          field: name,
+          value: value.type,
+        });
+      }
+      const data = value.data as Float32Array;
+      const shape = value.dims.map(Number);
+      assertFinite(data, `output "${name}" of ${model}`, shape, modelFile);
+      return { data, shape };
+    };
+    return { features: take(config.features.name), output: take(config.output.name) };
+  }
+
+  async function run(x: Tensor): Promise<BackboneOutput> {
+    if (closed) throw new ValueError(`onnx backbone ${modelFile} is closed`, { file: modelFile });
+    if (x.shape.length !== 5) {
+      throw new ShapeError(
+        `${model}: skeleton batch for input "${inputName}" has shape ${formatShape(x.shape)}; expected (N, 3, T, V, M)`,
+        { file: modelFile, field: inputName, value: [...x.shape], expected: "(N, 3, T, V, M)" },
+      );
+    }
+    const [samples, channels, frames, joints, persons] = x.shape as [number, number, number, number, number];
+    const expectDims: (number | undefined)[] = [
+      undefined,
+      3,
+      typeof inputDims?.[2] === "number" ? inputDims[2] : config.input.frames,
+      typeof inputDims?.[3] === "number" ? inputDims[3] : config.input.joints,
+      typeof inputDims?.[4] === "number" ? inputDims[4] : config.input.persons,
+    ];
+    const actual = [samples, channels, frames, joints, persons];
+    for (let axis = 1; axis < 5; axis++) {
+      const want = expectDims[axis];
+      if (want !== undefined && actual[axis] !== want) {
+        throw new ShapeError(
+          `${model}: skeleton batch for input "${inputName}" has ${actual[axis]} at dimension ${axis} ${formatShape(x.shape)}; the model needs ${want} (N, 3, T, V, M)`,
+          { file: modelFile, field: inputName, value: [...x.shape], position: axis, expected: want },
+        );
+      }
+    }
+    if (x.data.length !== samples * channels * frames * joints * persons) {
+      throw new ShapeError(
+        `${model}: skeleton batch has ${x.data.length} values but shape ${formatShape(x.shape)}`,
+        {
+          field: inputName,
+          value: x.data.length,
+        },
+      );
+    }
+    if (samples === 0)
+      throw new ShapeError(`${model}: empty skeleton batch (N = 0)`, { field: inputName, value: 0 });
+    assertFinite(x.data, inputName, x.shape);
+
+    // A graph exported with a fixed batch runs in chunks of that size, the last padded with zeros.
+    const chunk = staticBatch ?? samples;
+    const sampleSize = channels * frames * joints * persons;
+    const featureParts: Tensor[] = [];
+    const outputParts: Tensor[] = [];
+    for (let start = 0; start < samples; start += chunk) {
+      const count = Math.min(chunk, samples - start);
+      let data = x.data.subarray(start * sampleSize, (start + count) * sampleSize);
+      if (count < chunk) {
+        const padded = new Float32Array(chunk * sampleSize);
+        padded.set(data);
+        data = padded;
+      }
+      const { features, output } = await runChunk({
+        data,
+        shape: [chunk, channels, frames, joints, persons],
+      });
+      featureParts.push(normaliseFeatures(features, chunk, persons, count));
+      outputParts.push(checkOutput(output, chunk, count));
+    }
+    const features = concatRows(featureParts);
+    const raw = concatRows(outputParts);
+    let logits: Tensor;
+    if (head) logits = head.logits(raw, `embedding "${config.output.name}" of ${model}`);
+    else logits = selectColumns(raw, candidateClasses);
+    return { logits, features };
+  }
+
+  function normaliseFeatures(features: Tensor, chunk: number, persons: number, keep: number): Tensor {
+    const name = config.features.name;
+    const separate = config.features.persons === "separate";
+    const expected = separate ? `(${chunk}·${persons}, C, T, V)` : `(${chunk}, C, T, V)`;
+    if (features.shape.length !== 4) {
+      throw new ShapeError(
+        `${modelFile}: feature output "${name}" has shape ${formatShape(features.shape)}${features.shape.length < 4 ? ": no joint axis" : ""}; expected ${expected}`,
+        { file: modelFile, field: name, value: [...features.shape], expected },
+      );
+    }
+    const rows = separate ? chunk * persons : chunk;
+    if (features.shape[0] !== rows) {
+      throw new ShapeError(
+        `${modelFile}: feature output "${name}" has shape ${formatShape(features.shape)}; expected ${expected} (features.persons is "${config.features.persons}")`,
+        { file: modelFile, field: name, value: [...features.shape], position: 0, expected: rows },
+      );
+    }
+    const averaged = separate ? averagePersons(features, persons, name) : features;
+    return keepRows(averaged, keep);
+  }
+
+  function checkOutput(output: Tensor, chunk: number, keep: number): Tensor {
+    const name = config.output.name;
+    if (output.shape.length !== 2 || output.shape[0] !== chunk) {
+      throw new ShapeError(
+        `${modelFile}: ${config.output.kind} output "${name}" has shape ${formatShape(output.shape)}; expected (${chunk}, ${config.output.kind === "logits" ? "K" : "D"})`,
+        { file: modelFile, field: name, value: [...output.shape] },
+      );
+    }
+    if (logitColumns !== undefined && output.shape[1] !== logitColumns) {
+      throw new ShapeError(
+        `${modelFile}: logits "${name}" have ${output.shape[1]} columns; the config says ${logitColumns} classes`,
+        { file: modelFile, field: name, value: [...output.shape], position: 1, expected: logitColumns },
+      );
+    }
+    if (
+      config.output.kind === "logits" &&
+      output.shape[1]! <= candidateClasses[candidateClasses.length - 1]!
+    ) {
+      throw new ValueError(
+        `${modelFile}: logits "${name}" have ${output.shape[1]} columns but candidate class ${candidateClasses[candidateClasses.length - 1]} was asked for`,
+        { file: modelFile, field: "candidateClasses", value: candidateClasses[candidateClasses.length - 1] },
+      );
+    }
+    return keepRows(output, keep);
+  }
+
+  const backbone: OnnxBackbone = {
+    name: "onnx",
+    modelFile,
+    configFile,
+    config,
+    candidateClasses,
+    batchSize: opts.batchSize,
+    run,
+    async encode(batch: readonly Tensor[]): Promise<BackboneOutput> {
+      return run(stackSamples(batch, model, inputName));
+    },
+    encodeAll(samples: Iterable<Tensor> | AsyncIterable<Tensor>): AsyncGenerator<BackboneBatch> {
+      return encodeDataset(backbone, samples);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+
+  if (opts.warmup > 0) {
+    const dims = [
+      typeof inputDims?.[2] === "number" ? inputDims[2] : config.input.frames,
+      typeof inputDims?.[3] === "number" ? inputDims[3] : config.input.joints,
+      typeof inputDims?.[4] === "number" ? inputDims[4] : config.input.persons,
+    ];
+    const missing = ["frames", "joints", "persons"].filter((_, i) => dims[i] === undefined);
+    if (missing.length > 0) {
+      throw new ValueError(
+        `${configFile}: warm-up needs the input's ${missing.join(", ")}; set input.${missing[0]} in the config (the graph leaves it symbolic) or pass warmup: 0`,
+        { file: configFile, field: `input.${missing[0]}` },
+      );
+    }
+    const [frames, joints, persons] = dims as [number, number, number];
+    const n = staticBatch ?? opts.batchSize;
+    const zerosInput = {
+      data: new Float32Array(n * 3 * frames * joints * persons),
+      shape: [n, 3, frames, joints, persons],
+    };
+    for (let round = 0; round < opts.warmup; round++) await run(zerosInput);
+  }
+  return backbone;
+}
+
+/** Stacks samples (3, T, V, M) of one shape into a batch (N, 3, T, V, M). */
+export function stackSamples(samples: readonly Tensor[], model = "onnx backbone", inputName = "x"): Tensor {
+  if (samples.length === 0) throw new ShapeError(`${model}: empty batch`, { field: inputName, value: 0 });
+  const first = samples[0]!;
+  if (first.shape.length !== 4) {
+    throw new ShapeError(
+      `${model}: sample 0 for input "${inputName}" has shape ${formatShape(first.shape)}; each sample must be (3, T, V, M)`,
+      { field: inputName, position: 0, value: [...first.shape], expected: "(3, T, V, M)" },
+    );
+  }
+  const size = first.data.length;
+  const out = new Float32Array(samples.length * size);
+  for (let n = 0; n < samples.length; n++) {
+    const sample = samples[n]!;
+    const same = sample.shape.length === 4 && sample.shape.every((d, axis) => d === first.shape[axis]);
+    if (!same || sample.data.length !== size) {
+      throw new ShapeError(
+        `${model}: sample ${n} for input "${inputName}" has shape ${formatShape(sample.shape)} but sample 0 has ${formatShape(first.shape)}; a batch needs one shape (pad or crop T in preprocessing)`,
+        { field: inputName, position: n, value: [...sample.shape], expected: [...first.shape] },
+      );
+    }
+    out.set(sample.data, n * size);
+  }
+  return { data: out, shape: [samples.length, ...first.shape] };
+}
+
+function keepRows(t: Tensor, rows: number): Tensor {
+  if (t.shape[0] === rows) return t;
+  const rowSize = t.data.length / t.shape[0]!;
+  return { data: t.data.slice(0, rows * rowSize), shape: [rows, ...t.shape.slice(1)] };
+}
+
+function concatRows(parts: Tensor[]): Tensor {
+  if (parts.length === 1) return parts[0]!;
+  let rows = 0;
+  let length = 0;
+  for (const part of parts) {
+    rows += part.shape[0]!;
+    length += part.data.length;
+  }
+  const data = new Float32Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part.data, offset);
+    offset += part.data.length;
+  }
+  return { data, shape: [rows, ...parts[0]!.shape.slice(1)] };
+}
+
+function selectColumns(logits: Tensor, columns: readonly number[]): Tensor {
+  const [samples, total] = logits.shape as [number, number];
+  const out = new Float32Array(samples * columns.length);
+  for (let n = 0; n < samples; n++)
+    for (let u = 0; u < columns.length; u++)
+      out[n * columns.length + u] = logits.data[n * total + columns[u]!]!;
+  return { data: out, shape: [samples, columns.length] };
+}

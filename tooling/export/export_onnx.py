@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""Export a PyTorch SZAR backbone to ONNX for @skeleton-cache/backbone-onnx.
+
+The model is wrapped so that the ONNX graph has two outputs: the class output
+(logits, or an embedding for a zero-shot head) and the feature volume tapped
+with a forward hook on a named submodule (the last spatio-temporal layer,
+before pooling). Opset 13, dynamic batch. The adapter config JSON is written
+next to the model as <stem>.backbone.json. With --reference N it also saves a
+seeded input (N, 3, T, V, M) and PyTorch's own outputs for it
+(features.npy, person-averaged, and logits.npy / embedding.npy), so the
+TypeScript side can check the ONNX graph against PyTorch.
+
+Run with Debian's python (python3-torch, python3-onnx): /usr/bin/python3.
+See README.md for examples.
+"""
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import shlex
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+CONFIG_FORMAT = "skeleton-cache.onnx-backbone/1"
+
+
+def load_factory(spec):
+    """'module:callable' or 'path/to/file.py:callable' -> the callable."""
+    if ":" not in spec:
+        raise SystemExit(f"--model {spec!r}: expected 'module:callable' or 'file.py:callable'")
+    target, name = spec.rsplit(":", 1)
+    if target.endswith(".py"):
+        path = os.path.abspath(target)
+        sys.path.insert(0, os.path.dirname(path))
+        module_spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+    else:
+        sys.path.insert(0, os.getcwd())
+        module = importlib.import_module(target)
+    if not hasattr(module, name):
+        raise SystemExit(f"--model {spec!r}: {target} has no attribute {name!r}")
+    return getattr(module, name)
+
+
+def load_checkpoint(model, path, key):
+    checkpoint = torch.load(path, map_location="cpu")
+    state = checkpoint
+    if key:
+        for part in key.split("."):
+            state = state[part]
+    elif isinstance(checkpoint, dict) and "state_dict" in checkpoint:
+        state = checkpoint["state_dict"]
+    state = {k[7:] if k.startswith("module.") else k: v for k, v in state.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise SystemExit(f"{path}: checkpoint does not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+
+
+class Tapped(nn.Module):
+    """Returns (class output, features), the features caught by a forward hook."""
+
+    def __init__(self, model, feature_module, output_index=None):
+        super().__init__()
+        modules = dict(model.named_modules())
+        if feature_module not in modules:
+            names = [n for n in modules if n][:40]
+            raise SystemExit(f"--feature-module {feature_module!r} is not a submodule; some names: {names}")
+        self.model = model
+        self.target = modules[feature_module]
+        self.output_index = output_index
+
+    def forward(self, x):
+        caught = []
+        handle = self.target.register_forward_hook(lambda _m, _i, out: caught.append(out))
+        try:
+            out = self.model(x)
+        finally:
+            handle.remove()
+        if isinstance(out, (tuple, list)):
+            if self.output_index is None:
+                raise SystemExit("the model returns a tuple: pass --output-index to say which item is the class output")
+            out = out[self.output_index]
+        if not caught:
+            raise SystemExit("the feature module never ran during forward")
+        features = caught[-1]
+        if isinstance(features, (tuple, list)):
+            features = features[0]
+        return out, features
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="'module:factory' or 'file.py:factory' returning an nn.Module")
+    parser.add_argument("--model-kwargs", default="{}", help="JSON object passed to the factory")
+    parser.add_argument("--checkpoint", help="state dict / checkpoint to load (torch.load)")
+    parser.add_argument("--checkpoint-key", help="dotted key of the state dict inside the checkpoint")
+    parser.add_argument("--feature-module", required=True, help="named submodule whose output is the feature volume")
+    parser.add_argument("--output-index", type=int, help="which item of a tuple output is the class output")
+    parser.add_argument("--output-kind", choices=["logits", "embedding"], default="logits")
+    parser.add_argument("--class-embeddings", help="embedding outputs: .npy (classes, D), stored relative to the config")
+    parser.add_argument("--head", choices=["cosine", "dot"], default="cosine")
+    parser.add_argument("--temperature", type=float, default=0.1, help="cosine head: logits = cos / temperature")
+    parser.add_argument("--frames", type=int, required=True, help="T of the input")
+    parser.add_argument("--joints", type=int, default=25, help="V of the input")
+    parser.add_argument("--persons", type=int, default=2, help="M of the input")
+    parser.add_argument("--out", required=True, help="path of the .onnx to write")
+    parser.add_argument("--opset", type=int, default=13)
+    parser.add_argument("--reference", type=int, default=0, help="save a seeded input of this many samples and PyTorch's outputs")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the reference input")
+    args = parser.parse_args(argv)
+
+    if args.output_kind == "embedding" and not args.class_embeddings:
+        parser.error("--output-kind embedding needs --class-embeddings")
+
+    torch.manual_seed(args.seed)
+    model = load_factory(args.model)(**json.loads(args.model_kwargs))
+    if args.checkpoint:
+        load_checkpoint(model, args.checkpoint, args.checkpoint_key)
+    model.eval()
+    tapped = Tapped(model, args.feature_module, args.output_index).eval()
+
+    out_name = args.output_kind  # "logits" or "embedding"
+    # A batch of 3 tells per-person features (3*M rows) from averaged ones (3 rows).
+    probe = torch.zeros(3, 3, args.frames, args.joints, args.persons)
+    with torch.no_grad():
+        probe_out, probe_features = tapped(probe)
+    if probe_out.dim() != 2:
+        raise SystemExit(f"class output has shape {tuple(probe_out.shape)}; expected (N, K) or (N, D)")
+    if probe_features.dim() != 4:
+        raise SystemExit(f"feature module output has shape {tuple(probe_features.shape)}; expected (N*M, C, T, V) or (N, C, T, V)")
+    if probe_features.size(0) == 3 * args.persons:
+        persons = "separate"
+    elif probe_features.size(0) == 3:
+        persons = "averaged"
+    else:
+        raise SystemExit(f"feature rows {probe_features.size(0)} fit neither N*M = {3 * args.persons} nor N = 3")
+    if probe_features.size(3) != args.joints:
+        raise SystemExit(f"features {tuple(probe_features.shape)}: last axis is not the {args.joints} joints")
+
+    out_path = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    torch.onnx.export(
+        tapped,
+        probe,
+        out_path,
+        opset_version=args.opset,
+        input_names=["x"],
+        output_names=[out_name, "features"],
+        dynamic_axes={"x": {0: "N"}, out_name: {0: "N"}, "features": {0: "NM" if persons == "separate" else "N"}},
+        do_constant_folding=True,
+    )
+    import onnx
+
+    onnx.checker.check_model(onnx.load(out_path))
+
+    output = {"kind": "logits", "name": out_name, "classes": int(probe_out.size(1))}
+    if args.output_kind == "embedding":
+        rel = os.path.relpath(os.path.abspath(args.class_embeddings), os.path.dirname(out_path))
+        head = {"metric": "cosine", "temperature": args.temperature} if args.head == "cosine" else {"metric": "dot"}
+        output = {"kind": "embedding", "name": out_name, "classEmbeddings": rel, "head": head}
+    config = {
+        "format": CONFIG_FORMAT,
+        "input": {"name": "x", "frames": args.frames, "joints": args.joints, "persons": args.persons},
+        "features": {"name": "features", "persons": persons},
+        "output": output,
+        "source": {
+            "exporter": "tooling/export/export_onnx.py",
+            "model": args.model,
+            "featureModule": args.feature_module,
+            "opset": args.opset,
+            "torch": torch.__version__,
+            "command": "/usr/bin/python3 tooling/export/export_onnx.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        },
+    }
+    stem = os.path.splitext(out_path)[0]
+    write_text(stem + ".backbone.json", json.dumps(config, indent=2) + "\n")
+
+    if args.reference > 0:
+        generator = torch.Generator().manual_seed(args.seed)
+        x = torch.randn(args.reference, 3, args.frames, args.joints, args.persons, generator=generator)
+        with torch.no_grad():
+            out, features = tapped(x)
+        if persons == "separate":
+            n = x.size(0)
+            features = features.view(n, args.persons, *features.shape[1:]).mean(dim=1)
+        folder = os.path.dirname(out_path)
+        save_npy(os.path.join(folder, "input.npy"), x)
+        save_npy(os.path.join(folder, "features.npy"), features)
+        save_npy(os.path.join(folder, f"{out_name}.npy"), out)
+    print(f"wrote {out_path} and {stem}.backbone.json (features {persons}, {args.output_kind} {tuple(probe_out.shape[1:])})")
+
+
+def write_text(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def save_npy(path, tensor):
+    tmp = path + ".tmp.npy"
+    np.save(tmp, np.ascontiguousarray(tensor.detach().numpy().astype("<f4")))
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()
