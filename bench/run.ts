@@ -16,7 +16,7 @@ import { SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { seededRandom, writeFileAtomic } from "@skeleton-cache/tensor";
-import { TestTimeAdapter, runOnline } from "@skeleton-cache/tta";
+import { runOnline, TestTimeAdapter } from "@skeleton-cache/tta";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const QUICK = process.argv.includes("--quick");
@@ -154,25 +154,22 @@ function extraction(): void {
     let next = 0;
     // The floors: one plain streaming pass over the same F.
     let sink = 0;
-    const sumPass = measure(
-      (count) => {
-        for (let i = 0; i < count; i++) {
-          const base = (next++ % samples) * perSample;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          for (let j = 0; j < perSample - 3; j += 4) {
-            s0 += features[base + j]!;
-            s1 += features[base + j + 1]!;
-            s2 += features[base + j + 2]!;
-            s3 += features[base + j + 3]!;
-          }
-          sink += s0 + s1 + s2 + s3;
+    const sumPass = measure((count) => {
+      for (let i = 0; i < count; i++) {
+        const base = (next++ % samples) * perSample;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let j = 0; j < perSample - 3; j += 4) {
+          s0 += features[base + j]!;
+          s1 += features[base + j + 1]!;
+          s2 += features[base + j + 2]!;
+          s3 += features[base + j + 3]!;
         }
-      },
-      16,
-    );
+        sink += s0 + s1 + s2 + s3;
+      }
+    }, 16);
     const copyPass = measure((count) => {
       for (let i = 0; i < count; i++) {
         const base = (next++ % samples) * perSample;
@@ -183,7 +180,8 @@ function extraction(): void {
     for (const kernel of ["wasm", "js"] as const) {
       const extractor = new DescriptorExtractor(C, T, V, { kernel });
       result[kernel] = measure((count) => {
-        for (let i = 0; i < count; i++) extractor.extractInto(features, (next++ % samples) * perSample, out, 0);
+        for (let i = 0; i < count; i++)
+          extractor.extractInto(features, (next++ % samples) * perSample, out, 0);
       }, 16);
     }
     if (sink === 42) log("");
@@ -223,7 +221,10 @@ function endToEnd(tmp: string): string {
     classIds: Int32Array.from({ length: U }, (_, u) => u),
     meta: { synthetic: true, source: "bench/run.ts, random descriptors" },
   });
-  const input = { logits: { data: logits, shape: [N, U] }, descriptors: { data: descriptors, shape: [N, 8, C] } };
+  const input = {
+    logits: { data: logits, shape: [N, U] },
+    descriptors: { data: descriptors, shape: [N, 8, C] },
+  };
   const options = { prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
   const seconds = measure(() => runOnline(input, options), 1, QUICK ? 0.5 : 2);
   rows.push({
@@ -236,7 +237,10 @@ function endToEnd(tmp: string): string {
   const NF = 600;
   const T = 25;
   const features = randomArray(NF * C * T * 25, 19, true);
-  const inputF = { logits: { data: logits.subarray(0, NF * U), shape: [NF, U] }, features: { data: features, shape: [NF, C, T, 25] } };
+  const inputF = {
+    logits: { data: logits.subarray(0, NF * U), shape: [NF, U] },
+    features: { data: features, shape: [NF, C, T, 25] },
+  };
   const secondsF = measure(() => runOnline(inputF, options), 1, QUICK ? 0.5 : 2);
   rows.push({
     group: "e2e",
@@ -244,7 +248,9 @@ function endToEnd(tmp: string): string {
     samplesPerSecond: NF / secondsF,
     seconds: secondsF,
   });
-  log(`e2e: ${(N / seconds).toFixed(0)} samples/s (descriptors), ${(NF / secondsF).toFixed(0)} samples/s (F)`);
+  log(
+    `e2e: ${(N / seconds).toFixed(0)} samples/s (descriptors), ${(NF / secondsF).toFixed(0)} samples/s (F)`,
+  );
   return dir;
 }
 
@@ -257,7 +263,14 @@ function memory(bundleDir: string): void {
     [1000, 16],
   ] as const) {
     const cache = new SkeletonCache({ numClasses: U, capacity: K, numSlots: 8, channels: 256, kernel: "js" });
-    rows.push({ group: "memory", name: `cache bytes U=${U} K=${K} C=256`, U, K, bytes: cache.byteLength, entries: U * K });
+    rows.push({
+      group: "memory",
+      name: `cache bytes U=${U} K=${K} C=256`,
+      U,
+      K,
+      bytes: cache.byteLength,
+      entries: U * K,
+    });
   }
   const child = spawnSync(
     process.execPath,
@@ -266,7 +279,11 @@ function memory(bundleDir: string): void {
   );
   if (child.status !== 0) throw new Error(`stream-eval failed: ${child.stderr}`);
   const report = JSON.parse(child.stdout.trim().split("\n").pop()!);
-  rows.push({ group: "memory", name: "peak RSS, streaming eval of a 10 000-sample descriptor bundle", ...report });
+  rows.push({
+    group: "memory",
+    name: "peak RSS, streaming eval of a 10 000-sample descriptor bundle",
+    ...report,
+  });
   log(`peak RSS ${(report.maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
 }
 
@@ -279,7 +296,11 @@ async function onnx(): Promise<void> {
   };
   for (const threads of [1, 2]) {
     for (const row of await runOnnxAdapterBench({ seconds: QUICK ? 0.3 : 1.5, threads })) {
-      rows.push({ group: "onnx", name: `onnx adapter stgcn-tiny batch ${row.batch} threads ${threads}`, ...(row as object) } as Row);
+      rows.push({
+        group: "onnx",
+        name: `onnx adapter stgcn-tiny batch ${row.batch} threads ${threads}`,
+        ...(row as object),
+      } as Row);
     }
   }
 }
@@ -291,9 +312,15 @@ function fmt(value: number, digits = 0): string {
 function markdown(growth: Record<string, number>, meta: Record<string, unknown>): string {
   const lines: string[] = [];
   lines.push("# Benchmarks", "");
-  lines.push(`Machine: ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}; one thread unless said. ${meta.date}.`, "");
+  lines.push(
+    `Machine: ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}; one thread unless said. ${meta.date}.`,
+    "",
+  );
   lines.push("## Adapt loop (retrieval + fusion + cache update; descriptors given; every block full)", "");
-  lines.push("| U | K | C | kernel | samples/s | ns per slot·key·channel | GFLOP/s |", "|---|---|---|---|---|---|---|");
+  lines.push(
+    "| U | K | C | kernel | samples/s | ns per slot·key·channel | GFLOP/s |",
+    "|---|---|---|---|---|---|---|",
+  );
   for (const r of rows.filter((row) => row.group === "adapt")) {
     lines.push(
       `| ${r.U} | ${r.K} | ${r.C} | ${r.kernel} | ${fmt(r.samplesPerSecond as number)} | ${fmt(r.nsPerSlotKeyChannel as number, 3)} | ${fmt(r.gflops as number, 2)} |`,
@@ -316,13 +343,16 @@ function markdown(growth: Record<string, number>, meta: Record<string, unknown>)
     );
   }
   lines.push("", "## End to end", "", "| run | samples/s |", "|---|---|");
-  for (const r of rows.filter((row) => row.group === "e2e")) lines.push(`| ${r.name} | ${fmt(r.samplesPerSecond as number)} |`);
+  for (const r of rows.filter((row) => row.group === "e2e"))
+    lines.push(`| ${r.name} | ${fmt(r.samplesPerSecond as number)} |`);
   const onnxRows = rows.filter((row) => row.group === "onnx");
   if (onnxRows.length > 0) {
     lines.push("", "## ONNX adapter (committed tiny ST-GCN fixture, T = 64, V = 25, M = 2)", "");
     lines.push("| batch | threads | samples/s | ms per batch |", "|---|---|---|---|");
     for (const r of onnxRows) {
-      lines.push(`| ${r.batch} | ${r.threads} | ${fmt(r.samplesPerSecond as number)} | ${fmt(r.msPerBatch as number, 2)} |`);
+      lines.push(
+        `| ${r.batch} | ${r.threads} | ${fmt(r.samplesPerSecond as number)} | ${fmt(r.msPerBatch as number, 2)} |`,
+      );
     }
   }
   lines.push("", "## Memory", "", "| what | bytes |", "|---|---|");
@@ -353,7 +383,10 @@ async function main(): Promise<void> {
     };
     const md = markdown(growth, meta);
     if (!QUICK) {
-      writeFileAtomic(path.join(HERE, "results.json"), `${JSON.stringify({ meta, growth, rows }, null, 1)}\n`);
+      writeFileAtomic(
+        path.join(HERE, "results.json"),
+        `${JSON.stringify({ meta, growth, rows }, null, 1)}\n`,
+      );
       writeFileAtomic(path.join(HERE, "results.md"), md);
     }
     process.stdout.write(md);

@@ -9,7 +9,14 @@ import { TestTimeAdapter } from "@skeleton-cache/tta";
 const reader = openBundle(process.argv[2]!);
 const U = reader.numClasses;
 const C = reader.featureShape[1]!;
-const adapter = new TestTimeAdapter({ numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 });
+const adapter = new TestTimeAdapter({
+  numClasses: U,
+  channels: C,
+  prior: uniformPrior(U, 0.3),
+  alpha: 1,
+  beta: 5,
+  capacity: 8,
+});
 // Peak of the current RSS, sampled along the run (getrusage's maxRSS would
 // include the parent's pages at fork time).
 let peakRss = process.memoryUsage().rss;
@@ -23,4 +30,12 @@ for (let i = 0; i < reader.numSamples; i++) {
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 reader.close();
 const maxRssBytes = Math.max(peakRss, process.memoryUsage().rss);
-console.log(JSON.stringify({ samples: reader.numSamples, correct, seconds, samplesPerSecond: reader.numSamples / seconds, maxRssBytes }));
+console.log(
+  JSON.stringify({
+    samples: reader.numSamples,
+    correct,
+    seconds,
+    samplesPerSecond: reader.numSamples / seconds,
+    maxRssBytes,
+  }),
+);
