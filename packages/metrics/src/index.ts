@@ -1,1 +1,15 @@
-export {};
+export type { Accuracy, PerClassAccuracy } from "./accuracy.js";
+export {
+  accuracy,
+  argmaxRows,
+  checkLabels,
+  confusionMatrix,
+  perClassAccuracy,
+  percentOf,
+  runningAccuracy,
+  topKAccuracy,
+} from "./accuracy.js";
+export type { GzslAverage, GzslResult, GzslSweep } from "./gzsl.js";
+export { calibrationRange, gzslAccuracy, gzslSweep, harmonicMean } from "./gzsl.js";
+export type { CacheContents, CacheStatistics, MeanSd } from "./stats.js";
+export { cacheStatistics, formatMeanSd, meanSd } from "./stats.js";

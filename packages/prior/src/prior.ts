@@ -1,6 +1,5 @@
 import fs from "node:fs";
-import { writeFileAtomic } from "@skeleton-cache/formats";
-import { describeValue, FormatError, ValueError } from "@skeleton-cache/tensor";
+import { describeValue, FormatError, ValueError, writeFileAtomic } from "@skeleton-cache/tensor";
 import type { z } from "zod";
 import { type ClassSpread, PriorFileSchema, type PriorProvenance } from "./schema.js";
 

@@ -1,0 +1,183 @@
+import fs from "node:fs";
+import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/** The evaluation protocols (always named in the report). */
+export const PROTOCOLS = ["online", "validation", "orders", "reference"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const PROTOCOL_DESCRIPTIONS: Record<Protocol, string> = {
+  online: "online: fixed α, β, K; one pass in the stream's order",
+  validation:
+    "validation: α, β chosen on a validation bundle (the split's validation classes), then one online pass over the test bundle",
+  orders: "orders: the online protocol over R seeded permutations of the stream (mean, sd, min, max)",
+  reference:
+    "reference: the authors' evaluation — best of the α × β grid CHOSEN ON TEST LABELS (an oracle), K = 8, with the conditional second pass",
+};
+
+/** The reference grid of SPEC §7. */
+export const REFERENCE_GRID = { alpha: [0.5, 1, 2, 3, 5], beta: [3, 5, 7, 9] } as const;
+
+const finite = z.number().refine(Number.isFinite, "must be a finite number");
+
+const GzslSchema = z.strictObject({
+  /** Dataset class ids of the seen candidates (default: the split's seen list). */
+  seen: z.array(z.number().int().nonnegative()).optional(),
+  /** Constant subtracted from seen-class scores; omit to sweep. */
+  calibration: finite.optional(),
+  /** Sweep of calibration constants: from, to, steps. */
+  sweep: z
+    .strictObject({ from: finite, to: finite, steps: z.number().int().min(1).max(1001) })
+    .default({ from: 0, to: 2, steps: 21 }),
+  /** Average S and U over samples (default) or over classes. */
+  average: z.enum(["sample", "class"]).default("sample"),
+});
+
+/** Every key a config file (YAML or JSON) may hold; flags override the file. */
+export const EvalConfigSchema = z.strictObject({
+  /** Bundle directory or file; omitted: the shipped synthetic demo. */
+  bundle: z.string().min(1).optional(),
+  /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
+  prior: z.string().min(1).optional(),
+  /** γ of the uniform prior. */
+  uniformGamma: z.number().min(0).max(1).default(0.5),
+  /** Split id (checks the bundle's classes and the prior; GZSL seen list). */
+  split: z.string().min(1).optional(),
+  alpha: finite.default(1),
+  beta: finite.default(5),
+  K: z.number().int().min(1).max(4096).default(8),
+  hedge: z.enum(["auto", "on", "off"]).default("auto"),
+  hedgeMargin: z.number().min(0).max(1).default(0.5),
+  protocol: z.enum(PROTOCOLS).default("online"),
+  out: z.string().min(1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+  /** R: permutations of the orders protocol. */
+  orders: z.number().int().min(1).max(10000).default(10),
+  /** Grid of the validation protocol (the reference protocol always uses SPEC §7's). */
+  grid: z
+    .strictObject({ alpha: z.array(finite).min(1), beta: z.array(finite).min(1) })
+    .default({ alpha: [...REFERENCE_GRID.alpha], beta: [...REFERENCE_GRID.beta] }),
+  validationBundle: z.string().min(1).optional(),
+  /** Prior for the validation classes (default uniform: the published priors cover unseen classes only). */
+  validationPrior: z.string().min(1).optional(),
+  /** Ablations at the final α, β, K: descriptor subsets × LLM vs uniform prior. */
+  ablations: z.boolean().default(true),
+  gzsl: GzslSchema.optional(),
+  /** Whether to write the SVG / PNG plots. */
+  plots: z.boolean().default(true),
+  quiet: z.boolean().default(false),
+});
+
+export type EvalConfig = z.infer<typeof EvalConfigSchema>;
+export type GzslConfig = z.infer<typeof GzslSchema>;
+/** Config as read from a file or flags, before defaults. */
+export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
+
+const PATH_KEYS = ["bundle", "prior", "out", "validationBundle", "validationPrior"] as const;
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text && text.length > 60 ? `${text.slice(0, 57)}...` : String(text);
+}
+
+/** Validates a config object; the first problem becomes a ValueError naming the key and value. */
+export function parseEvalConfig(
+  input: unknown,
+  source: string | ((topKey: string) => string) = "config",
+): EvalConfig {
+  const result = EvalConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const sourceOf = (topKey: string) => (typeof source === "string" ? source : source(topKey));
+  if (issue.code === "unrecognized_keys") {
+    const prefix = issue.path.length ? `${issue.path.join(".")}.` : "";
+    const keys = issue.keys.map((k) => `${prefix}${k}`);
+    const where = sourceOf(String(issue.path[0] ?? issue.keys[0]));
+    throw new ValueError(`${where}: unknown key ${keys.map((k) => `"${k}"`).join(", ")}`, {
+      file: where,
+      field: keys[0]!,
+    });
+  }
+  const key = issue.path.join(".") || "(top level)";
+  const source_ = sourceOf(String(issue.path[0] ?? ""));
+  let value: unknown = input;
+  for (const part of issue.path) {
+    value =
+      value !== null && typeof value === "object"
+        ? (value as Record<string, unknown>)[part as string]
+        : undefined;
+  }
+  throw new ValueError(`${source_}: ${key}: ${issue.message} (found ${describe(value)})`, {
+    file: source_,
+    field: key,
+    value,
+  });
+}
+
+/** Reads a YAML or JSON config file; relative paths inside resolve against its directory. */
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new FormatError(
+      `${file}: cannot read config (${(error as Error).message})`,
+      { file },
+      { cause: error },
+    );
+  }
+  let data: unknown;
+  try {
+    data = file.toLowerCase().endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new FormatError(
+      `${file}: not valid ${file.toLowerCase().endsWith(".json") ? "JSON" : "YAML"} (${(error as Error).message.split("\n")[0]})`,
+      { file },
+      { cause: error },
+    );
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw new ValueError(`${file}: a config must be a mapping of keys to values`, { file, value: data });
+  }
+  const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  const dir = path.dirname(file);
+  for (const key of PATH_KEYS) {
+    const value = out[key];
+    if (typeof value === "string" && looksLikePath(value)) out[key] = path.resolve(dir, value);
+  }
+  return out;
+}
+
+/** A prior value that names a file (not a published id or "uniform"). */
+function looksLikePath(value: string): boolean {
+  return value.includes("/") || value.includes("\\") || value.endsWith(".json") || value.startsWith(".");
+}
+
+/** Merges the config file (if any) with flags (flags win) and validates. */
+export function resolveConfig(file: string | undefined, flags: Record<string, unknown>): EvalConfig {
+  const base = file ? readConfigFile(file) : {};
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    if (key === "gzsl" && typeof value === "object" && value !== null && typeof base.gzsl === "object") {
+      merged.gzsl = { ...(base.gzsl as object), ...(value as object) };
+    } else merged[key] = value;
+  }
+  return parseEvalConfig(merged, (topKey) =>
+    flags[topKey] !== undefined ? `option --${kebab(topKey)}` : (file ?? "options"),
+  );
+}
+
+function kebab(key: string): string {
+  if (key === "K") return "K";
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

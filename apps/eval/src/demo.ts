@@ -1,0 +1,80 @@
+import path from "node:path";
+import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
+import {
+  generateSynthetic,
+  SYNTHETIC_DEFAULTS,
+  type SyntheticBundle,
+  type SyntheticOptions,
+} from "./synthetic.js";
+
+/** The shipped demo: a test bundle (the unseen classes of NTU60 55/5) and a validation bundle (its validation classes). */
+export const DEMO_SPEC = {
+  test: {
+    dir: ".",
+    options: { seed: 2025, samples: 600, classIds: [10, 11, 19, 26, 56], channels: 64 },
+    candidates: "unseen classes of ntu60_55_5",
+  },
+  validation: {
+    dir: "validation",
+    options: { seed: 2026, samples: 250, classIds: [16, 21, 25, 31, 48], channels: 64 },
+    candidates: "validation (pseudo-unseen) classes of ntu60_55_5",
+  },
+} as const;
+
+function toInt64(values: Int32Array): BigInt64Array {
+  return BigInt64Array.from(values, (v) => BigInt(v));
+}
+
+/** The files of a synthetic bundle directory, as bytes (deterministic). */
+export function syntheticBundleFiles(
+  options: SyntheticOptions,
+  extraMeta: Record<string, unknown> = {},
+): Map<string, Uint8Array> {
+  const bundle: SyntheticBundle = generateSynthetic(options);
+  const { numSamples: N, numClasses: U, channels: C } = bundle;
+  const generator = { ...SYNTHETIC_DEFAULTS, ...options };
+  const meta = {
+    synthetic: true,
+    note: "SYNTHETIC encoder outputs from the project's seeded generator (apps/eval/src/synthetic.ts): not a real backbone, not real skeletons.",
+    source:
+      "apps/eval/src/synthetic.ts (generateSynthetic); regenerate with `pnpm --filter @skeleton-cache/eval make-demo`",
+    ...extraMeta,
+    generator,
+  };
+  const files = new Map<string, Uint8Array>();
+  files.set("descriptors.npy", encodeNpy(bundle.descriptors, [N, 8, C], "f4"));
+  files.set("logits.npy", encodeNpy(bundle.logits, [N, U], "f4"));
+  files.set("labels.npy", encodeNpy(toInt64(bundle.labels), [N], "i8"));
+  files.set("class_ids.npy", encodeNpy(toInt64(bundle.classIds), [U], "i8"));
+  files.set("meta.json", new TextEncoder().encode(`${JSON.stringify(meta, null, 1)}\n`));
+  return files;
+}
+
+/** Writes a synthetic bundle directory (each file atomically). */
+export function writeSyntheticBundle(
+  dir: string,
+  options: SyntheticOptions,
+  extraMeta: Record<string, unknown> = {},
+): string[] {
+  const written: string[] = [];
+  for (const [name, bytes] of syntheticBundleFiles(options, extraMeta)) {
+    writeFileAtomic(path.join(dir, name), bytes);
+    written.push(path.join(dir, name));
+  }
+  return written;
+}
+
+/** The demo's files per sub-directory of assets/demo. */
+export function demoFiles(): Map<string, Map<string, Uint8Array>> {
+  const out = new Map<string, Map<string, Uint8Array>>();
+  for (const part of [DEMO_SPEC.test, DEMO_SPEC.validation]) {
+    out.set(
+      part.dir,
+      syntheticBundleFiles(
+        { ...part.options, classIds: [...part.options.classIds] },
+        { dataset: "ntu60", split: "ntu60_55_5", candidates: part.candidates },
+      ),
+    );
+  }
+  return out;
+}

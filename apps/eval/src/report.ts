@@ -1,0 +1,413 @@
+import fs from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "@skeleton-cache/formats";
+import { ValueError } from "@skeleton-cache/tensor";
+import { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
+import type { EvalReport } from "./run.js";
+
+/** Per-sample arrays behind predictions.csv (indexed by sample). */
+export interface RunFiles {
+  /** order[i] = sample at stream position i. */
+  readonly order: Int32Array;
+  readonly labels: Int32Array;
+  readonly baselinePred: Int32Array;
+  /** The reported prediction (the online one, or the reference protocol's second pass). */
+  readonly refinedPred: Int32Array;
+  /** The prediction made when the sample arrived (SPEC §6). */
+  readonly onlinePred: Int32Array;
+  readonly entropy: Float64Array;
+  readonly inserted: Uint8Array;
+  readonly gzsl: { readonly baseline: Int32Array; readonly refined: Int32Array } | null;
+}
+
+/** Two decimals, the precision of every figure in report.md. */
+export function fmt(value: number): string {
+  return value.toFixed(2);
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? "+" : ""}${fmt(value)}`;
+}
+
+/** predictions.csv: header + one row per sample in stream order (0-based class indices). */
+export function predictionsCsv(files: RunFiles): string {
+  const header = ["index", "label", "baseline_pred", "refined_pred", "online_pred", "entropy", "cached"];
+  if (files.gzsl) header.push("gzsl_baseline_pred", "gzsl_refined_pred");
+  const lines = [header.join(",")];
+  for (let position = 0; position < files.order.length; position++) {
+    const sample = files.order[position]!;
+    const row = [
+      sample,
+      files.labels[sample],
+      files.baselinePred[sample],
+      files.refinedPred[sample],
+      files.onlinePred[sample],
+      files.entropy[sample]!.toFixed(6),
+      files.inserted[sample],
+    ];
+    if (files.gzsl) row.push(files.gzsl.baseline[sample], files.gzsl.refined[sample]);
+    lines.push(row.join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const out = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const row of rows) out.push(`| ${row.join(" | ")} |`);
+  return out.join("\n");
+}
+
+/** The label printed wherever a figure comes from synthetic data. */
+export const SYNTHETIC_TAG = "SYNTHETIC";
+
+/** report.md: the tables a person reads; every figure also in report.json. */
+export function reportMarkdown(report: EvalReport): string {
+  const r = report.results;
+  const parts: string[] = [];
+  const syntheticTitle = report.synthetic ? ` (${SYNTHETIC_TAG} data)` : "";
+  parts.push(`# Skeleton-Cache evaluation — protocol \`${report.protocol.name}\`${syntheticTitle}`);
+  if (report.synthetic) parts.push(`> **${SYNTHETIC_TAG}.** ${report.syntheticNote}`);
+  if (report.protocol.selectsOnTestLabels) {
+    parts.push(
+      "> **Hyper-parameters selected on TEST labels.** The `reference` protocol reproduces the authors' evaluation: the best point of the α × β grid, chosen with the test labels (an oracle). It is not a deployable setting; see the fixed-parameter result below.",
+    );
+  }
+  parts.push(`Protocol: ${report.protocol.description}.`);
+  const b = report.bundle;
+  const p = report.params;
+  parts.push(
+    "## Setup",
+    table(
+      ["key", "value"],
+      [
+        ["bundle", `\`${b.source}\`${report.synthetic ? ` (${SYNTHETIC_TAG})` : ""}`],
+        ["samples N", b.numSamples],
+        ["classes U", b.numClasses],
+        ["channels C", b.channels],
+        ["bundle holds", b.input === "features" ? "feature volumes F (N, C, T, V)" : "descriptors (N, 8, C)"],
+        [
+          "prior",
+          `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}`,
+        ],
+        ["α", p.alpha],
+        ["β", p.beta],
+        ["K", p.K],
+        ["hedge", `${p.hedge} (${p.hedgeActive ? "on" : "off"}), margin ${p.hedgeMargin}`],
+        ["seed", report.seed],
+      ],
+    ),
+  );
+  const summaryRow = (name: string, s: EvalReport["results"]["backbone"]) => [
+    name,
+    fmt(s.top1.percent),
+    s.top5 ? fmt(s.top5.percent) : "—",
+    fmt(s.perClass.meanPercent),
+    `${s.top1.correct} / ${s.top1.total}`,
+  ];
+  const mainTitle =
+    report.protocol.name === "reference"
+      ? "## Results (best grid point, selected on test labels)"
+      : report.protocol.name === "validation"
+        ? "## Results (test bundle, α and β chosen on the validation bundle)"
+        : "## Results (fixed α, β, K; stream order)";
+  parts.push(
+    mainTitle,
+    table(
+      ["model", "top-1 (%)", `top-${Math.min(5, b.numClasses)} (%)`, "mean per-class (%)", "correct / N"],
+      [summaryRow("backbone", r.backbone), summaryRow("Skeleton-Cache", r.cache)],
+    ),
+    `Gain of Skeleton-Cache over the backbone: ${signed(r.gain)} points top-1.${b.numClasses <= 5 ? ` (With U = ${b.numClasses} candidates, top-${b.numClasses} is 100 % by definition.)` : ""}`,
+  );
+  if (report.reference) {
+    const ref = report.reference;
+    parts.push(
+      "## Reference protocol",
+      table(
+        ["figure", "value"],
+        [
+          ["reported top-1 (%) — selected on test labels", fmt(ref.reportedTop1)],
+          ["best α, β (K)", `${ref.best.alpha}, ${ref.best.beta} (${ref.best.K})`],
+          ["second pass fired at the best point", ref.best.secondPassFired ? "yes" : "no"],
+          ["mean max base logit (threshold)", `${ref.meanMaxBaseLogit.toFixed(6)} (${ref.threshold})`],
+          [
+            `fixed α = ${ref.fixed.alpha}, β = ${ref.fixed.beta}, K = ${ref.fixed.K}: top-1 (%)`,
+            fmt(ref.fixed.top1),
+          ],
+        ],
+      ),
+    );
+  }
+  if (report.validation) {
+    const v = report.validation;
+    parts.push(
+      "## Validation",
+      table(
+        ["figure", "value"],
+        [
+          ["validation bundle", `\`${v.bundle}\` (${v.numSamples} samples, ${v.numClasses} classes)`],
+          ["validation prior", `${v.prior.kind}: \`${v.prior.source}\``],
+          ["chosen α, β", `${v.chosen.alpha}, ${v.chosen.beta}`],
+          ["validation top-1 (%) at the chosen point", fmt(v.validationTop1)],
+        ],
+      ),
+    );
+  }
+  if (report.grid) {
+    const g = report.grid;
+    const alphas = [...new Set(g.points.map((q) => q.alpha))];
+    const betas = [...new Set(g.points.map((q) => q.beta))];
+    const rows = alphas.map((alpha) => [
+      `α = ${alpha}`,
+      ...betas.map((beta) => {
+        const q = g.points.find((x) => x.alpha === alpha && x.beta === beta)!;
+        const fired = "secondPassFired" in q && q.secondPassFired ? "†" : "";
+        return `${fmt(q.top1)}${fired}`;
+      }),
+    ]);
+    parts.push(
+      `## Grid: top-1 (%) over α × β, K = ${g.K}, on ${g.on}`,
+      table(["", ...betas.map((beta) => `β = ${beta}`)], rows),
+      `Best: α = ${g.best.alpha}, β = ${g.best.beta}, top-1 ${fmt(g.best.top1)} %${g.on === "test labels" ? " (selected on test labels)" : ""}.${g.points.some((q) => "secondPassFired" in q && q.secondPassFired) ? " † = the second pass fired." : ""}`,
+    );
+  }
+  if (report.orders) {
+    const o = report.orders;
+    parts.push(
+      `## Stream orders (R = ${o.R} seeded permutations, seeds ${o.seeds[0]}..${o.seeds[o.seeds.length - 1]})`,
+      table(
+        ["figure", "mean (%)", "sd", "min (%)", "max (%)"],
+        [
+          [
+            "Skeleton-Cache top-1",
+            fmt(o.summary.mean),
+            fmt(o.summary.sd),
+            fmt(o.summary.min),
+            fmt(o.summary.max),
+          ],
+        ],
+      ),
+      `Backbone top-1 (order-independent): ${fmt(o.backboneTop1)} %. Stream order as given: ${fmt(o.streamOrderTop1)} %.`,
+    );
+  }
+  if (report.ablations) {
+    const names = [...new Set(report.ablations.map((a) => a.descriptors))];
+    const hasLlm = report.ablations.some((a) => a.prior === "llm");
+    const header = [
+      "descriptors",
+      "slots",
+      ...(hasLlm ? ["LLM prior top-1 (%)"] : []),
+      "uniform prior top-1 (%)",
+    ];
+    const rows = names.map((name) => {
+      const llm = report.ablations!.find((a) => a.descriptors === name && a.prior === "llm");
+      const uni = report.ablations!.find((a) => a.descriptors === name && a.prior === "uniform")!;
+      return [name, uni.slots.join(","), ...(hasLlm ? [fmt(llm!.top1)] : []), fmt(uni.top1)];
+    });
+    parts.push(
+      `## Ablations (α = ${p.alpha}, β = ${p.beta}, K = ${p.K}; other slots' weights zeroed)`,
+      table(header, rows),
+    );
+  }
+  const stats = r.cacheStatistics;
+  parts.push(
+    "## Per-class accuracy and cache",
+    table(
+      [
+        "class",
+        "id",
+        "name",
+        "samples",
+        "backbone (%)",
+        "Skeleton-Cache (%)",
+        "cache entries",
+        "cache precision (%)",
+      ],
+      b.classNames.map((name, u) => [
+        u,
+        b.classIds ? b.classIds[u]! : "—",
+        name,
+        r.backbone.perClass.support[u]!,
+        r.backbone.perClass.percent[u] === null ? "—" : fmt(r.backbone.perClass.percent[u]!),
+        r.cache.perClass.percent[u] === null ? "—" : fmt(r.cache.perClass.percent[u]!),
+        `${stats.occupancy[u]} / ${stats.capacity}`,
+        stats.precisionPerBlock[u] === null ? "—" : fmt(stats.precisionPerBlock[u]!),
+      ]),
+    ),
+    `Cache after the pass: ${stats.totalEntries} entries (${fmt(100 * stats.fill)} % full); pseudo-label precision ${fmt(stats.precision)} %.`,
+  );
+  if (b.numClasses <= 20) {
+    parts.push(
+      "## Confusion matrix (Skeleton-Cache; rows = true class, columns = predicted)",
+      table(
+        ["true \\ pred", ...b.classNames.map((_, u) => String(u))],
+        r.cache.confusion.map((row, t) => [String(t), ...row.map(String)]),
+      ),
+    );
+  }
+  if (report.gzsl) {
+    const g = report.gzsl;
+    const rows = g.backbone.points.map((bp, i) => {
+      const cp = g.cache.points[i]!;
+      return [
+        fmt(bp.calibration),
+        fmt(bp.seen),
+        fmt(bp.unseen),
+        fmt(bp.harmonic),
+        fmt(cp.seen),
+        fmt(cp.unseen),
+        fmt(cp.harmonic),
+      ];
+    });
+    parts.push(
+      `## Generalized zero-shot (seen ids ${g.seenIds.join(", ")}; ${g.average}-averaged; calibrated stacking)`,
+      table(
+        ["model", "calibration", "S (%)", "U (%)", "H (%)"],
+        [
+          [
+            "backbone (best H)",
+            fmt(g.backbone.best.calibration),
+            fmt(g.backbone.best.seen),
+            fmt(g.backbone.best.unseen),
+            fmt(g.backbone.best.harmonic),
+          ],
+          [
+            "Skeleton-Cache (best H)",
+            fmt(g.cache.best.calibration),
+            fmt(g.cache.best.seen),
+            fmt(g.cache.best.unseen),
+            fmt(g.cache.best.harmonic),
+          ],
+        ],
+      ),
+      ...(g.mode === "sweep"
+        ? [
+            g.backbone.best.calibration === g.cache.best.calibration
+              ? "Calibration chosen by H on the evaluated labels (a sweep)."
+              : "Calibration chosen by H on the evaluated labels, separately per model (a sweep).",
+            table(
+              ["calibration", "backbone S", "backbone U", "backbone H", "cache S", "cache U", "cache H"],
+              rows,
+            ),
+          ]
+        : []),
+    );
+  }
+  parts.push(
+    "## Files",
+    [
+      "- `report.json`: everything above, machine-readable (config, versions, seed, timing).",
+      "- `predictions.csv`: `index,label,baseline_pred,refined_pred,...` per sample in stream order, 0-based class indices.",
+      ...(report.config.plots
+        ? [
+            "- `plots/*.svg`, `plots/*.png`: running accuracy, per-class accuracy, confusion matrix, α × β grid (when run).",
+          ]
+        : []),
+    ].join("\n"),
+  );
+  return `${parts.join("\n\n")}\n`;
+}
+
+async function renderPlots(report: EvalReport): Promise<{ name: string; svg: string; png: Uint8Array }[]> {
+  const tag = report.synthetic ? ` [${SYNTHETIC_TAG}]` : "";
+  const r = report.results;
+  const out = [
+    await renderPlot(
+      "running-accuracy",
+      runningAccuracySpec(
+        `Running top-1 along the stream (${report.protocol.name})${tag}`,
+        r.running.positions,
+        r.running.backbone,
+        r.running.cache,
+      ),
+    ),
+    await renderPlot(
+      "per-class-accuracy",
+      perClassSpec(
+        `Per-class top-1 (${report.protocol.name})${tag}`,
+        report.bundle.classNames,
+        r.backbone.perClass.percent,
+        r.cache.perClass.percent,
+      ),
+    ),
+    await renderPlot(
+      "confusion-matrix",
+      confusionSpec(
+        `Confusion matrix, Skeleton-Cache (${report.protocol.name})${tag}`,
+        report.bundle.classNames,
+        r.cache.confusion,
+      ),
+    ),
+  ];
+  if (report.grid) {
+    const on = report.grid.on === "test labels" ? "on TEST labels (oracle)" : "on the validation bundle";
+    out.push(
+      await renderPlot(
+        "alpha-beta-grid",
+        gridSpec(`Top-1 over α × β, K = ${report.grid.K}, ${on}${tag}`, report.grid.points),
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Writes a run directory: everything goes to a sibling temporary directory
+ * (each file atomically, report.json last), which then replaces `outDir`;
+ * a failed run leaves no report behind. Returns the report as written.
+ */
+export async function writeRunDirectory(
+  outDir: string,
+  report: EvalReport,
+  files: RunFiles,
+  options: { plots: boolean; onTiming?: (seconds: number) => void },
+): Promise<string[]> {
+  const target = path.resolve(outDir);
+  if (fs.existsSync(target)) {
+    const stat = fs.statSync(target);
+    const entries = stat.isDirectory() ? fs.readdirSync(target) : ["(a file)"];
+    if (!stat.isDirectory() || (entries.length > 0 && !entries.includes("report.json"))) {
+      throw new ValueError(
+        `out ${outDir}: exists and is not a previous run directory (no report.json); choose another --out`,
+        { file: outDir, field: "out" },
+      );
+    }
+  }
+  const started = performance.now();
+  const temp = `${target}.partial-${process.pid}`;
+  fs.rmSync(temp, { recursive: true, force: true });
+  fs.mkdirSync(temp, { recursive: true });
+  try {
+    const written: string[] = [];
+    const put = (name: string, contents: string | Uint8Array) => {
+      writeFileAtomic(path.join(temp, name), contents);
+      written.push(name);
+    };
+    put("predictions.csv", predictionsCsv(files));
+    put("report.md", reportMarkdown(report));
+    if (options.plots) {
+      for (const plot of await renderPlots(report)) {
+        put(`plots/${plot.name}.svg`, plot.svg);
+        put(`plots/${plot.name}.png`, plot.png);
+      }
+    }
+    written.push("report.json");
+    options.onTiming?.(Math.round(performance.now() - started) / 1000);
+    const final = { ...report, files: written };
+    writeFileAtomic(path.join(temp, "report.json"), `${JSON.stringify(final, jsonReplacer, 1)}\n`);
+    const old = `${target}.old-${process.pid}`;
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(temp, target);
+    fs.rmSync(old, { recursive: true, force: true });
+    return written;
+  } catch (error) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>);
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return value;
+}
