@@ -1,8 +1,8 @@
-import fs from "node:fs";
 import {
   assertFinite,
   COSINE_NORM_EPS,
   FormatError,
+  readFileBytes,
   ShapeError,
   ValueError,
   writeFileAtomic,
@@ -444,14 +444,7 @@ export class SkeletonCache {
 
   /** Reads a snapshot written by `save`. */
   static load(path: string): SkeletonCache {
-    let bytes: Uint8Array;
-    try {
-      bytes = fs.readFileSync(path);
-    } catch (error) {
-      throw new FormatError(`${path}: cannot read cache snapshot (${(error as Error).message})`, {
-        file: path,
-      });
-    }
+    const bytes = readFileBytes(path, "cache snapshot");
     return SkeletonCache.fromBytes(bytes, path);
   }
 

@@ -1,6 +1,5 @@
-import fs from "node:fs";
 import zlib from "node:zlib";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
 
 /** MATLAB array classes this reader returns (numeric, real, dense). */
 export type MatClass =
@@ -275,11 +274,6 @@ export function parseMat(bytes: Uint8Array, file = "<mat>"): Map<string, MatArra
 
 /** Reads a MAT v5 file from disk (see parseMat). */
 export function readMat(file: string): Map<string, MatArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new FormatError(`${file}: cannot read (${(error as Error).message})`, { file }, { cause: error });
-  }
+  const bytes = readFileBytes(file, "MAT file");
   return parseMat(bytes, file);
 }

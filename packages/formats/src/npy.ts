@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { FormatError, type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { FormatError, readFileBytes, type Shape, shapeSize } from "@skeleton-cache/tensor";
 
 /** NumPy dtypes this project reads and writes (little-endian, or byte-sized). */
 export type NpyDtype =
@@ -260,16 +260,7 @@ export function parseNpy(bytes: Uint8Array, file = "<npy>"): NpyArray {
 
 /** Reads and decodes a .npy file. */
 export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (error) {
-    throw new FormatError(
-      `${path}: cannot read (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
+  const bytes = readFileBytes(path);
   return parseNpy(bytes, path);
 }
 

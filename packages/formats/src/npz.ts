@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
 import { writeFileAtomic } from "./atomic.js";
 import { encodeNpyArray, type NpyArray, parseNpy } from "./npy.js";
 import { encodeZip, listZip, readZipEntry } from "./zip.js";
@@ -32,16 +31,7 @@ export function parseNpz(bytes: Uint8Array, file = "<npz>"): Map<string, NpyArra
 
 /** Reads and decodes an .npz file. */
 export function readNpz(path: string): Map<string, NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (error) {
-    throw new FormatError(
-      `${path}: cannot read (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
+  const bytes = readFileBytes(path);
   return parseNpz(bytes, path);
 }
 

@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
 
 /**
  * A restricted Python pickle reader (protocols 0–5). It is a pickle virtual
@@ -106,16 +105,7 @@ export function parsePickle(bytes: Uint8Array, options: PickleOptions = {}): Pic
 
 /** Reads and decodes a pickle file. */
 export function readPickle(path: string, options: Omit<PickleOptions, "file"> = {}): PickleValue {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (error) {
-    throw new FormatError(
-      `${path}: cannot read (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
+  const bytes = readFileBytes(path);
   return parsePickle(bytes, { ...options, file: path });
 }
 

@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import { FormatError, type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { FormatError, readFileBytes, type Shape, shapeSize } from "@skeleton-cache/tensor";
 import { writeFileAtomic } from "./atomic.js";
 import { decodeNpyData, itemSizeOf, type NpyArray, type NpyDtype } from "./npy.js";
 
@@ -136,16 +135,7 @@ export function parseSafetensors(bytes: Uint8Array, file = "<safetensors>"): Saf
 
 /** Reads and decodes a safetensors file. */
 export function readSafetensors(path: string): Safetensors {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (error) {
-    throw new FormatError(
-      `${path}: cannot read (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
+  const bytes = readFileBytes(path);
   return parseSafetensors(bytes, path);
 }
 

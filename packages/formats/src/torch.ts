@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
 import { decodeNpyData, itemSizeOf, type NpyArray, type NpyDtype } from "./npy.js";
 import {
   isPickleTuple,
@@ -182,15 +181,6 @@ export function parseTorch(bytes: Uint8Array, options: TorchReadOptions = {}): P
 
 /** Reads a PyTorch zip checkpoint (`.pt`, `.pth`, `.pth.tar`). */
 export function readTorch(path: string, options: Omit<TorchReadOptions, "file"> = {}): PickleValue {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (error) {
-    throw new FormatError(
-      `${path}: cannot read (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
+  const bytes = readFileBytes(path);
   return parseTorch(bytes, { ...options, file: path });
 }

@@ -107,7 +107,7 @@ describe("validation errors name the field and the value", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skc-prior-"));
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, "{ not json");
-    expect(() => loadPrior(file)).toThrow(/bad\.json: not valid JSON/);
+    expect(() => loadPrior(file)).toThrow(/bad\.json: prior is not valid JSON/);
   });
   it("missing spatial / temporal fall back to uniform; missing classes are named", () => {
     const prior = parsePrior({ split: "x", num_classes: 2, weights: { "1": { gamma: 0.2 } } });

@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import { describeValue, FormatError, ValueError, writeFileAtomic } from "@skeleton-cache/tensor";
+import { describeValue, readJsonFile, ValueError, writeFileAtomic } from "@skeleton-cache/tensor";
 import type { z } from "zod";
 import { type ClassSpread, PriorFileSchema, type PriorProvenance } from "./schema.js";
 
@@ -137,27 +136,7 @@ export function parsePrior(json: unknown, file = "<prior>"): Prior {
 
 /** Reads, validates and normalises a prior file. */
 export function loadPrior(path: string): Prior {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, "utf8");
-  } catch (error) {
-    throw new FormatError(
-      `${path}: cannot read prior (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message})`,
-      { file: path },
-      { cause: error },
-    );
-  }
-  return parsePrior(json, path);
+  return parsePrior(readJsonFile(path, "prior"), path);
 }
 
 /** Rounds to 6 decimals so saved files are stable and readable. */

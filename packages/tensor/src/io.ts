@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { FormatError } from "./errors.js";
 
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same
@@ -22,5 +23,43 @@ export function writeFileAtomic(target: string, contents: Uint8Array | string): 
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/** Reads a whole file; a missing or unreadable file is a FormatError naming it. */
+export function readFileBytes(file: string | URL, what = "file"): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    const name = typeof file === "string" ? file : file.pathname;
+    throw new FormatError(
+      `${name}: cannot read ${what} (${(error as Error).message})`,
+      { file: name },
+      { cause: error },
+    );
+  }
+}
+
+/** Reads a text file (UTF-8 unless told); errors as `readFileBytes`. */
+export function readTextFile(
+  file: string | URL,
+  what = "file",
+  encoding: "utf8" | "latin1" = "utf8",
+): string {
+  return Buffer.from(readFileBytes(file, what)).toString(encoding);
+}
+
+/** Reads and parses a JSON file; invalid JSON is a FormatError naming the file. */
+export function readJsonFile(file: string | URL, what = "file"): unknown {
+  const text = readTextFile(file, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const name = typeof file === "string" ? file : file.pathname;
+    throw new FormatError(
+      `${name}: ${what} is not valid JSON (${(error as Error).message})`,
+      { file: name },
+      { cause: error },
+    );
   }
 }
