@@ -26,7 +26,11 @@ export interface CacheOptions {
   readonly kernel?: "wasm" | "js";
 }
 
-/** What happened to an entry offered to a block (Eq. 5). */
+/**
+ * What happened to an entry offered to a block (Eq. 5). The cache returns
+ * the same object from every `insert` (no allocation per sample): read it
+ * before the next insert, or copy it.
+ */
 export interface InsertResult {
   readonly inserted: boolean;
   /** Position in the block it now holds, or -1. */
@@ -34,6 +38,8 @@ export interface InsertResult {
   /** Id of the entry it replaced, or null when it was appended or dropped. */
   readonly replacedId: number | null;
 }
+
+type MutableInsertResult = { -readonly [K in keyof InsertResult]: InsertResult[K] };
 
 /** A block's entries in block position order. */
 export interface BlockContents {
@@ -84,6 +90,8 @@ export class SkeletonCache {
   /** Scratch: a key being inserted, normalised per slot. */
   private readonly keyScratch: Float32Array;
   private readonly dotKernel: DotKernel | null;
+  /** Returned by every insert (overwritten each time). */
+  private readonly lastInsert: MutableInsertResult = { inserted: false, position: -1, replacedId: null };
 
   constructor(options: CacheOptions) {
     checkPositiveInteger("numClasses (U)", options.numClasses);
@@ -221,14 +229,22 @@ export class SkeletonCache {
           worstEntropy = h;
         }
       }
-      if (!(entropy < worstEntropy)) return { inserted: false, position: -1, replacedId: null };
+      if (!(entropy < worstEntropy)) return this.report(false, -1, null);
       position = worst;
       replacedId = this.ids[block * capacity + worst]!;
     }
     this.entropies[block * capacity + position] = entropy;
     this.ids[block * capacity + position] = id;
     this.storeKey(block, position, descriptors, offset);
-    return { inserted: true, position, replacedId };
+    return this.report(true, position, replacedId);
+  }
+
+  private report(inserted: boolean, position: number, replacedId: number | null): InsertResult {
+    const result = this.lastInsert;
+    result.inserted = inserted;
+    result.position = position;
+    result.replacedId = replacedId;
+    return result;
   }
 
   /**

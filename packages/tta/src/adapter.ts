@@ -5,6 +5,7 @@ import type { Prior } from "@skeleton-cache/prior";
 import {
   argmax,
   assertFinite,
+  findNonFinite,
   entropy,
   NonFiniteError,
   ShapeError,
@@ -36,7 +37,11 @@ export interface AdapterOptions {
   readonly weights?: FusionWeights;
 }
 
-/** What the adapter did with one sample (SPEC §6). */
+/**
+ * What the adapter did with one sample (SPEC §6). The adapter returns the
+ * same object from every step (no allocation per sample): read it before
+ * the next step, or copy it.
+ */
 export interface StepResult {
   /** argmax of the base logits. */
   readonly baselinePred: number;
@@ -79,6 +84,15 @@ export class TestTimeAdapter {
   readonly scores: Float64Array;
   private readonly descriptorScratch: Float32Array;
   private extractor: DescriptorExtractor | null = null;
+  /** Returned by every step (overwritten each time). */
+  private readonly result: { -readonly [K in keyof StepResult]: StepResult[K] } = {
+    baselinePred: -1,
+    refinedPred: -1,
+    entropy: 0,
+    inserted: false,
+    hedgeBlock: -1,
+    hedgeInserted: false,
+  };
   private stepCount = 0;
 
   constructor(options: AdapterOptions) {
@@ -168,7 +182,14 @@ export class TestTimeAdapter {
       }
     }
     this.stepCount++;
-    return { baselinePred, refinedPred, entropy: sampleEntropy, inserted, hedgeBlock, hedgeInserted };
+    const result = this.result;
+    result.baselinePred = baselinePred;
+    result.refinedPred = refinedPred;
+    result.entropy = sampleEntropy;
+    result.inserted = inserted;
+    result.hedgeBlock = hedgeBlock;
+    result.hedgeInserted = hedgeInserted;
+    return result;
   }
 
   /** One online step from a feature volume F (C, T, V) at `featureOffset`. */
@@ -193,7 +214,8 @@ export class TestTimeAdapter {
       );
     }
     extractor.extractInto(features, featureOffset, this.descriptorScratch, 0);
-    assertFinite(this.descriptorScratch, `descriptors of sample ${id}`);
+    // Checked without building a message unless something is wrong (no allocation per sample).
+    if (findNonFinite(this.descriptorScratch) >= 0) assertFinite(this.descriptorScratch, `descriptors of sample ${id}`);
     return this.stepDescriptors(logits, logitsOffset, this.descriptorScratch, 0, id);
   }
 
