@@ -5,8 +5,8 @@ import type { Prior } from "@skeleton-cache/prior";
 import {
   argmax,
   assertFinite,
-  findNonFinite,
   entropy,
+  findNonFinite,
   NonFiniteError,
   ShapeError,
   softmaxInto,
@@ -215,7 +215,8 @@ export class TestTimeAdapter {
     }
     extractor.extractInto(features, featureOffset, this.descriptorScratch, 0);
     // Checked without building a message unless something is wrong (no allocation per sample).
-    if (findNonFinite(this.descriptorScratch) >= 0) assertFinite(this.descriptorScratch, `descriptors of sample ${id}`);
+    if (findNonFinite(this.descriptorScratch) >= 0)
+      assertFinite(this.descriptorScratch, `descriptors of sample ${id}`);
     return this.stepDescriptors(logits, logitsOffset, this.descriptorScratch, 0, id);
   }
 
