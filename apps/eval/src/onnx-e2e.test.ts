@@ -7,11 +7,13 @@ import { uniformPrior } from "@skeleton-cache/prior";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { runOnline, TestTimeAdapter } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
-import "./index.js";
+import "@skeleton-cache/backbone-onnx"; // registers the "onnx" adapter
 
 const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
 const NTU = path.join(SHARED, "data/real/ntu");
-const MODEL = fileURLToPath(new URL("../fixtures/stgcn-tiny/model.onnx", import.meta.url));
+const MODEL = fileURLToPath(
+  new URL("../../../packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx", import.meta.url),
+);
 
 describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN → test-time adapter", () => {
   it("runs the whole chain on the six real NTU samples with shapes that line up", async () => {
