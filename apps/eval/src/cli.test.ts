@@ -254,7 +254,7 @@ describe("bad input: exit 2, a message naming the culprit, no report", () => {
 
     const badFlag = captureIo();
     expect(await main(["eval", "--alpha", "abc", "--out", out], badFlag.io)).toBe(2);
-    expect(badFlag.stderr).toMatch(/option --alpha: alpha: .*NaN/);
+    expect(badFlag.stderr).toMatch(/option --alpha: "abc" is not a number/);
 
     const badProtocol = captureIo();
     expect(await main(["eval", "--protocol", "oracle"], badProtocol.io)).toBe(2);

@@ -24,8 +24,18 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown; isTTY?: boolean | undefined };
 }
 
-function number(value: string): number {
-  return value.trim() === "" ? Number.NaN : Number(value);
+/** A numeric option's parser; a value that is not a number is refused naming the option and the value. */
+function number(option: string) {
+  return (value: string): number => {
+    const n = value.trim() === "" ? Number.NaN : Number(value);
+    if (!Number.isFinite(n)) {
+      throw new ValueError(`option ${option}: ${JSON.stringify(value)} is not a number`, {
+        field: option,
+        value,
+      });
+    }
+    return n;
+  };
 }
 
 function idList(option: string) {
@@ -124,9 +134,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
     )
     .option("--prior <prior>", "prior file, published id (ntu60_55_5, ...) or uniform")
     .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
-    .option("--alpha <α>", "fusion scale α (Eq. 12)", number)
-    .option("--beta <β>", "affinity sharpness β (Eq. 6)", number)
-    .option("-K, --capacity <K>", "cache entries per class", number)
+    .option("--alpha <α>", "fusion scale α (Eq. 12)", number("--alpha"))
+    .option("--beta <β>", "affinity sharpness β (Eq. 6)", number("--beta"))
+    .option("-K, --capacity <K>", "cache entries per class", number("--capacity"))
     .addOption(
       new Option("--hedge <mode>", "runner-up hedge (auto = on when U < K)").choices([
         "auto",
@@ -134,21 +144,25 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
         "off",
       ] as const),
     )
-    .option("--hedge-margin <m>", "top-1 minus top-2 margin below which the hedge fires", number)
+    .option(
+      "--hedge-margin <m>",
+      "top-1 minus top-2 margin below which the hedge fires",
+      number("--hedge-margin"),
+    )
     .addOption(new Option("--protocol <name>", "evaluation protocol").choices(PROTOCOLS))
     .option("--out <dir>", "run directory (default runs/<protocol>-<bundle>-a<α>-b<β>-k<K>)")
-    .option("--seed <n>", "seed of the stream permutations", number)
-    .option("--orders <R>", "permutations of the orders protocol", number)
+    .option("--seed <n>", "seed of the stream permutations", number("--seed"))
+    .option("--orders <R>", "permutations of the orders protocol", number("--orders"))
     .option("--validation-bundle <path>", "bundle of the split's validation classes (protocol validation)")
     .option("--validation-prior <prior>", "prior for the validation classes (default uniform)")
-    .option("--uniform-gamma <γ>", "γ of the uniform prior", number)
+    .option("--uniform-gamma <γ>", "γ of the uniform prior", number("--uniform-gamma"))
     .option("--gzsl", "also report generalized zero-shot S, U, H (candidates = seen + unseen)")
     .option(
       "--gzsl-seen <ids>",
       "seen dataset class ids, comma-separated (default: the split's seen list)",
       idList("--gzsl-seen"),
     )
-    .option("--calibration <c>", "calibrated stacking constant (default: a sweep)", number)
+    .option("--calibration <c>", "calibrated stacking constant (default: a sweep)", number("--calibration"))
     .option("--calibration-sweep <from:to:steps>", "calibration sweep (default 0:2:21)", sweep)
     .addOption(
       new Option("--gzsl-average <how>", "S and U over samples or classes").choices([
@@ -226,7 +240,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       "explicit candidate class ids, comma-separated (instead of --split)",
       idList("--classes"),
     )
-    .option("--frames <T>", "frames fed to the model (default: the model config's)", number)
+    .option("--frames <T>", "frames fed to the model (default: the model config's)", number("--frames"))
     .addOption(
       new Option("--temporal <mode>", "padding / resampling to T frames").choices([
         "zero-pad",
@@ -241,9 +255,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
         "per-frame",
       ] as const),
     )
-    .option("--batch-size <n>", "samples per model run", number)
+    .option("--batch-size <n>", "samples per model run", number("--batch-size"))
     .option("--descriptors-only", "store the (N, 8, C) descriptors instead of F (N, C, T, V)")
-    .option("--limit <n>", "at most n samples", number)
+    .option("--limit <n>", "at most n samples", number("--limit"))
     .requiredOption("--out <path>", "bundle directory, or a .npz / .safetensors file")
     .option("--quiet", "no progress bar, no summary")
     .action(async (options) => {
