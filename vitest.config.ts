@@ -5,6 +5,6 @@ import { defineConfig } from "vitest/config";
 // timeouts): projects do not inherit test options from this file.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*"],
+    projects: ["packages/*", "apps/*", "tooling/utd-mhad"],
   },
 });
