@@ -1,7 +1,9 @@
 /**
- * Regenerates the shipped SYNTHETIC demo bundle (apps/eval/assets/demo/)
- * byte for byte from the seeded generator, or with --check verifies that the
- * committed files are exactly what the generator makes.
+ * Regenerates the shipped demo bundles byte for byte, or with --check
+ * verifies that the committed files are exactly what this script makes:
+ * - assets/demo-utd-mhad/: the real-data demo, copied from the UTD-MHAD
+ *   benchmark bundles (benchmarks/utd-mhad) in a seeded stream order;
+ * - assets/demo/: the SYNTHETIC demo from the seeded generator.
  *
  *   pnpm --filter @skeleton-cache/eval make-demo [--check]
  */
@@ -10,26 +12,35 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "@skeleton-cache/formats";
 import { demoFiles } from "../src/demo.js";
+import { utdDemoFiles } from "../src/utd-demo.js";
 
-const root = fileURLToPath(new URL("../assets/demo/", import.meta.url));
+const assets = fileURLToPath(new URL("../assets/", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const check = process.argv.includes("--check");
 let differing = 0;
-for (const [dir, files] of demoFiles()) {
-  for (const [name, bytes] of files) {
-    const target = path.join(root, dir, name);
-    if (check) {
-      const same = fs.existsSync(target) && Buffer.compare(fs.readFileSync(target), Buffer.from(bytes)) === 0;
-      if (!same) {
-        differing++;
-        process.stderr.write(`differs: ${target}\n`);
+const demos: [string, Map<string, Map<string, Uint8Array>>][] = [
+  ["demo-utd-mhad", utdDemoFiles(repoRoot)],
+  ["demo", demoFiles()],
+];
+for (const [demo, parts] of demos) {
+  for (const [dir, files] of parts) {
+    for (const [name, bytes] of files) {
+      const target = path.join(assets, demo, dir, name);
+      if (check) {
+        const same =
+          fs.existsSync(target) && Buffer.compare(fs.readFileSync(target), Buffer.from(bytes)) === 0;
+        if (!same) {
+          differing++;
+          process.stderr.write(`differs: ${target}\n`);
+        }
+      } else {
+        writeFileAtomic(target, bytes);
+        process.stdout.write(`wrote ${path.relative(process.cwd(), target)} (${bytes.length} bytes)\n`);
       }
-    } else {
-      writeFileAtomic(target, bytes);
-      process.stdout.write(`wrote ${path.relative(process.cwd(), target)} (${bytes.length} bytes)\n`);
     }
   }
 }
 if (check) {
-  process.stdout.write(differing === 0 ? "demo bundle is up to date\n" : `${differing} file(s) differ\n`);
+  process.stdout.write(differing === 0 ? "demo bundles are up to date\n" : `${differing} file(s) differ\n`);
   process.exitCode = differing === 0 ? 0 : 1;
 }

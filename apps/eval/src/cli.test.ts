@@ -131,9 +131,30 @@ describe("skc eval on the parity fixtures (built CLI)", () => {
 });
 
 describe("skc eval on the demo", () => {
-  it("with no bundle: prints the SYNTHETIC demo's backbone and Skeleton-Cache top-1; report.md equals report.json; PNGs exist", () => {
+  it("with no bundle: the real UTD-MHAD demo prints backbone and Skeleton-Cache top-1, side by side", () => {
+    const out = path.join(tempDir(), "demo-utd");
+    const result = skc(["eval", "--out", out, "--no-plots", "--no-ablations"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain("SYNTHETIC");
+    expect(result.stdout).toContain("data: utd-mhad split utd_mhad_22_5");
+    expect(result.stdout).toContain("prior: published utd-mhad");
+    const report = readReport(out);
+    expect(report.synthetic).toBe(false);
+    expect(report.bundle.meta.dataset).toBe("utd-mhad");
+    const r = report.results;
+    expect(result.stdout).toContain(
+      `backbone top-1: ${r.backbone.top1.percent.toFixed(2)} %   Skeleton-Cache top-1: ${r.cache.top1.percent.toFixed(2)} %`,
+    );
+    // The demo copies the benchmark's 22/5 seed-0 bundle (160 samples of 5 unseen classes), in a shuffled order.
+    expect(r.backbone.top1.total).toBe(160);
+    const csv = readCsv(path.join(out, "predictions.csv"));
+    const firstLabels = csv.slice(0, 20).map((row) => row.label);
+    expect(new Set(firstLabels).size).toBeGreaterThan(1);
+  });
+
+  it("--demo synthetic: prints the SYNTHETIC demo's backbone and Skeleton-Cache top-1; report.md equals report.json; PNGs exist", () => {
     const out = path.join(tempDir(), "demo");
-    const result = skc(["eval", "--out", out]);
+    const result = skc(["eval", "--demo", "synthetic", "--out", out]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("SYNTHETIC");
     const report = readReport(out);

@@ -75,6 +75,13 @@ export function summaryText(report: EvalReport, outDir: string): string {
   lines.push(
     `bundle: ${b.source}${report.synthetic ? ` (${SYNTHETIC_TAG})` : ""}  N=${b.numSamples} U=${b.numClasses} C=${b.channels}`,
   );
+  const meta = b.meta;
+  if (!report.synthetic && typeof meta.dataset === "string") {
+    const backbone = typeof meta.backbone === "string" ? `; backbone ${meta.backbone.split(" (")[0]}` : "";
+    lines.push(
+      `data: ${meta.dataset}${typeof meta.split === "string" ? ` split ${meta.split}` : ""}${backbone}`,
+    );
+  }
   lines.push(`prior: ${report.prior.kind} ${report.prior.source}`);
   const p = report.params;
   lines.push(`α=${p.alpha} β=${p.beta} K=${p.K} hedge=${p.hedge} (${p.hedgeActive ? "on" : "off"})`);
@@ -125,14 +132,20 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
   program
     .command("eval")
     .description(
-      "evaluate Skeleton-Cache on a pre-encoded bundle; with no bundle or config, on the shipped SYNTHETIC demo",
+      "evaluate Skeleton-Cache on a pre-encoded bundle; with no bundle or config, on a shipped demo (--demo)",
     )
     .option("--config <file>", "YAML or JSON config (flags override it)")
     .option(
       "--bundle <path>",
       "bundle: a directory (features.npy | descriptors.npy, logits.npy, labels.npy[, class_ids.npy, meta.json]), .npz, .safetensors or the authors' .pt",
     )
-    .option("--prior <prior>", "prior file, published id (ntu60_55_5, ...) or uniform")
+    .addOption(
+      new Option(
+        "--demo <name>",
+        "demo used without --bundle: utd-mhad (real skeletons, default) or synthetic",
+      ).choices(["utd-mhad", "synthetic"] as const),
+    )
+    .option("--prior <prior>", "prior file, published id (ntu60_55_5, utd-mhad, ...) or uniform")
     .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
     .option("--alpha <α>", "fusion scale α (Eq. 12)", number("--alpha"))
     .option("--beta <β>", "affinity sharpness β (Eq. 6)", number("--beta"))
@@ -154,7 +167,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
     .option("--seed <n>", "seed of the stream permutations", number("--seed"))
     .option("--orders <R>", "permutations of the orders protocol", number("--orders"))
     .option("--validation-bundle <path>", "bundle of the split's validation classes (protocol validation)")
-    .option("--validation-prior <prior>", "prior for the validation classes (default uniform)")
+    .option(
+      "--validation-prior <prior>",
+      "prior for the validation classes (default: the dataset prior when --prior is one, else uniform)",
+    )
     .option("--uniform-gamma <γ>", "γ of the uniform prior", number("--uniform-gamma"))
     .option("--gzsl", "also report generalized zero-shot S, U, H (candidates = seen + unseen)")
     .option(
@@ -182,6 +198,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
         options.gzslAverage !== undefined;
       const flags: Record<string, unknown> = {
         bundle: options.bundle,
+        demo: options.demo,
         prior: options.prior,
         split: options.split,
         alpha: options.alpha,

@@ -37,8 +37,10 @@ const GzslSchema = z.strictObject({
 
 /** Every key a config file (YAML or JSON) may hold; flags override the file. */
 export const EvalConfigSchema = z.strictObject({
-  /** Bundle directory or file; omitted: the shipped synthetic demo. */
+  /** Bundle directory or file; omitted: the shipped demo named by `demo`. */
   bundle: z.string().min(1).optional(),
+  /** The shipped demo used when no bundle is given: real UTD-MHAD skeletons (default) or the SYNTHETIC one. */
+  demo: z.enum(["utd-mhad", "synthetic"]).default("utd-mhad"),
   /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
   prior: z.string().min(1).optional(),
   /** γ of the uniform prior. */

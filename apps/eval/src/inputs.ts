@@ -15,15 +15,35 @@ import { candidateClasses, classCatalog, getSplit, isDatasetId } from "@skeleton
 import { FormatError, type Tensor, ValueError } from "@skeleton-cache/tensor";
 import { streamDescriptors } from "@skeleton-cache/tta";
 
-/** Where the shipped synthetic demo lives (works from src/ and from dist/). */
+/** Where the shipped SYNTHETIC demo lives (works from src/ and from dist/). */
 export const DEMO_DIR = fileURLToPath(new URL("../assets/demo/", import.meta.url));
 export const DEMO_VALIDATION_DIR = path.join(DEMO_DIR, "validation");
-/** The published prior the demo uses. */
+/** The published prior the synthetic demo uses (named by its bundle's meta.split). */
 export const DEMO_PRIOR = "ntu60_55_5";
+/** Where the shipped real-data demo lives: UTD-MHAD 22/5 through this project's ST-GCN (see src/utd-demo.ts). */
+export const UTD_DEMO_DIR = fileURLToPath(new URL("../assets/demo-utd-mhad/", import.meta.url));
+
+/** The shipped demos: `utd-mhad` (real skeletons, the default) and `synthetic`. */
+export const DEMOS = {
+  "utd-mhad": {
+    dir: UTD_DEMO_DIR,
+    validation: path.join(UTD_DEMO_DIR, "validation"),
+    assets: "demo-utd-mhad",
+  },
+  synthetic: { dir: DEMO_DIR, validation: DEMO_VALIDATION_DIR, assets: "demo" },
+} as const;
+export type DemoName = keyof typeof DEMOS;
+export const DEMO_NAMES = Object.keys(DEMOS) as DemoName[];
 
 function demoLabel(target: string): string {
-  const sub = path.relative(DEMO_DIR, target);
-  return sub ? `demo ${sub} (apps/eval/assets/demo/${sub})` : "demo (apps/eval/assets/demo)";
+  for (const [name, demo] of Object.entries(DEMOS)) {
+    const sub = path.relative(demo.dir, target);
+    if (sub.startsWith("..")) continue;
+    return sub
+      ? `demo ${name} ${sub} (apps/eval/assets/${demo.assets}/${sub})`
+      : `demo ${name} (apps/eval/assets/${demo.assets})`;
+  }
+  return target;
 }
 
 /** A bundle ready for evaluation: descriptors computed once. */
@@ -124,6 +144,8 @@ export interface ResolvedPrior {
   readonly kind: "published" | "file" | "uniform";
   /** The id, the file, or "uniform". */
   readonly source: string;
+  /** Whether it was a dataset prior (covering every class of the dataset), selected for the bundle's classes. */
+  readonly fromDatasetPrior: boolean;
 }
 
 function splitOrNull(id: string | undefined) {
@@ -149,10 +171,12 @@ export function resolvePrior(
   const key = options.key ?? "prior";
   let resolved: ResolvedPrior;
   if (spec === undefined) {
-    const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
-    const id = data.isDemo ? DEMO_PRIOR : metaSplit;
-    if (id && (PUBLISHED_PRIORS as readonly string[]).includes(id)) {
-      resolved = { prior: loadPublishedPrior(id), kind: "published", source: id };
+    // No prior named: the published prior of the bundle's split, else of its dataset.
+    const published = PUBLISHED_PRIORS as readonly string[];
+    const candidates = [data.meta.split, data.meta.dataset].filter((v): v is string => typeof v === "string");
+    const id = candidates.find((candidate) => published.includes(candidate));
+    if (id) {
+      resolved = { prior: loadPublishedPrior(id), kind: "published", source: id, fromDatasetPrior: false };
     } else {
       throw new ValueError(
         `no ${key} given for bundle ${data.source}: pass --${key === "prior" ? "prior" : "validation-prior"} FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
@@ -164,9 +188,10 @@ export function resolvePrior(
       prior: uniformPrior(data.numClasses, options.uniformGamma, data.classNames),
       kind: "uniform",
       source: "uniform",
+      fromDatasetPrior: false,
     };
   } else if ((PUBLISHED_PRIORS as readonly string[]).includes(spec)) {
-    resolved = { prior: loadPublishedPrior(spec), kind: "published", source: spec };
+    resolved = { prior: loadPublishedPrior(spec), kind: "published", source: spec, fromDatasetPrior: false };
   } else {
     if (!fs.existsSync(spec)) {
       throw new FormatError(
@@ -174,7 +199,7 @@ export function resolvePrior(
         { file: spec, field: key },
       );
     }
-    resolved = { prior: loadPrior(spec), kind: "file", source: spec };
+    resolved = { prior: loadPrior(spec), kind: "file", source: spec, fromDatasetPrior: false };
   }
   let prior = resolved.prior;
   if (prior.kind === "dataset") {
@@ -185,6 +210,7 @@ export function resolvePrior(
       );
     }
     prior = selectPriorForSplit(prior, Array.from(data.classIds), options.split);
+    resolved = { ...resolved, fromDatasetPrior: true };
   }
   if (prior.numClasses !== data.numClasses) {
     throw new ValueError(

@@ -19,8 +19,7 @@ import type { OnlineRun } from "@skeleton-cache/tta";
 import { type EvalConfig, PROTOCOL_DESCRIPTIONS, type Protocol, REFERENCE_GRID } from "./config.js";
 import {
   checkBundleSplit,
-  DEMO_DIR,
-  DEMO_VALIDATION_DIR,
+  DEMOS,
   type EvalData,
   loadEvalData,
   type ResolvedPrior,
@@ -149,7 +148,7 @@ export function defaultOutDir(config: EvalConfig, bundleName: string): string {
 }
 
 function bundleName(data: EvalData): string {
-  if (data.isDemo) return "demo";
+  if (data.isDemo) return data.synthetic ? "demo-synthetic" : `demo-${String(data.meta.dataset ?? "real")}`;
   return path.basename(data.source).replace(/\.(npz|safetensors|pt)$/i, "") || "bundle";
 }
 
@@ -257,7 +256,8 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
   };
   let t = performance.now();
   const isDemo = config.bundle === undefined;
-  const data = loadEvalData(config.bundle ?? DEMO_DIR, isDemo);
+  const demo = DEMOS[config.demo];
+  const data = loadEvalData(config.bundle ?? demo.dir, isDemo);
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
@@ -299,14 +299,16 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
 
   t = performance.now();
   if (protocol === "validation") {
-    const valSource = config.validationBundle ?? (isDemo ? DEMO_VALIDATION_DIR : undefined);
+    const valSource = config.validationBundle ?? (isDemo ? demo.validation : undefined);
     if (!valSource) {
       throw new ValueError("protocol validation needs a validation bundle: --validation-bundle DIR|FILE", {
         field: "validationBundle",
       });
     }
     const valData = loadEvalData(valSource, isDemo && config.validationBundle === undefined);
-    const valPrior = resolvePrior(config.validationPrior ?? "uniform", valData, {
+    // A dataset prior covers the validation classes too; a split prior does not (then uniform).
+    const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
+    const valPrior = resolvePrior(valPriorSpec, valData, {
       uniformGamma: config.uniformGamma,
       key: "validationPrior",
     });
@@ -479,6 +481,7 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
 }
 
 /** The directory of the shipped demo (for messages). */
-export function demoDirectory(): string {
-  return fs.existsSync(DEMO_DIR) ? DEMO_DIR : "(missing: apps/eval/assets/demo)";
+export function demoDirectory(name: keyof typeof DEMOS = "utd-mhad"): string {
+  const dir = DEMOS[name].dir;
+  return fs.existsSync(dir) ? dir : `(missing: apps/eval/assets/${DEMOS[name].assets})`;
 }
