@@ -168,5 +168,15 @@ describe("extractDescriptors (Eq. 3–4)", () => {
       /features\[0, 1, 2, 24\] is NaN/,
     );
     expect(() => new DescriptorExtractor(0, 3, 25)).toThrow(ValueError);
+    const infinite = new Float32Array(2 * 2 * 3 * 25);
+    infinite[2 * 3 * 25 + 7] = Number.NEGATIVE_INFINITY;
+    expect(() => extractDescriptors({ data: infinite, shape: [2, 2, 3, 25] })).toThrow(
+      /features\[1, 0, 0, 7\] is -Infinity/,
+    );
+    // finite features whose float32 sums overflow
+    const huge = new Float32Array(1 * 1 * 3 * 25).fill(3e38);
+    expect(() => extractDescriptors({ data: huge, shape: [1, 1, 3, 25] })).toThrow(
+      /descriptors \(float32 overflow/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { BODY_PARTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
-import { assertFinite, assertShape, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { assertFinite, assertShape, findNonFinite, type Tensor, ValueError } from "@skeleton-cache/tensor";
 import { createDescriptorKernel, type DescriptorKernel } from "./kernel.js";
 
 /** Names of the descriptor slots with the default three phases, in slot order (SPEC §2). */
@@ -244,13 +244,18 @@ export class DescriptorExtractor {
 export function extractDescriptors(features: Tensor, options: DescriptorOptions = {}): Tensor {
   assertShape(features.shape, ["N", "C", "T", "V"], "features");
   const [samples, channels, timeSteps, joints] = features.shape as [number, number, number, number];
-  assertFinite(features.data, "features", features.shape);
   const extractor = new DescriptorExtractor(channels, timeSteps, joints, options);
   const slots = extractor.numSlots;
   const out = new Float32Array(samples * slots * channels);
   const perSample = channels * timeSteps * joints;
   for (let sample = 0; sample < samples; sample++) {
     extractor.extractInto(features.data, sample * perSample, out, sample * slots * channels);
+  }
+  // Every value of F reaches a descriptor, so NaN / ±Infinity in F shows in the
+  // (much smaller) output; only then is F searched, to name the exact index.
+  if (findNonFinite(out) >= 0) {
+    assertFinite(features.data, "features", features.shape);
+    assertFinite(out, "descriptors (float32 overflow of finite features)", [samples, slots, channels]);
   }
   return { data: out, shape: [samples, slots, channels] };
 }
