@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { classCatalog, NTU25 } from "@skeleton-cache/skeleton";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, listDirectory, ValueError } from "@skeleton-cache/tensor";
 import { isMissingSkeleton } from "./missing.js";
 import { type NtuSampleName, ntuBareName, parseNtuSampleName } from "./ntu-name.js";
 import { LineReader } from "./text.js";
@@ -244,16 +244,7 @@ export class NtuSkeletonDataset implements SkeletonDataset {
   ) {
     this.dataset = options.dataset ?? "ntu120";
     const skipMissing = options.skipMissing ?? true;
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(dir);
-    } catch (error) {
-      throw new FormatError(
-        `${dir}: cannot list (${(error as Error).message})`,
-        { file: dir },
-        { cause: error },
-      );
-    }
+    const entries = listDirectory(dir, "NTU .skeleton folder");
     this.samples = entries
       .filter((entry) => entry.endsWith(".skeleton"))
       .sort()

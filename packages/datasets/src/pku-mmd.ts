@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { classCatalog, NTU25 } from "@skeleton-cache/skeleton";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, listDirectory, ValueError } from "@skeleton-cache/tensor";
 import { readAsset } from "./assets.js";
 import { LineReader } from "./text.js";
 import type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";
@@ -202,16 +202,7 @@ export class PkuMmdDataset implements SkeletonDataset {
     const labelsDir =
       options.labelsDir ??
       (fs.existsSync(path.join(dir, "labels")) ? path.join(dir, "labels") : path.join(dir, "Label"));
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(dir);
-    } catch (error) {
-      throw new FormatError(
-        `${dir}: cannot list (${(error as Error).message})`,
-        { file: dir },
-        { cause: error },
-      );
-    }
+    const entries = listDirectory(dir, "PKU-MMD folder");
     let keep: Set<string> | undefined;
     if (options.benchmark) {
       const split = pkuMmdSplit(options.benchmark);

@@ -1,7 +1,6 @@
-import fs from "node:fs";
 import path from "node:path";
 import { classCatalog, KINECT_V1_20 } from "@skeleton-cache/skeleton";
-import { FormatError, findNonFinite, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, findNonFinite, listDirectory, ValueError } from "@skeleton-cache/tensor";
 import { type MatArray, readMat } from "./mat.js";
 import type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";
 
@@ -99,16 +98,7 @@ export class UtdMhadDataset implements SkeletonDataset {
   private readonly byName: Map<string, SampleInfo>;
 
   constructor(readonly dir: string) {
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(dir);
-    } catch (error) {
-      throw new FormatError(
-        `${dir}: cannot list (${(error as Error).message})`,
-        { file: dir },
-        { cause: error },
-      );
-    }
+    const entries = listDirectory(dir, "UTD-MHAD folder");
     this.samples = entries
       .filter((e) => /^a\d+_s\d+_t\d+_skeleton\.mat$/.test(e))
       .map((e) => sampleInfo(path.join(dir, e)))

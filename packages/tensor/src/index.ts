@@ -8,7 +8,7 @@ export {
   ValueError,
 } from "./errors.js";
 export { assertFinite, findNonFinite, formatIndex } from "./finite.js";
-export { readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./io.js";
+export { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./io.js";
 export {
   argmax,
   COSINE_NORM_EPS,

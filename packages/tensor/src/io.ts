@@ -63,3 +63,16 @@ export function readJsonFile(file: string | URL, what = "file"): unknown {
     );
   }
 }
+
+/** Names of a directory's entries; a missing or unreadable directory is a FormatError naming it. */
+export function listDirectory(dir: string, what = "directory"): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (error) {
+    throw new FormatError(
+      `${dir}: cannot list ${what} (${(error as Error).message})`,
+      { file: dir },
+      { cause: error },
+    );
+  }
+}
