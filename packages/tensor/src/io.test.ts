@@ -1,0 +1,43 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  FormatError,
+  listDirectory,
+  readFileBytes,
+  readJsonFile,
+  readTextFile,
+  writeFileAtomic,
+} from "./index.js";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "skc-io-"));
+
+describe("file helpers", () => {
+  it("writeFileAtomic writes the bytes and leaves no temporary file", () => {
+    const dir = tmp();
+    const file = path.join(dir, "sub", "a.txt");
+    writeFileAtomic(file, "first");
+    writeFileAtomic(file, new Uint8Array([104, 105]));
+    expect(readTextFile(file)).toBe("hi");
+    expect(fs.readdirSync(path.dirname(file))).toEqual(["a.txt"]);
+  });
+
+  it("missing files and directories are FormatErrors naming them and what they were", () => {
+    const missing = path.join(tmp(), "nope.bin");
+    expect(() => readFileBytes(missing, "cache snapshot")).toThrow(FormatError);
+    expect(() => readFileBytes(missing, "cache snapshot")).toThrow(`${missing}: cannot read cache snapshot`);
+    expect(() => listDirectory(missing, "NTU folder")).toThrow(`${missing}: cannot list NTU folder`);
+  });
+
+  it("readJsonFile parses JSON and names the file of invalid JSON", () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, "ok.json"), '{"a": [1, 2]}');
+    fs.writeFileSync(path.join(dir, "bad.json"), "{ nope");
+    expect(readJsonFile(path.join(dir, "ok.json"))).toEqual({ a: [1, 2] });
+    expect(() => readJsonFile(path.join(dir, "bad.json"), "prior")).toThrow(
+      /bad\.json: prior is not valid JSON/,
+    );
+    expect(listDirectory(dir).sort()).toEqual(["bad.json", "ok.json"]);
+  });
+});
