@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import type { EvalReport } from "./run.js";
-import { CLI, captureIo, PARITY, REPO, tempDir } from "./test-support/paths.js";
+import { CLI, captureIo, PARITY, REPO, SHARED, tempDir } from "./test-support/paths.js";
 
 function skc(args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
@@ -137,7 +137,7 @@ describe("skc eval on the demo", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain("SYNTHETIC");
     expect(result.stdout).toContain("data: utd-mhad split utd_mhad_22_5");
-    expect(result.stdout).toContain("prior: published utd-mhad");
+    expect(result.stdout).toContain("prior: shipped utd-mhad — LLM-written by this project");
     const report = readReport(out);
     expect(report.synthetic).toBe(false);
     expect(report.bundle.meta.dataset).toBe("utd-mhad");
@@ -312,5 +312,66 @@ describe("bad input: exit 2, a message naming the culprit, no report", () => {
     expect(await main(["eval", "--out", dir, "--no-plots", "--no-ablations", "--quiet"], capture.io)).toBe(2);
     expect(capture.stderr).toContain("not a previous run directory");
     expect(fs.readdirSync(dir)).toEqual(["precious.txt"]);
+  });
+});
+
+describe("priors that do not belong to the bundle", () => {
+  it("a prior naming another split is refused (exit 2), naming the split", async () => {
+    const dir = tempDir();
+    const prior = JSON.parse(
+      fs.readFileSync(path.join(REPO, "packages/prior/assets/published/ntu60_55_5.json"), "utf8"),
+    );
+    prior.split = "ntu120_110_10";
+    const file = path.join(dir, "wrong-split.json");
+    fs.writeFileSync(file, JSON.stringify(prior));
+    const capture = captureIo();
+    const code = await main(
+      ["eval", "--demo", "synthetic", "--prior", file, "--out", path.join(dir, "run"), "--quiet"],
+      capture.io,
+    );
+    expect(code).toBe(2);
+    expect(capture.stderr).toContain("names split ntu120_110_10, which has 10 unseen classes, but holds 5");
+    expect(fs.existsSync(path.join(dir, "run"))).toBe(false);
+  });
+
+  it("negative α or β is refused (exit 2)", async () => {
+    const capture = captureIo();
+    expect(await main(["eval", "--beta", "-5", "--quiet"], capture.io)).toBe(2);
+    expect(capture.stderr).toContain("beta: must be ≥ 0 (found -5)");
+  });
+});
+
+describe("skc eval on a dataset + backbone (extract first)", () => {
+  it("encodes the real NTU samples with the ONNX fixture, writes the bundle, then evaluates it", async () => {
+    const dir = tempDir();
+    const config = path.join(dir, "run.yaml");
+    fs.writeFileSync(
+      config,
+      [
+        "extract:",
+        `  model: ${path.join(REPO, "packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx")}`,
+        `  data: ${path.join(SHARED, "data/real/ntu")}`,
+        "  classes: [0, 2, 10, 16, 33, 57]",
+        "  frames: 64",
+        "  descriptorsOnly: true",
+        `  out: ${path.join(dir, "bundle")}`,
+        "prior: uniform",
+        "ablations: false",
+        "plots: false",
+        "",
+      ].join("\n"),
+    );
+    const capture = captureIo();
+    const code = await main(
+      ["eval", "--config", config, "--out", path.join(dir, "run"), "--quiet"],
+      capture.io,
+    );
+    expect(capture.stderr).toBe("");
+    expect(code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "bundle", "descriptors.npy"))).toBe(true);
+    const report = readReport(path.join(dir, "run"));
+    expect(report.bundle.numSamples).toBe(6);
+    expect(report.bundle.numClasses).toBe(6);
+    expect(report.bundle.classIds).toEqual([0, 2, 10, 16, 33, 57]);
   });
 });

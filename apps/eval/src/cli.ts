@@ -14,7 +14,7 @@ import { ZodError } from "zod";
 import { PROTOCOLS, resolveConfig } from "./config.js";
 import { parseExtractOptions, runExtract } from "./extract.js";
 import { createProgress } from "./progress.js";
-import { fmt, SYNTHETIC_TAG } from "./report.js";
+import { fmt, priorOrigin, SYNTHETIC_TAG } from "./report.js";
 import { type EvalReport, runEval } from "./run.js";
 import { cliVersion } from "./versions.js";
 
@@ -82,7 +82,7 @@ export function summaryText(report: EvalReport, outDir: string): string {
       `data: ${meta.dataset}${typeof meta.split === "string" ? ` split ${meta.split}` : ""}${backbone}`,
     );
   }
-  lines.push(`prior: ${report.prior.kind} ${report.prior.source}`);
+  lines.push(`prior: ${report.prior.kind} ${report.prior.source}${priorOrigin(report.prior.kind)}`);
   const p = report.params;
   lines.push(`α=${p.alpha} β=${p.beta} K=${p.K} hedge=${p.hedge} (${p.hedgeActive ? "on" : "off"})`);
   if (report.validation)
@@ -145,7 +145,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
         "demo used without --bundle: utd-mhad (real skeletons, default) or synthetic",
       ).choices(["utd-mhad", "synthetic"] as const),
     )
-    .option("--prior <prior>", "prior file, published id (ntu60_55_5, utd-mhad, ...) or uniform")
+    .option(
+      "--model <file.onnx>",
+      "instead of --bundle: encode --data with this ONNX backbone first (skc extract)",
+    )
+    .option("--data <dir>", "with --model: folder of raw NTU .skeleton files (candidates from --split)")
+    .addOption(
+      new Option("--dataset <name>", "with --model: ntu60 or ntu120").choices(["ntu60", "ntu120"] as const),
+    )
+    .option("--prior <prior>", "prior file, shipped id (ntu60_55_5, utd-mhad, ...) or uniform")
     .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
     .option("--alpha <α>", "fusion scale α (Eq. 12)", number("--alpha"))
     .option("--beta <β>", "affinity sharpness β (Eq. 6)", number("--beta"))
@@ -198,6 +206,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
         options.gzslAverage !== undefined;
       const flags: Record<string, unknown> = {
         bundle: options.bundle,
+        extract:
+          options.model !== undefined || options.data !== undefined || options.dataset !== undefined
+            ? Object.fromEntries(
+                Object.entries({ model: options.model, data: options.data, dataset: options.dataset }).filter(
+                  ([, v]) => v !== undefined,
+                ),
+              )
+            : undefined,
         demo: options.demo,
         prior: options.prior,
         split: options.split,

@@ -3,6 +3,7 @@ import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { ExtractOptionsSchema } from "./extract.js";
 
 /** The evaluation protocols (always named in the report). */
 export const PROTOCOLS = ["online", "validation", "orders", "reference"] as const;
@@ -21,6 +22,7 @@ export const PROTOCOL_DESCRIPTIONS: Record<Protocol, string> = {
 export const REFERENCE_GRID = { alpha: [0.5, 1, 2, 3, 5], beta: [3, 5, 7, 9] } as const;
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
+const nonNegative = finite.refine((v) => v >= 0, "must be ≥ 0");
 
 const GzslSchema = z.strictObject({
   /** Dataset class ids of the seen candidates (default: the split's seen list). */
@@ -39,6 +41,12 @@ const GzslSchema = z.strictObject({
 export const EvalConfigSchema = z.strictObject({
   /** Bundle directory or file; omitted: the shipped demo named by `demo`. */
   bundle: z.string().min(1).optional(),
+  /**
+   * Instead of a bundle: a dataset + backbone, encoded first with the options of
+   * `skc extract` (model, data, dataset, split, ...); the bundle is written to
+   * `extract.out` (default runs/bundle-<model>-<split>) and then evaluated.
+   */
+  extract: ExtractOptionsSchema.extend({ out: z.string().min(1).optional() }).optional(),
   /** The shipped demo used when no bundle is given: real UTD-MHAD skeletons (default) or the SYNTHETIC one. */
   demo: z.enum(["utd-mhad", "synthetic"]).default("utd-mhad"),
   /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
@@ -47,8 +55,10 @@ export const EvalConfigSchema = z.strictObject({
   uniformGamma: z.number().min(0).max(1).default(0.5),
   /** Split id (checks the bundle's classes and the prior; GZSL seen list). */
   split: z.string().min(1).optional(),
-  alpha: finite.default(1),
-  beta: finite.default(5),
+  /** α ≥ 0 (Eq. 12; 0 = the backbone alone). */
+  alpha: nonNegative.default(1),
+  /** β ≥ 0 (Eq. 6). */
+  beta: nonNegative.default(5),
   K: z.number().int().min(1).max(4096).default(8),
   hedge: z.enum(["auto", "on", "off"]).default("auto"),
   hedgeMargin: z.number().min(0).max(1).default(0.5),
@@ -64,7 +74,7 @@ export const EvalConfigSchema = z.strictObject({
   orders: z.number().int().min(1).max(10000).default(10),
   /** Grid of the validation protocol (the reference protocol always uses SPEC §7's). */
   grid: z
-    .strictObject({ alpha: z.array(finite).min(1), beta: z.array(finite).min(1) })
+    .strictObject({ alpha: z.array(nonNegative).min(1), beta: z.array(nonNegative).min(1) })
     .default({ alpha: [...REFERENCE_GRID.alpha], beta: [...REFERENCE_GRID.beta] }),
   validationBundle: z.string().min(1).optional(),
   /** Prior for the validation classes (default uniform: the published priors cover unseen classes only). */
@@ -156,6 +166,13 @@ export function readConfigFile(file: string): Record<string, unknown> {
     const value = out[key];
     if (typeof value === "string" && looksLikePath(value)) out[key] = path.resolve(dir, value);
   }
+  if (typeof out.extract === "object" && out.extract !== null && !Array.isArray(out.extract)) {
+    const extract: Record<string, unknown> = { ...(out.extract as Record<string, unknown>) };
+    for (const key of ["model", "modelConfig", "data", "out"]) {
+      if (typeof extract[key] === "string") extract[key] = path.resolve(dir, extract[key] as string);
+    }
+    out.extract = extract;
+  }
   return out;
 }
 
@@ -170,8 +187,13 @@ export function resolveConfig(file: string | undefined, flags: Record<string, un
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined) continue;
-    if (key === "gzsl" && typeof value === "object" && value !== null && typeof base.gzsl === "object") {
-      merged.gzsl = { ...(base.gzsl as object), ...(value as object) };
+    if (
+      (key === "gzsl" || key === "extract") &&
+      typeof value === "object" &&
+      value !== null &&
+      typeof base[key] === "object"
+    ) {
+      merged[key] = { ...(base[key] as object), ...(value as object) };
     } else merged[key] = value;
   }
   return parseEvalConfig(merged, (topKey) =>

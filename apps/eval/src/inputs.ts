@@ -7,6 +7,7 @@ import {
   loadPrior,
   loadPublishedPrior,
   type Prior,
+  PUBLISHED_PRIOR_ORIGINS,
   PUBLISHED_PRIORS,
   selectPriorForSplit,
   uniformPrior,
@@ -141,11 +142,19 @@ export function loadEvalData(target: string, isDemo = false): EvalData {
 /** A resolved prior and how it was named. */
 export interface ResolvedPrior {
   readonly prior: Prior;
-  readonly kind: "published" | "file" | "uniform";
+  /** "published": the authors' GPT-4o priors; "shipped": an LLM prior this project wrote (utd-mhad). */
+  readonly kind: "published" | "shipped" | "file" | "uniform";
   /** The id, the file, or "uniform". */
   readonly source: string;
   /** Whether it was a dataset prior (covering every class of the dataset), selected for the bundle's classes. */
   readonly fromDatasetPrior: boolean;
+}
+
+/** The authors' published priors are "published"; an LLM prior this project wrote is "shipped". */
+function shippedKind(id: string): "published" | "shipped" {
+  return PUBLISHED_PRIOR_ORIGINS[id as keyof typeof PUBLISHED_PRIOR_ORIGINS] === "authors"
+    ? "published"
+    : "shipped";
 }
 
 function splitOrNull(id: string | undefined) {
@@ -176,7 +185,12 @@ export function resolvePrior(
     const candidates = [data.meta.split, data.meta.dataset].filter((v): v is string => typeof v === "string");
     const id = candidates.find((candidate) => published.includes(candidate));
     if (id) {
-      resolved = { prior: loadPublishedPrior(id), kind: "published", source: id, fromDatasetPrior: false };
+      resolved = {
+        prior: loadPublishedPrior(id),
+        kind: shippedKind(id),
+        source: id,
+        fromDatasetPrior: false,
+      };
     } else {
       throw new ValueError(
         `no ${key} given for bundle ${data.source}: pass --${key === "prior" ? "prior" : "validation-prior"} FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
@@ -191,7 +205,12 @@ export function resolvePrior(
       fromDatasetPrior: false,
     };
   } else if ((PUBLISHED_PRIORS as readonly string[]).includes(spec)) {
-    resolved = { prior: loadPublishedPrior(spec), kind: "published", source: spec, fromDatasetPrior: false };
+    resolved = {
+      prior: loadPublishedPrior(spec),
+      kind: shippedKind(spec),
+      source: spec,
+      fromDatasetPrior: false,
+    };
   } else {
     if (!fs.existsSync(spec)) {
       throw new FormatError(
@@ -221,9 +240,15 @@ export function resolvePrior(
   assertPriorCovers(prior, data.numClasses);
   // Same classes, index by index, where the prior names its split.
   const priorSplit = splitOrNull(prior.split);
-  if (priorSplit && data.classIdsKnown && resolved.prior.kind === "split") {
+  if (priorSplit && resolved.prior.kind === "split") {
     const expected = candidateClasses(priorSplit, "zsl");
-    if (expected.length === data.numClasses) {
+    if (expected.length !== prior.numClasses) {
+      throw new ValueError(
+        `${key} ${resolved.source} names split ${priorSplit.id}, which has ${expected.length} unseen classes, but holds ${prior.numClasses}: it is not that split's prior`,
+        { file: resolved.source, field: "split", value: prior.split, expected: expected.length },
+      );
+    }
+    if (data.classIdsKnown) {
       const names = classCatalog(priorSplit.dataset).names;
       for (let u = 0; u < data.numClasses; u++) {
         if (expected[u] !== data.classIds[u]) {

@@ -87,7 +87,7 @@ export function reportMarkdown(report: EvalReport): string {
         ["bundle holds", b.input === "features" ? "feature volumes F (N, C, T, V)" : "descriptors (N, 8, C)"],
         [
           "prior",
-          `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}`,
+          `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}${priorOrigin(report.prior.kind)}`,
         ],
         ["α", p.alpha],
         ["β", p.beta],
@@ -410,4 +410,11 @@ function jsonReplacer(_key: string, value: unknown): unknown {
     return Array.from(value as unknown as ArrayLike<number>);
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return value;
+}
+
+/** How a prior of this kind came to be, for people reading a report. */
+export function priorOrigin(kind: string): string {
+  if (kind === "published") return " — the authors' published GPT-4o prior";
+  if (kind === "shipped") return " — LLM-written by this project (see the file's provenance)";
+  return "";
 }

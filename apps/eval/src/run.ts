@@ -17,6 +17,7 @@ import { getSplit } from "@skeleton-cache/skeleton";
 import { ValueError } from "@skeleton-cache/tensor";
 import type { OnlineRun } from "@skeleton-cache/tta";
 import { type EvalConfig, PROTOCOL_DESCRIPTIONS, type Protocol, REFERENCE_GRID } from "./config.js";
+import { runExtract } from "./extract.js";
 import {
   checkBundleSplit,
   DEMOS,
@@ -255,9 +256,29 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
     timing[name] = Math.round(performance.now() - from) / 1000;
   };
   let t = performance.now();
-  const isDemo = config.bundle === undefined;
+  let bundlePath = config.bundle;
+  if (config.extract) {
+    // A dataset + backbone instead of a bundle: encode it first (skc extract).
+    if (config.bundle !== undefined) {
+      throw new ValueError("give either bundle or extract (dataset + backbone), not both", {
+        field: "extract",
+      });
+    }
+    const split = config.extract.split ?? config.split;
+    const out =
+      config.extract.out ??
+      path.join(
+        "runs",
+        `bundle-${path.basename(config.extract.model).replace(/\.onnx$/i, "")}-${split ?? "classes"}`,
+      );
+    const extracted = await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress);
+    bundlePath = extracted.out;
+    lap("extract", t);
+    t = performance.now();
+  }
+  const isDemo = bundlePath === undefined;
   const demo = DEMOS[config.demo];
-  const data = loadEvalData(config.bundle ?? demo.dir, isDemo);
+  const data = loadEvalData(bundlePath ?? demo.dir, isDemo);
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");

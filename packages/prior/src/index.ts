@@ -9,7 +9,12 @@ export {
   uniformPrior,
 } from "./prior.js";
 export type { PublishedPriorId } from "./published.js";
-export { loadPublishedPrior, PUBLISHED_PRIORS, publishedPriorPath } from "./published.js";
+export {
+  loadPublishedPrior,
+  PUBLISHED_PRIOR_ORIGINS,
+  PUBLISHED_PRIORS,
+  publishedPriorPath,
+} from "./published.js";
 export type { ClassSpread, PriorFile, PriorProvenance } from "./schema.js";
 export {
   ClassImportanceSchema,

@@ -13,6 +13,15 @@ export const PUBLISHED_PRIORS = [
 ] as const;
 export type PublishedPriorId = (typeof PUBLISHED_PRIORS)[number];
 
+/** Who wrote each shipped prior: the authors' published GPT-4o output, or this project's LLM run. */
+export const PUBLISHED_PRIOR_ORIGINS: Readonly<Record<PublishedPriorId, "authors" | "project">> = {
+  ntu60_55_5: "authors",
+  ntu60_48_12: "authors",
+  ntu120_110_10: "authors",
+  ntu120_96_24: "authors",
+  "utd-mhad": "project",
+};
+
 /** Path of a shipped prior file (works from src/ in tests and from dist/ when built). */
 export function publishedPriorPath(id: string): string {
   if (!(PUBLISHED_PRIORS as readonly string[]).includes(id)) {

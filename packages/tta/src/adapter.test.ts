@@ -102,6 +102,9 @@ describe("TestTimeAdapter", () => {
       ),
     ).toThrow(ShapeError);
     expect(() => runOnline(good, { ...options, alpha: Number.NaN })).toThrow(/alpha must be a finite number/);
+    expect(() => runOnline(good, { ...options, beta: -5 })).toThrow(
+      /beta must be a finite number ≥ 0, got -5/,
+    );
     expect(() => runOnline(good, options, { order: [0, 0, 1] })).toThrow(ValueError);
     expect(() => runOnline(good, { ...options, prior: uniformPrior(3) })).toThrow(
       /prior has 3 classes but there are 4/,

@@ -101,8 +101,9 @@ export class TestTimeAdapter {
       ["alpha", alpha],
       ["beta", beta],
     ] as const) {
-      if (!Number.isFinite(value))
-        throw new ValueError(`${name} must be a finite number, got ${value}`, { field: name, value });
+      if (!Number.isFinite(value) || value < 0) {
+        throw new ValueError(`${name} must be a finite number ≥ 0, got ${value}`, { field: name, value });
+      }
     }
     this.numClasses = numClasses;
     this.channels = channels;
