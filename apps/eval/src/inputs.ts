@@ -72,11 +72,11 @@ export interface EvalData {
 }
 
 /** Checks a bundle directory's required files up front, so the message names the missing file. */
-function checkBundleDirectory(target: string): void {
+function checkBundleDirectory(target: string, label = "bundle"): void {
   for (const required of ["logits.npy", "labels.npy"]) {
     const file = path.join(target, required);
     if (!fs.existsSync(file)) {
-      throw new FormatError(`bundle ${target}: ${file} is missing`, {
+      throw new FormatError(`${label} ${target}: ${file} is missing`, {
         file,
         field: required.replace(".npy", ""),
       });
@@ -87,7 +87,7 @@ function checkBundleDirectory(target: string): void {
     !fs.existsSync(path.join(target, "descriptors.npy"))
   ) {
     throw new FormatError(
-      `bundle ${target}: needs ${path.join(target, "features.npy")} (N, C, T, V) or ${path.join(target, "descriptors.npy")} (N, 8, C)`,
+      `${label} ${target}: needs ${path.join(target, "features.npy")} (N, C, T, V) or ${path.join(target, "descriptors.npy")} (N, 8, C)`,
       { file: target, field: "features" },
     );
   }
@@ -98,14 +98,19 @@ function checkBundleDirectory(target: string): void {
  * or the authors' .pt) with @skeleton-cache/bundle and computes its
  * descriptors once (Eq. 3–4 when it holds feature volumes).
  */
-export function loadEvalData(target: string, isDemo = false): EvalData {
+export function loadEvalData(
+  target: string,
+  isDemo = false,
+  role: "bundle" | "validationBundle" = "bundle",
+): EvalData {
   let stat: fs.Stats;
+  const label = role === "bundle" ? "bundle" : "validation bundle (--validation-bundle)";
   try {
     stat = fs.statSync(target);
   } catch {
-    throw new FormatError(`bundle ${target}: no such file or directory`, { file: target, field: "bundle" });
+    throw new FormatError(`${label} ${target}: no such file or directory`, { file: target, field: role });
   }
-  if (stat.isDirectory()) checkBundleDirectory(target);
+  if (stat.isDirectory()) checkBundleDirectory(target, label);
   const bundle = readBundle(target);
   const meta = bundle.meta as Record<string, unknown>;
   const { logits, labels, classIds } = bundle;

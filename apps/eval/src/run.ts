@@ -326,7 +326,11 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
         field: "validationBundle",
       });
     }
-    const valData = loadEvalData(valSource, isDemo && config.validationBundle === undefined);
+    const valData = loadEvalData(
+      valSource,
+      isDemo && config.validationBundle === undefined,
+      "validationBundle",
+    );
     // A dataset prior covers the validation classes too; a split prior does not (then uniform).
     const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
     const valPrior = resolvePrior(valPriorSpec, valData, {

@@ -449,6 +449,18 @@ export class SkeletonCache {
       }
     }
     assertFinite(logicalKeys, "keys", undefined, file);
+    for (let block = 0; block < cache.numClasses; block++) {
+      for (let position = 0; position < cache.counts[block]!; position++) {
+        const h = cache.entropies[block * cache.capacity + position]!;
+        if (Number.isNaN(h)) {
+          throw new FormatError(`${file}: entry ${position} of block ${block} has entropy NaN`, {
+            file,
+            field: `entropies[${block}, ${position}]`,
+            value: h,
+          });
+        }
+      }
+    }
     cache.setLogicalKeys(logicalKeys);
     return cache;
   }

@@ -13,6 +13,7 @@ import {
   parseSafetensors,
   parseTorch,
 } from "./index.js";
+import type { NpyArray } from "./npy.js";
 import { FIXTURES, SHARED } from "./test-support/paths.js";
 
 /** A mutation of a real file: truncation, bit flips, or bytes overwritten (e.g. counts in headers). */
@@ -112,7 +113,7 @@ describe("fuzz: mutated real files give a FormatError or a consistent value, nev
         fs.readFileSync(file),
         name,
         (b) => parsePickle(b, { file: name, globals: NUMPY_PICKLE_GLOBALS }),
-        () => {},
+        (value) => expectWellFormed(value),
       );
     }
   });
@@ -149,7 +150,7 @@ describe("fuzz: mutated real files give a FormatError or a consistent value, nev
           const position = tail ? original.length - 1 - (at % 400) : at;
           bytes[position] = bytes[position]! ^ (1 << bit);
           try {
-            parseTorch(bytes, { file: "e.pt" });
+            expectWellFormed(parseTorch(bytes, { file: "e.pt" }));
           } catch (error) {
             if (!(error instanceof FormatError)) throw error;
             expect(error.message).toContain("e.pt");
@@ -160,3 +161,38 @@ describe("fuzz: mutated real files give a FormatError or a consistent value, nev
     );
   });
 });
+
+/**
+ * What a parse that succeeded must give: only the value types the readers
+ * build (never undefined or a function), and arrays whose data fill their shape.
+ */
+function expectWellFormed(value: unknown, depth = 0): void {
+  expect(depth).toBeLessThan(200);
+  if (value === null || typeof value === "boolean" || typeof value === "string" || typeof value === "bigint")
+    return;
+  if (typeof value === "number") return;
+  if (value instanceof Uint8Array) return;
+  if (Array.isArray(value)) {
+    for (const item of value) expectWellFormed(item, depth + 1);
+    return;
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      expectWellFormed(k, depth + 1);
+      expectWellFormed(v, depth + 1);
+    }
+    return;
+  }
+  if (value instanceof Set) {
+    for (const item of value) expectWellFormed(item, depth + 1);
+    return;
+  }
+  expect(typeof value).toBe("object");
+  const record = value as Record<string, unknown>;
+  if ("shape" in record && "dtype" in record && "data" in record) {
+    const array = record as unknown as NpyArray;
+    expect(array.strings ? array.strings.length : array.data.length).toBe(shapeSize(array.shape));
+    return;
+  }
+  for (const item of Object.values(record)) expectWellFormed(item, depth + 1);
+}

@@ -79,6 +79,19 @@ describe("readNpy on NumPy-written files", () => {
   });
 });
 
+describe("header shapes", () => {
+  it("accepts only decimal dimensions, as numpy does", () => {
+    const good = encodeNpyHeader("f4", [1000, 3]);
+    const text = new TextDecoder("latin1").decode(good);
+    for (const bad of ["1e3", "0x10", "+4", "1.5"]) {
+      const header = new Uint8Array(
+        Buffer.from(text.replace("(1000, 3)", `(${bad}, 3)`.padEnd(9)), "latin1"),
+      );
+      expect(() => parseNpyHeader(header, "bad.npy")).toThrow(/bad\.npy: bad shape entry/);
+    }
+  });
+});
+
 describe("encodeNpy / parseNpy", () => {
   it("round-trips float32 arrays of any shape (property)", () => {
     fc.assert(

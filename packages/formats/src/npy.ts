@@ -109,7 +109,8 @@ export function parseNpyHeader(bytes: Uint8Array, file = "<npy>"): NpyHeader {
   for (const part of shapeMatch[1]!.split(",")) {
     const trimmed = part.trim();
     if (trimmed === "") continue;
-    const dim = Number(trimmed.replace(/L$/, ""));
+    // Decimal digits only (Python 2 may add an "L"), as numpy requires: no "1e3", "0x10" or "+4".
+    const dim = /^\d+L?$/.test(trimmed) ? Number(trimmed.replace(/L$/, "")) : Number.NaN;
     if (!Number.isSafeInteger(dim) || dim < 0)
       fail(file, headerStart, `bad shape entry ${JSON.stringify(trimmed)}`);
     shape.push(dim);

@@ -54,6 +54,19 @@ describe("published priors", () => {
     expect(await runPriorCommand(["show", file], shown.io)).toBe(0);
     expect(shown.out().split("\n").length).toBeGreaterThan(prior.numClasses + 2);
   });
+
+  it("show, validate and diff also take the ids of the shipped priors; --help after a command prints the usage", async () => {
+    const shown = capture();
+    expect(await runPriorCommand(["show", "utd-mhad"], shown.io)).toBe(0);
+    expect(shown.out()).toContain("dataset prior, dataset utd-mhad, 27 classes");
+    const diff = capture();
+    expect(await runPriorCommand(["diff", "ntu60_55_5", PUBLISHED[0]!], diff.io)).toBe(0);
+    const help = capture();
+    expect(await runPriorCommand(["uniform", "--help"], help.io)).toBe(0);
+    expect(help.out()).toContain("Usage: skc-prior");
+    const missing = capture();
+    expect(await runPriorCommand(["show", "no-such-prior"], missing.io)).toBe(2);
+  });
 });
 
 describe("skc-prior commands", () => {

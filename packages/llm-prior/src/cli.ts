@@ -1,5 +1,13 @@
+import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { loadPrior, type Prior, savePrior, uniformPrior } from "@skeleton-cache/prior";
+import {
+  loadPrior,
+  loadPublishedPrior,
+  type Prior,
+  PUBLISHED_PRIORS,
+  savePrior,
+  uniformPrior,
+} from "@skeleton-cache/prior";
 import { SkeletonCacheError, ValueError } from "@skeleton-cache/tensor";
 import { loadClassNames, loadDescriptions, loadSplit, parseIdList, selectClasses } from "./classes.js";
 import { type GeneratePriorOptions, generatePrior } from "./generate.js";
@@ -260,7 +268,7 @@ function validateCommand(args: string[], io: PriorCommandIo): number {
     throw new ValueError("validate: give at least one prior file", { field: "FILE" });
   const expected = numberOption(values, "num-classes", "int");
   for (const file of positionals) {
-    const prior = loadPrior(file);
+    const prior = loadPriorArgument(file);
     if (expected !== undefined && prior.numClasses !== expected) {
       throw new ValueError(`${file}: num_classes is ${prior.numClasses}, expected ${expected}`, {
         file,
@@ -329,6 +337,14 @@ function uniformCommand(args: string[], io: PriorCommandIo): number {
   return 0;
 }
 
+/** A prior file, or the id of a prior shipped with @skeleton-cache/prior (e.g. ntu60_55_5, utd-mhad). */
+function loadPriorArgument(argument: string): Prior {
+  if (!fs.existsSync(argument) && (PUBLISHED_PRIORS as readonly string[]).includes(argument)) {
+    return loadPublishedPrior(argument);
+  }
+  return loadPrior(argument);
+}
+
 /**
  * Runs one prior command (`generate`, `validate`, `show`, `diff`, `uniform`)
  * with `argv` = the words after `prior` (or after `skc-prior`). Returns the
@@ -337,6 +353,10 @@ function uniformCommand(args: string[], io: PriorCommandIo): number {
  */
 export async function runPriorCommand(argv: readonly string[], io: PriorCommandIo): Promise<number> {
   const [command, ...args] = argv;
+  if (command !== undefined && (args.includes("--help") || args.includes("-h"))) {
+    io.stdout.write(PRIOR_USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case "generate":
@@ -346,14 +366,14 @@ export async function runPriorCommand(argv: readonly string[], io: PriorCommandI
       case "show": {
         const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
         if (positionals.length !== 1) throw new ValueError("show: give one prior file", { field: "FILE" });
-        io.stdout.write(`${formatPrior(loadPrior(positionals[0]!))}\n`);
+        io.stdout.write(`${formatPrior(loadPriorArgument(positionals[0]!))}\n`);
         return 0;
       }
       case "diff": {
         const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
         if (positionals.length !== 2) throw new ValueError("diff: give two prior files", { field: "FILE" });
-        const a = loadPrior(positionals[0]!);
-        const b = loadPrior(positionals[1]!);
+        const a = loadPriorArgument(positionals[0]!);
+        const b = loadPriorArgument(positionals[1]!);
         io.stdout.write(`${formatDiff(a, b, diffPriors(a, b))}\n`);
         return 0;
       }
