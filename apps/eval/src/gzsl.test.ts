@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
+import { uniformPrior } from "@skeleton-cache/prior";
+import { runOnline } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import { writeSyntheticBundle } from "./demo.js";
@@ -99,7 +101,30 @@ describe("GZSL", () => {
       refined[cells[0]!] = cells[col]!;
       expect(cells[baseCol]).toBe(basePred[cells[0]!]);
     }
-    const cache = byHand(refined, labels);
+    // ... and independently: the online pass run here (tta, uniform prior, the CLI's default α = 1,
+    // β = 5, K = 8) with calibrated stacking on its refined logits, by hand.
+    const descriptors = readNpy(path.join(bundle, "descriptors.npy"));
+    const online = runOnline(
+      {
+        logits: { data: logits, shape: [labels.length, U] },
+        descriptors: { data: toFloat32(descriptors), shape: descriptors.shape },
+      },
+      { prior: uniformPrior(U, 0.5), alpha: 1, beta: 5, capacity: 8, hedge: "auto" },
+    );
+    const refinedByHand = labels.map((_, i) => {
+      let best = 0;
+      let bestValue = Number.NEGATIVE_INFINITY;
+      for (let u = 0; u < U; u++) {
+        const v = online.refinedLogits[i * U + u]! - (SEEN.has(CLASS_IDS[u]!) ? 0.3 : 0);
+        if (v > bestValue) {
+          bestValue = v;
+          best = u;
+        }
+      }
+      return best;
+    });
+    expect(Array.from(refined)).toEqual(Array.from(refinedByHand));
+    const cache = byHand(refinedByHand, labels);
     expect(g.cache.best.seen).toBeCloseTo(cache.S, 10);
     expect(g.cache.best.unseen).toBeCloseTo(cache.U, 10);
     expect(g.cache.best.harmonic).toBeCloseTo(cache.H, 10);
