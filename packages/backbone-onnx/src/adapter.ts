@@ -151,7 +151,7 @@ async function buildBackbone(
   config: OnnxBackboneConfig,
   opts: z.output<typeof OnnxBackboneOptionsSchema>,
 ): Promise<OnnxBackbone> {
-  const model = path.basename(modelFile);
+  const model = modelFile;
   // --- names -------------------------------------------------------------
   const inputName = config.input.name;
   if (!session.inputNames.includes(inputName)) {
