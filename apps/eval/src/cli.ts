@@ -149,9 +149,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       "--model <file.onnx>",
       "instead of --bundle: encode --data with this ONNX backbone first (skc extract)",
     )
-    .option("--data <dir>", "with --model: folder of raw NTU .skeleton files (candidates from --split)")
+    .option(
+      "--data <dir>",
+      "with --model: folder of raw skeleton files (NTU .skeleton, UTD-MHAD .mat) (candidates from --split)",
+    )
     .addOption(
-      new Option("--dataset <name>", "with --model: ntu60 or ntu120").choices(["ntu60", "ntu120"] as const),
+      new Option("--dataset <name>", "with --model: ntu60, ntu120 or utd-mhad").choices([
+        "ntu60",
+        "ntu120",
+        "utd-mhad",
+      ] as const),
     )
     .option("--prior <prior>", "prior file, shipped id (ntu60_55_5, utd-mhad, ...) or uniform")
     .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
@@ -254,12 +261,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
 
   program
     .command("extract")
-    .description("run an ONNX backbone over a dataset split (raw NTU .skeleton files) and write a bundle")
+    .description(
+      "run an ONNX backbone over a dataset split (raw NTU .skeleton or UTD-MHAD .mat files) and write a bundle",
+    )
     .requiredOption("--model <file>", "the .onnx model (adapter config <stem>.backbone.json beside it)")
     .option("--model-config <file>", "the adapter config, when not beside the model")
-    .requiredOption("--data <dir>", "folder of raw NTU RGB+D .skeleton files")
+    .requiredOption("--data <dir>", "folder of raw skeleton files (NTU RGB+D .skeleton, UTD-MHAD .mat)")
     .addOption(
-      new Option("--dataset <id>", "class catalog of the files").choices(["ntu60", "ntu120"] as const),
+      new Option(
+        "--dataset <id>",
+        "dataset of the files: ntu60 or ntu120 (.skeleton), utd-mhad (.mat)",
+      ).choices(["ntu60", "ntu120", "utd-mhad"] as const),
     )
     .option("--split <id>", "split whose candidates to keep (e.g. ntu60_55_5)")
     .addOption(

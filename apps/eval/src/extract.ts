@@ -6,7 +6,13 @@
 import path from "node:path";
 import { loadOnnxBackbone } from "@skeleton-cache/backbone-onnx";
 import { type Bundle, writeBundle } from "@skeleton-cache/bundle";
-import { NtuSkeletonDataset, type PreprocessOptions, preprocessSequence } from "@skeleton-cache/datasets";
+import {
+  NtuSkeletonDataset,
+  type PreprocessOptions,
+  preprocessSequence,
+  type SkeletonDataset,
+  UtdMhadDataset,
+} from "@skeleton-cache/datasets";
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { candidateClasses, getSplit } from "@skeleton-cache/skeleton";
 import { type Tensor, ValueError } from "@skeleton-cache/tensor";
@@ -17,9 +23,9 @@ export const ExtractOptionsSchema = z.strictObject({
   /** The `.onnx` model (its adapter config `<stem>.backbone.json` beside it, or `modelConfig`). */
   model: z.string().min(1),
   modelConfig: z.string().min(1).optional(),
-  /** Folder of raw NTU RGB+D `.skeleton` files. */
+  /** Folder of raw skeleton files: NTU RGB+D `.skeleton`, or UTD-MHAD `.mat`. */
   data: z.string().min(1),
-  dataset: z.enum(["ntu60", "ntu120"]).default("ntu60"),
+  dataset: z.enum(["ntu60", "ntu120", "utd-mhad"]).default("ntu60"),
   /** Split id: candidates = its unseen classes (zsl) or seen + unseen (gzsl). */
   split: z.string().min(1).optional(),
   candidates: z.enum(["zsl", "gzsl"]).default("zsl"),
@@ -82,7 +88,10 @@ export async function runExtract(options: ExtractOptions, progress: Progress): P
     });
   }
   const rank = new Map(classIds.map((id, u) => [id, u]));
-  const dataset = new NtuSkeletonDataset(options.data, { dataset: options.dataset });
+  const dataset: SkeletonDataset =
+    options.dataset === "utd-mhad"
+      ? new UtdMhadDataset(options.data)
+      : new NtuSkeletonDataset(options.data, { dataset: options.dataset });
   let samples = dataset.list().filter((info) => info.label !== undefined && rank.has(info.label));
   if (options.limit !== undefined) samples = samples.slice(0, options.limit);
   if (samples.length === 0) {
@@ -123,7 +132,7 @@ export async function runExtract(options: ExtractOptions, progress: Progress): P
       if (!volume) {
         volumeShape = options.descriptorsOnly ? [N, 8, C] : [N, C, T, V];
         volume = new Float32Array(volumeShape.reduce((a, b) => a * b, 1));
-        if (options.descriptorsOnly) extractor = new DescriptorExtractor(C, T, V);
+        if (options.descriptorsOnly) extractor = new DescriptorExtractor(C, T, V, { layout: dataset.layout });
       }
       const perSample = C * T * V;
       for (let item = 0; item < batch.count; item++) {
