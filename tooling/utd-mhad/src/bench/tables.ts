@@ -183,7 +183,7 @@ export function renderTables(results: BenchResults): string {
         "held-out classes per fold",
         "samples per fold",
         "backbone top-1 (folds)",
-        ...gridPoints().map((p) => `${p.alpha}/${p.beta}`),
+        "chosen (α, β)",
       ],
       results.splits.map((s) => [
         label(s),
@@ -191,11 +191,29 @@ export function renderTables(results: BenchResults): string {
         s.folds.map((f) => f.classes).join(", "),
         s.folds.map((f) => f.samples).join(", "),
         pm(s.folds.map((f) => f.baseline)),
-        ...gridPoints().map((p) => (s.validationMean[p.key] ?? Number.NaN).toFixed(1)),
+        `(${s.chosen.alpha}, ${s.chosen.beta})`,
       ]),
     ),
     "",
-    "Grid columns: mean online top-1 over folds × orders on the pseudo-unseen classes (α/β); the highest (first in α-major order on ties) is the chosen point.",
+  );
+  for (const s of results.splits) {
+    const alphas = results.settings.alphas;
+    const betas = results.settings.betas;
+    out.push(
+      `Validation grid, split ${label(s)} (online top-1 on the folds' pseudo-unseen classes, mean ± sd over folds × orders):`,
+      "",
+      table(
+        ["α \\ β", ...betas.map(String)],
+        alphas.map((a) => [
+          String(a),
+          ...betas.map((b) => pm(s.folds.flatMap((f) => f.grid[gridKey(a, b)] ?? []))),
+        ]),
+      ),
+      "",
+    );
+  }
+  out.push(
+    "The chosen point is the highest mean (first in α-major order on ties).",
     "",
     "### Per seed (mean ± sd over the stream orders)",
     "",
