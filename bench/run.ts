@@ -14,8 +14,10 @@ import { fileURLToPath } from "node:url";
 import { writeBundleDir } from "@skeleton-cache/bundle";
 import { SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
+import { writeFileAtomic } from "@skeleton-cache/formats";
 import { uniformPrior } from "@skeleton-cache/prior";
-import { seededRandom, writeFileAtomic } from "@skeleton-cache/tensor";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { seededRandom } from "@skeleton-cache/tensor";
 import { runOnline, TestTimeAdapter } from "@skeleton-cache/tta";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -231,14 +233,14 @@ function endToEnd(tmp: string): string {
   const dir = path.join(tmp, "bundle-10k");
   writeBundleDir(dir, {
     logits: { data: logits, shape: [N, U] },
-    descriptors: { data: descriptors, shape: [N, 8, C] },
+    descriptors: { data: descriptors, shape: [N, NUM_SLOTS, C] },
     labels,
     classIds: Int32Array.from({ length: U }, (_, u) => u),
     meta: { synthetic: true, source: "bench/run.ts, random descriptors" },
   });
   const input = {
     logits: { data: logits, shape: [N, U] },
-    descriptors: { data: descriptors, shape: [N, 8, C] },
+    descriptors: { data: descriptors, shape: [N, NUM_SLOTS, C] },
   };
   const options = { prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
   const seconds = measure(() => runOnline(input, options), 1, QUICK ? 0.5 : 2);

@@ -1,93 +1,97 @@
 #!/usr/bin/env node
-// Checks the direction data flows (DESIGN.md): no package imports a package
-// to its right in the layer order below, nothing under packages/ imports
-// apps/, and only the named packages use the heavy third-party dependencies.
-// Reads every package.json (dependencies and devDependencies) and every
-// import in src/. Exits 1 naming each violation.
+// Checks the direction data flows: reads the allowed edges from the package
+// table of docs/DESIGN.md ("may depend on"), then every package.json
+// (dependencies and devDependencies) and every import under src/. Nothing
+// under packages/ may import apps/ or tooling/, tooling never imports the app,
+// and the heavy third-party dependencies stay in their one home.
+// Exits 1 naming each violation.
 import fs from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const ORDER = [
-  "tensor",
-  "formats",
-  "skeleton",
-  "datasets",
-  "bundle",
-  "backbone",
-  "backbone-onnx",
-  "descriptors",
-  "cache",
-  "prior",
-  "llm-prior",
-  "fusion",
-  "tta",
-  "metrics",
-  "eval",
-];
+const SCOPE = "@skeleton-cache/";
+const designFile = path.join(root, "docs", "DESIGN.md");
+const problems = [];
+
+/** package name → allowed workspace dependencies ("*" = any package). */
+const allowed = new Map();
+for (const line of fs.readFileSync(designFile, "utf8").split("\n")) {
+  const cells = line.split("|").map((c) => c.trim());
+  if (cells.length < 5 || cells[1] === "package" || /^-+$/.test(cells[1])) continue;
+  const name = cells[1].replace(/\s*\(.*\)$/, "");
+  const deps = cells[3];
+  if (name.startsWith("tooling")) continue;
+  if (deps.startsWith("any package")) allowed.set(name, "*");
+  else allowed.set(name, new Set(deps === "—" ? [] : deps.split(",").map((d) => d.trim())));
+}
+for (const set of allowed.values()) if (set !== "*") set.add("errors");
+
 /** Third-party packages only some workspace packages may use. */
 const ONLY = {
   "onnxruntime-node": ["backbone-onnx"],
   openai: ["llm-prior"],
-  commander: ["eval"],
-  "@commander-js/extra-typings": ["eval"],
+  commander: ["cli"],
+  "@commander-js/extra-typings": ["cli"],
   "cli-progress": ["eval"],
-  vega: ["eval"],
-  "vega-lite": ["eval"],
-  "@resvg/resvg-js": ["eval"],
+  vega: ["plots"],
+  "vega-lite": ["plots"],
+  "vega-embed": ["plots"],
+  "@resvg/resvg-js": ["plots"],
 };
-const SCOPE = "@skeleton-cache/";
-const problems = [];
 
-const dirs = [
-  ...fs.readdirSync(path.join(root, "packages")).map((d) => path.join(root, "packages", d)),
-  path.join(root, "apps", "eval"),
-];
+function sources(dir, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) sources(full, out);
+    else if (/\.(ts|mts|mjs)$/.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+const dirs = [];
+for (const parent of ["packages", "apps", "tooling"]) {
+  for (const d of fs.readdirSync(path.join(root, parent))) {
+    if (fs.existsSync(path.join(root, parent, d, "package.json"))) dirs.push(path.join(root, parent, d));
+  }
+}
 for (const dir of dirs) {
   const file = path.join(dir, "package.json");
-  if (!fs.existsSync(file)) continue;
   const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
   const name = pkg.name.replace(SCOPE, "");
-  const rank = ORDER.indexOf(name);
-  if (rank < 0) {
-    problems.push(`${file}: package "${name}" has no place in the layer order of tooling/scripts/check-layers.mjs`);
+  const isTooling = dir.includes(`${path.sep}tooling${path.sep}`);
+  const rule = isTooling ? "*" : allowed.get(name);
+  if (rule === undefined) {
+    problems.push(`${path.relative(root, file)}: package "${name}" is not in the table of docs/DESIGN.md`);
     continue;
   }
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+  const runtime = new Set(Object.keys(pkg.dependencies ?? {}));
   for (const dep of Object.keys(deps)) {
     if (dep.startsWith(SCOPE)) {
       const other = dep.replace(SCOPE, "");
-      const otherRank = ORDER.indexOf(other);
-      if (otherRank >= rank) problems.push(`${file}: "${name}" depends on "${other}", which is not to its left`);
+      // Tests (devDependencies) may use any package but the app; shipped code follows the table.
+      if ((isTooling || !runtime.has(dep)) && other === "eval")
+        problems.push(`${path.relative(root, file)}: "${name}" depends on the app`);
+      else if (rule !== "*" && runtime.has(dep) && !rule.has(other))
+        problems.push(`${path.relative(root, file)}: "${name}" depends on "${other}", not in its "may depend on" list`);
     } else if (ONLY[dep] && !ONLY[dep].includes(name)) {
-      problems.push(`${file}: "${name}" depends on "${dep}", reserved to ${ONLY[dep].join(", ")}`);
+      problems.push(`${path.relative(root, file)}: "${name}" depends on "${dep}", reserved to ${ONLY[dep].join(", ")}`);
     }
   }
-  // Every workspace import in src/ must be a declared dependency.
-  const stack = [path.join(dir, "src")];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    if (!fs.existsSync(current)) continue;
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) stack.push(full);
-      else if (entry.name.endsWith(".ts")) {
-        const text = fs.readFileSync(full, "utf8");
-        for (const match of text.matchAll(/from "(@skeleton-cache\/[a-z-]+)"|import "(@skeleton-cache\/[a-z-]+)"/g)) {
-          const imported = match[1] ?? match[2];
-          if (imported !== pkg.name && !(imported in deps)) {
-            problems.push(`${path.relative(root, full)}: imports ${imported}, not declared in ${path.relative(root, file)}`);
-          }
-        }
-        if (dir.includes(`${path.sep}packages${path.sep}`) && /from "(\.\.\/)+apps\//.test(text)) {
-          problems.push(`${path.relative(root, full)}: a package imports from apps/`);
-        }
-      }
+  for (const src of sources(path.join(dir, "src"))) {
+    const text = fs.readFileSync(src, "utf8");
+    for (const match of text.matchAll(/(?:from|import)\s*\(?\s*"(@skeleton-cache\/[a-z0-9-]+)"/g)) {
+      const imported = match[1];
+      if (imported !== pkg.name && !(imported in deps))
+        problems.push(`${path.relative(root, src)}: imports ${imported}, not declared in ${path.relative(root, file)}`);
     }
+    if (!dir.includes(`${path.sep}apps${path.sep}`) && /from "(\.\.\/)+apps\//.test(text))
+      problems.push(`${path.relative(root, src)}: imports from apps/`);
   }
 }
 if (problems.length > 0) {
   for (const p of problems) console.error(p);
   process.exit(1);
 }
-console.log(`layers: ${dirs.length} packages checked, data flows one way`);
+console.log(`layers: ${dirs.length} packages checked against docs/DESIGN.md`);

@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
-const build = spawnSync(bin("turbo"), ["run", "build", "--output-logs=errors-only"], {
+const build = spawnSync(bin("turbo"), ["run", "//#build:tsc", "--output-logs=errors-only"], {
   cwd: root,
   stdio: "inherit",
   env,

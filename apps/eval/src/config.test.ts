@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { describe, expect, it } from "vitest";
 import { parseEvalConfig, REFERENCE_GRID, resolveConfig } from "./config.js";
 import { tempDir } from "./test-support/paths.js";

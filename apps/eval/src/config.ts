@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ExtractOptionsSchema } from "./extract.js";

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import {
   generateSynthetic,
   SYNTHETIC_DEFAULTS,
@@ -42,7 +43,7 @@ export function syntheticBundleFiles(
     generator,
   };
   const files = new Map<string, Uint8Array>();
-  files.set("descriptors.npy", encodeNpy(bundle.descriptors, [N, 8, C], "f4"));
+  files.set("descriptors.npy", encodeNpy(bundle.descriptors, [N, NUM_SLOTS, C], "f4"));
   files.set("logits.npy", encodeNpy(bundle.logits, [N, U], "f4"));
   files.set("labels.npy", encodeNpy(toInt64(bundle.labels), [N], "i8"));
   files.set("class_ids.npy", encodeNpy(toInt64(bundle.classIds), [U], "i8"));

@@ -14,8 +14,9 @@ import {
   UtdMhadDataset,
 } from "@skeleton-cache/datasets";
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
-import { candidateClasses, getSplit } from "@skeleton-cache/skeleton";
-import { type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
+import { candidateClasses, getSplit, NUM_SLOTS } from "@skeleton-cache/skeleton";
+import type { Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
 import type { Progress } from "./progress.js";
 
@@ -130,7 +131,7 @@ export async function runExtract(options: ExtractOptions, progress: Progress): P
       logits.set(batch.logits.data, batch.offset * U);
       const [, C, T, V] = batch.features.shape as [number, number, number, number];
       if (!volume) {
-        volumeShape = options.descriptorsOnly ? [N, 8, C] : [N, C, T, V];
+        volumeShape = options.descriptorsOnly ? [N, NUM_SLOTS, C] : [N, C, T, V];
         volume = new Float32Array(volumeShape.reduce((a, b) => a * b, 1));
         if (options.descriptorsOnly) extractor = new DescriptorExtractor(C, T, V, { layout: dataset.layout });
       }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readBundle } from "@skeleton-cache/bundle";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import {
   assertPriorCovers,
   loadPrior,
@@ -13,7 +14,7 @@ import {
   uniformPrior,
 } from "@skeleton-cache/prior";
 import { candidateClasses, classCatalog, getSplit, isDatasetId } from "@skeleton-cache/skeleton";
-import { FormatError, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import type { Tensor } from "@skeleton-cache/tensor";
 import { streamDescriptors } from "@skeleton-cache/tta";
 
 /** Where the shipped SYNTHETIC demo lives (works from src/ and from dist/). */

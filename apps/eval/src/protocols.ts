@@ -1,4 +1,3 @@
-import { buildFusionWeights, type FusionWeights, maskFusionWeights } from "@skeleton-cache/fusion";
 import {
   type Accuracy,
   accuracy,
@@ -7,8 +6,14 @@ import {
   type MeanSd,
   meanSd,
 } from "@skeleton-cache/metrics";
-import { type Prior, uniformPrior } from "@skeleton-cache/prior";
-import { permutation } from "@skeleton-cache/tensor";
+import {
+  buildFusionWeights,
+  type FusionWeights,
+  maskFusionWeights,
+  type Prior,
+  uniformPrior,
+} from "@skeleton-cache/prior";
+import { argmaxRows, permutation } from "@skeleton-cache/tensor";
 import { type HedgeMode, type OnlineRun, predictWithCache, runOnline } from "@skeleton-cache/tta";
 import type { EvalData } from "./inputs.js";
 
@@ -172,16 +177,7 @@ export function ordersProtocol(
 
 /** argmax of the base logits per sample. */
 export function baselinePredictions(data: EvalData): Int32Array {
-  const { numSamples, numClasses } = data;
-  const out = new Int32Array(numSamples);
-  for (let sample = 0; sample < numSamples; sample++) {
-    let best = 0;
-    for (let u = 1; u < numClasses; u++)
-      if (data.logits.data[sample * numClasses + u]! > data.logits.data[sample * numClasses + best]!)
-        best = u;
-    out[sample] = best;
-  }
-  return out;
+  return argmaxRows(data.logits.data, data.numClasses);
 }
 
 /** Descriptor subsets of the ablations (slot indices, SPEC §2). */

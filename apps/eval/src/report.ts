@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { ValueError } from "@skeleton-cache/tensor";
 import { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
 import type { EvalReport } from "./run.js";
 

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { ValueError } from "@skeleton-cache/errors";
 import {
   type Accuracy,
   accuracy,
@@ -14,7 +15,6 @@ import {
   topKAccuracy,
 } from "@skeleton-cache/metrics";
 import { getSplit } from "@skeleton-cache/skeleton";
-import { ValueError } from "@skeleton-cache/tensor";
 import type { OnlineRun } from "@skeleton-cache/tta";
 import { type EvalConfig, PROTOCOL_DESCRIPTIONS, type Protocol, REFERENCE_GRID } from "./config.js";
 import { runExtract } from "./extract.js";

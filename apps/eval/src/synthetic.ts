@@ -14,7 +14,9 @@
  * with S a class-similarity matrix (1 on the diagonal, a seeded value in
  * [0, maxConfusion] off it), so errors fall on similar classes.
  */
-import { type Random, seededRandom, ValueError } from "@skeleton-cache/tensor";
+
+import { ValueError } from "@skeleton-cache/errors";
+import { type Random, seededRandom } from "@skeleton-cache/tensor";
 
 export interface SyntheticOptions {
   readonly seed: number;

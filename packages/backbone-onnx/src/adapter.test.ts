@@ -2,8 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createBackbone, encodeDataset, listBackbones, zeroShotLogits } from "@skeleton-cache/backbone";
+import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy } from "@skeleton-cache/formats";
-import { FormatError, NonFiniteError, ShapeError, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import type { Tensor } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {

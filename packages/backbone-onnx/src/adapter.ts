@@ -13,14 +13,8 @@ import {
   loadClassEmbeddings,
   type ZeroShotHead,
 } from "@skeleton-cache/backbone";
-import {
-  assertFinite,
-  FormatError,
-  formatShape,
-  ShapeError,
-  type Tensor,
-  ValueError,
-} from "@skeleton-cache/tensor";
+import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
 import ort from "onnxruntime-node";
 import { z } from "zod";
 import { defaultConfigPath, type OnnxBackboneConfig, readOnnxBackboneConfig } from "./config.js";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
 /** The `format` tag of an adapter config file. */

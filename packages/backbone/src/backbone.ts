@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import type { Tensor } from "@skeleton-cache/tensor";
 
 /**
  * What a frozen SZAR backbone gives for a batch of N samples (SPEC §1): base

@@ -1,12 +1,6 @@
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
-import {
-  assertFinite,
-  COSINE_NORM_EPS,
-  formatShape,
-  ShapeError,
-  type Tensor,
-  ValueError,
-} from "@skeleton-cache/tensor";
+import { assertFinite, COSINE_NORM_EPS, formatShape, type Tensor } from "@skeleton-cache/tensor";
 import { checkCandidateClasses } from "./backbone.js";
 
 /**

@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { averagePersons } from "./index.js";

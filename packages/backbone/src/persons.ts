@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import type { Tensor } from "@skeleton-cache/tensor";
 
 /**
  * Averages per-person features (N·M, C, T, V) — person m of sample n at row

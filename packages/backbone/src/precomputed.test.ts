@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeBundleDir } from "@skeleton-cache/bundle";
+import { ValueError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
-import { ValueError } from "@skeleton-cache/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { createBackbone, listBackbones, type PrecomputedBackbone } from "./index.js";
 

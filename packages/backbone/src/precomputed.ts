@@ -1,5 +1,5 @@
 import { type BundleReader, openBundle } from "@skeleton-cache/bundle";
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { z } from "zod";
 import {
   assertBatchSize,

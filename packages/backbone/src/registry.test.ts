@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Backbone,

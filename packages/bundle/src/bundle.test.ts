@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type Bundle,

@@ -15,4 +15,4 @@ export {
   writeBundleDir,
 } from "./io.js";
 export type { Bundle, BundleMeta } from "./types.js";
-export { BundleMetaSchema, DESCRIPTOR_SLOTS, parseBundleMeta, validateBundle } from "./types.js";
+export { BundleMetaSchema, parseBundleMeta, validateBundle } from "./types.js";

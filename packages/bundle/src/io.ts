@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import {
   encodeNpy,
   encodeNpyStrings,
@@ -17,14 +18,7 @@ import {
   toIntArray,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
-import {
-  assertFinite,
-  FormatError,
-  type Shape,
-  shapeSize,
-  type Tensor,
-  ValueError,
-} from "@skeleton-cache/tensor";
+import { assertFinite, type Shape, shapeSize, type Tensor } from "@skeleton-cache/tensor";
 import { type Bundle, type BundleMeta, parseBundleMeta, validateBundle } from "./types.js";
 
 /** On-disk bundle formats. */

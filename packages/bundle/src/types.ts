@@ -1,4 +1,6 @@
-import { assertFinite, formatShape, ShapeError, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
 
 /**
@@ -39,9 +41,6 @@ export interface Bundle {
   readonly meta: BundleMeta;
 }
 
-/** The slot count of the descriptor axis (SPEC §2). */
-export const DESCRIPTOR_SLOTS = 8;
-
 /** Checks a bundle: shapes agree, labels in range, class ids ascending, all values finite. */
 export function validateBundle(bundle: Bundle, source = "bundle"): void {
   const { logits, features, descriptors, labels, classIds } = bundle;
@@ -68,11 +67,7 @@ export function validateBundle(bundle: Bundle, source = "bundle"): void {
       fail("features", `data holds ${features.data.length} values, shape needs ${size}`);
   }
   if (descriptors) {
-    if (
-      descriptors.shape.length !== 3 ||
-      descriptors.shape[0] !== n ||
-      descriptors.shape[1] !== DESCRIPTOR_SLOTS
-    )
+    if (descriptors.shape.length !== 3 || descriptors.shape[0] !== n || descriptors.shape[1] !== NUM_SLOTS)
       fail("descriptors", `expected (${n}, 8, C), got ${formatShape(descriptors.shape)}`, descriptors.shape);
     const size = descriptors.shape.reduce((a, b) => a * b, 1);
     if (descriptors.data.length !== size)

@@ -1,12 +1,5 @@
-import {
-  assertFinite,
-  COSINE_NORM_EPS,
-  FormatError,
-  readFileBytes,
-  ShapeError,
-  ValueError,
-  writeFileAtomic,
-} from "@skeleton-cache/tensor";
+import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { assertFinite, COSINE_NORM_EPS } from "@skeleton-cache/tensor";
 import { createDotKernel, type DotKernel } from "./kernel/wasm-dot.js";
 
 export interface CacheOptions {
@@ -463,17 +456,6 @@ export class SkeletonCache {
     }
     cache.setLogicalKeys(logicalKeys);
     return cache;
-  }
-
-  /** Writes a snapshot atomically. */
-  save(path: string): void {
-    writeFileAtomic(path, this.toBytes());
-  }
-
-  /** Reads a snapshot written by `save`. */
-  static load(path: string): SkeletonCache {
-    const bytes = readFileBytes(path, "cache snapshot");
-    return SkeletonCache.fromBytes(bytes, path);
   }
 
   private keyOffset(slot: number, block: number, position: number): number {

@@ -1,4 +1,4 @@
-import { readJsonFile } from "@skeleton-cache/tensor";
+import { readJsonFile } from "@skeleton-cache/formats";
 
 /**
  * Reads a JSON data file shipped in `assets/`, resolved relative to this

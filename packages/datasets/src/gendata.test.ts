@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { FormatError } from "@skeleton-cache/errors";
 import { isPickleTuple, readNpy, readPickle } from "@skeleton-cache/formats";
-import { FormatError } from "@skeleton-cache/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   encodeStgcnLabels,

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import { isMissingSkeleton } from "./missing.js";
 import { parseNtuSampleName } from "./ntu-name.js";
 import { loadNtuSkeleton } from "./ntu-skeleton.js";

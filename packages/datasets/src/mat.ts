@@ -1,5 +1,6 @@
 import zlib from "node:zlib";
-import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
+import { readFileBytes } from "@skeleton-cache/formats";
 
 /** MATLAB array classes this reader returns (numeric, real, dense). */
 export type MatClass =

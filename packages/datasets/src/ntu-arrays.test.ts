@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy } from "@skeleton-cache/formats";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -1,7 +1,7 @@
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { type NpyFile, openNpy, readPickle } from "@skeleton-cache/formats";
 import { LAYOUTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import { ntuSampleInfo } from "./ntu-skeleton.js";
 import type { BackboneInput } from "./preprocess.js";
 import type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";

@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 
 /** The fields of an NTU RGB+D sample name SsssCcccPpppRrrrAaaa. */
 export interface NtuSampleName {

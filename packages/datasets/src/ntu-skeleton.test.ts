@@ -1,6 +1,6 @@
 import fs from "node:fs";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { readNpy } from "@skeleton-cache/formats";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

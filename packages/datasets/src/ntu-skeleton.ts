@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { listDirectory } from "@skeleton-cache/formats";
 import { classCatalog, NTU25 } from "@skeleton-cache/skeleton";
-import { FormatError, listDirectory, ValueError } from "@skeleton-cache/tensor";
 import { isMissingSkeleton } from "./missing.js";
 import { type NtuSampleName, ntuBareName, parseNtuSampleName } from "./ntu-name.js";
 import { LineReader } from "./text.js";

@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 
 /**
  * The minimal pickle writer ST-GCN label files need: protocol 2 bytes for a

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PkuMmdDataset, parsePkuLabels, parsePkuSkeleton, parsePkuSplitFile, pkuMmdSplit } from "./index.js";

@@ -1,5 +1,5 @@
+import { NonFiniteError, ValueError } from "@skeleton-cache/errors";
 import { NTU25 } from "@skeleton-cache/skeleton";
-import { NonFiniteError, ValueError } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

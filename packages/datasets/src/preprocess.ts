@@ -1,5 +1,6 @@
+import { ValueError } from "@skeleton-cache/errors";
 import { LAYOUTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
-import { assertFinite, ValueError } from "@skeleton-cache/tensor";
+import { assertFinite } from "@skeleton-cache/tensor";
 import type { SkeletonSequence } from "./types.js";
 
 /**

@@ -1,4 +1,4 @@
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 

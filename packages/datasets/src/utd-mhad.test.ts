@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadUtdMhad, parseMat, parseUtdMhadName, readMat, UtdMhadDataset } from "./index.js";

@@ -1,6 +1,8 @@
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { listDirectory } from "@skeleton-cache/formats";
 import { classCatalog, KINECT_V1_20 } from "@skeleton-cache/skeleton";
-import { FormatError, findNonFinite, listDirectory, ValueError } from "@skeleton-cache/tensor";
+import { findNonFinite } from "@skeleton-cache/tensor";
 import { type MatArray, readMat } from "./mat.js";
 import type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";
 

@@ -1,8 +1,9 @@
-import { COCO17, KINECT_V1_20, NTU25 } from "@skeleton-cache/skeleton";
-import { NonFiniteError, ShapeError, seededRandom, ValueError } from "@skeleton-cache/tensor";
+import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { COCO17, DESCRIPTOR_SLOTS, KINECT_V1_20, NTU25, NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { seededRandom } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DescriptorExtractor, extractDescriptors, phaseRanges, slotNames } from "./index.js";
+import { DescriptorExtractor, extractDescriptors, phaseRanges } from "./index.js";
 
 /** Straight from the definition: mean of F over a set of (t, v) cells, per channel. */
 function naiveMean(
@@ -113,22 +114,21 @@ describe("extractDescriptors (Eq. 3–4)", () => {
     );
   });
 
-  it("the WebAssembly SIMD and plain-loop kernels agree on every layout and phase count (property)", () => {
+  it("the WebAssembly SIMD and plain-loop kernels agree on every layout and T (property)", () => {
     fc.assert(
       fc.property(
         fc.constantFrom(NTU25, KINECT_V1_20, COCO17),
-        fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 0, max: 30 }),
         fc.integer({ min: 1, max: 9 }),
         fc.integer(),
-        (layout, phases, extra, C, seed) => {
-          const T = phases + extra;
+        (layout, extra, C, seed) => {
+          const T = 3 + extra;
           const random = seededRandom(seed);
           const data = new Float32Array(2 * C * T * layout.numJoints);
           for (let i = 0; i < data.length; i++) data[i] = random.normal();
           const shape = [2, C, T, layout.numJoints];
-          const wasm = extractDescriptors({ data, shape }, { layout, phases, kernel: "wasm" });
-          const js = extractDescriptors({ data, shape }, { layout, phases, kernel: "js" });
+          const wasm = extractDescriptors({ data, shape }, { layout, kernel: "wasm" });
+          const js = extractDescriptors({ data, shape }, { layout, kernel: "js" });
           expect(wasm.shape).toEqual(js.shape);
           for (let i = 0; i < js.data.length; i++) expect(wasm.data[i]).toBeCloseTo(js.data[i]!, 4);
         },
@@ -139,21 +139,27 @@ describe("extractDescriptors (Eq. 3–4)", () => {
     expect(new DescriptorExtractor(2, 5, 25, { kernel: "js" }).kernel).toBe("js");
   });
 
-  it("supports other phase counts: 4 + P + 1 slots", () => {
-    const data = new Float32Array(1 * 2 * 10 * 25).fill(1);
-    const out = extractDescriptors({ data, shape: [1, 2, 10, 25] }, { phases: 5 });
-    expect(out.shape).toEqual([1, 10, 2]);
-    expect(slotNames(5)).toHaveLength(10);
-    expect(slotNames()).toEqual([
-      "spatial.head",
-      "spatial.torso",
-      "spatial.arms",
-      "spatial.feet",
-      "temporal.begin",
-      "temporal.middle",
-      "temporal.end",
-      "global",
-    ]);
+  it("writes the 8 slots of the layout in skeleton's slot order", () => {
+    const shape = [1, 1, 6, 25];
+    const data = new Float32Array(6 * 25);
+    // F[t, v] = t: phases are [0,2), [2,4), [4,6) → 0.5, 2.5, 4.5; every part and global → 2.5
+    for (let t = 0; t < 6; t++) for (let v = 0; v < 25; v++) data[t * 25 + v] = t;
+    const out = extractDescriptors({ data, shape });
+    expect(out.shape).toEqual([1, NUM_SLOTS, 1]);
+    expect(DESCRIPTOR_SLOTS).toHaveLength(8);
+    const bySlot = Object.fromEntries(
+      DESCRIPTOR_SLOTS.map((name, slot) => [name, Number(out.data[slot]!.toFixed(5))]),
+    );
+    expect(bySlot).toEqual({
+      "spatial.head": 2.5,
+      "spatial.torso": 2.5,
+      "spatial.arms": 2.5,
+      "spatial.feet": 2.5,
+      "temporal.begin": 0.5,
+      "temporal.middle": 2.5,
+      "temporal.end": 4.5,
+      global: 2.5,
+    });
   });
 
   it("gives clear errors for a wrong rank, a wrong joint count and NaN", () => {

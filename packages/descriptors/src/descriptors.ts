@@ -1,30 +1,13 @@
-import { BODY_PARTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
-import { assertFinite, assertShape, findNonFinite, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
+import { BODY_PARTS, NTU25, NUM_PHASES, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
+import { assertFinite, assertShape, findNonFinite, type Tensor } from "@skeleton-cache/tensor";
 import { createDescriptorKernel, type DescriptorKernel } from "./kernel.js";
-
-/** Names of the descriptor slots with the default three phases, in slot order (SPEC §2). */
-export const DESCRIPTOR_SLOTS = [
-  "spatial.head",
-  "spatial.torso",
-  "spatial.arms",
-  "spatial.feet",
-  "temporal.begin",
-  "temporal.middle",
-  "temporal.end",
-  "global",
-] as const;
-export type DescriptorSlot = (typeof DESCRIPTOR_SLOTS)[number];
-
-/** Number of slots with the default three phases. */
-export const NUM_SLOTS = 8;
 
 export interface DescriptorOptions {
   /** "wasm" (WebAssembly SIMD, the default where available) or "js" (plain loops); same results up to float32 rounding. */
   readonly kernel?: "wasm" | "js";
   /** Joint layout whose four body parts give the spatial slots. Default NTU25. */
   readonly layout?: SkeletonLayout;
-  /** Number of temporal phases. Default 3. */
-  readonly phases?: number;
 }
 
 /** A half-open range [start, end) of time steps. */
@@ -35,9 +18,10 @@ export interface PhaseRange {
 
 /**
  * Phase z covers [e_z, max(e_{z+1}, e_z + 1)) with e_z = round(T·z/P) and
- * e_P = T (SPEC §2): for tiny T a phase still covers one step.
+ * e_P = T (SPEC §2): for tiny T a phase still covers one step. P is the slot
+ * layout's phase count (3); other values serve tests of the rule itself.
  */
-export function phaseRanges(timeSteps: number, phases = 3): PhaseRange[] {
+export function phaseRanges(timeSteps: number, phases: number = NUM_PHASES): PhaseRange[] {
   if (!Number.isInteger(phases) || phases < 1) {
     throw new ValueError(`phases must be a positive integer, got ${phases}`, {
       field: "phases",
@@ -65,15 +49,6 @@ export function phaseRanges(timeSteps: number, phases = 3): PhaseRange[] {
   return ranges;
 }
 
-/** Names of the slots for a given number of phases. */
-export function slotNames(phases = 3): string[] {
-  if (phases === 3) return [...DESCRIPTOR_SLOTS];
-  const names = BODY_PARTS.map((part) => `spatial.${part}`);
-  for (let z = 0; z < phases; z++) names.push(`temporal.${z}`);
-  names.push("global");
-  return names;
-}
-
 /**
  * Computes Skeleton-Cache's structured descriptors (Eq. 3–4) from feature
  * volumes F (C, T, V) in one pass over F. Reusable: its scratch buffers are
@@ -84,8 +59,8 @@ export class DescriptorExtractor {
   readonly timeSteps: number;
   readonly joints: number;
   readonly phases: readonly PhaseRange[];
-  /** Number of descriptor slots: 4 parts + phases + 1 global. */
-  readonly numSlots: number;
+  /** Number of descriptor slots D (the slot layout's, SPEC §2). */
+  readonly numSlots = NUM_SLOTS;
   private readonly parts: readonly Int32Array[];
   private readonly jointSum: Float64Array;
   private readonly phaseJointSum: Float64Array;
@@ -109,8 +84,7 @@ export class DescriptorExtractor {
     this.channels = channels;
     this.timeSteps = timeSteps;
     this.joints = joints;
-    this.phases = phaseRanges(timeSteps, options.phases ?? 3);
-    this.numSlots = BODY_PARTS.length + this.phases.length + 1;
+    this.phases = phaseRanges(timeSteps);
     this.parts = BODY_PARTS.map((part) => {
       const members = layout.parts[part];
       if (members.length === 0) {

@@ -1,9 +1,2 @@
-export type { DescriptorOptions, DescriptorSlot, PhaseRange } from "./descriptors.js";
-export {
-  DESCRIPTOR_SLOTS,
-  DescriptorExtractor,
-  extractDescriptors,
-  NUM_SLOTS,
-  phaseRanges,
-  slotNames,
-} from "./descriptors.js";
+export type { DescriptorOptions, PhaseRange } from "./descriptors.js";
+export { DescriptorExtractor, extractDescriptors, phaseRanges } from "./descriptors.js";

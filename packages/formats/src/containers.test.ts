@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
 import { describe, expect, it } from "vitest";
 import {
   encodeNpy,

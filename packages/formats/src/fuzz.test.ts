@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { FormatError, shapeSize } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
+import { shapeSize } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

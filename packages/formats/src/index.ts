@@ -1,4 +1,4 @@
-export { writeFileAtomic } from "./atomic.js";
+export { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./files.js";
 export type { NpyArray, NpyData, NpyDtype, NpyFile, NpyHeader } from "./npy.js";
 export {
   decodeNpyData,

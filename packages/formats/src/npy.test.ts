@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {

@@ -1,5 +1,7 @@
 import fs from "node:fs";
-import { FormatError, readFileBytes, type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
+import { type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { readFileBytes } from "./files.js";
 
 /** NumPy dtypes this project reads and writes (little-endian, or byte-sized). */
 export type NpyDtype =

@@ -1,5 +1,5 @@
-import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
-import { writeFileAtomic } from "./atomic.js";
+import { FormatError } from "@skeleton-cache/errors";
+import { readFileBytes, writeFileAtomic } from "./files.js";
 import { encodeNpyArray, type NpyArray, parseNpy } from "./npy.js";
 import { encodeZip, listZip, readZipEntry } from "./zip.js";
 

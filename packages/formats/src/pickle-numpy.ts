@@ -1,4 +1,4 @@
-import { FormatError } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
 import { decodeNpyData, type NpyArray, type NpyDtype } from "./npy.js";
 import { isPickleTuple, type PickleGlobalHandler, type PickleValue } from "./pickle.js";
 

@@ -1,4 +1,5 @@
-import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
+import { readFileBytes } from "./files.js";
 
 /**
  * A restricted Python pickle reader (protocols 0–5). It is a pickle virtual

@@ -1,5 +1,6 @@
-import { FormatError, readFileBytes, type Shape, shapeSize } from "@skeleton-cache/tensor";
-import { writeFileAtomic } from "./atomic.js";
+import { FormatError } from "@skeleton-cache/errors";
+import { type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { readFileBytes, writeFileAtomic } from "./files.js";
 import { decodeNpyData, itemSizeOf, type NpyArray, type NpyDtype } from "./npy.js";
 
 /**

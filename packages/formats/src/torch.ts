@@ -1,4 +1,5 @@
-import { FormatError, readFileBytes } from "@skeleton-cache/tensor";
+import { FormatError } from "@skeleton-cache/errors";
+import { readFileBytes } from "./files.js";
 import { decodeNpyData, itemSizeOf, type NpyArray, type NpyDtype } from "./npy.js";
 import {
   isPickleTuple,

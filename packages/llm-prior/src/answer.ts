@@ -1,4 +1,4 @@
-import { describeValue } from "@skeleton-cache/tensor";
+import { describeValue } from "@skeleton-cache/errors";
 import { z } from "zod";
 
 /** Names of the four spatial components, in the prior file's order (head, torso, arms, feet). */

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { describeValue, FormatError, ValueError } from "@skeleton-cache/tensor";
+import { describeValue, FormatError, ValueError } from "@skeleton-cache/errors";
 
 /** One class to ask about. */
 export interface ClassSpec {

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
 import {
   loadPrior,
   loadPublishedPrior,
@@ -8,7 +9,6 @@ import {
   savePrior,
   uniformPrior,
 } from "@skeleton-cache/prior";
-import { SkeletonCacheError, ValueError } from "@skeleton-cache/tensor";
 import { loadClassNames, loadDescriptions, loadSplit, parseIdList, selectClasses } from "./classes.js";
 import { type GeneratePriorOptions, generatePrior } from "./generate.js";
 import { diffPriors, formatDiff, formatPrior } from "./report.js";

@@ -1,4 +1,5 @@
-import { type Random, seededRandom, ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
+import { type Random, seededRandom } from "@skeleton-cache/tensor";
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import { answerJsonSchema } from "./answer.js";
 import { PriorGenerationError } from "./errors.js";

@@ -1,4 +1,4 @@
-import { type ErrorDetails, SkeletonCacheError } from "@skeleton-cache/tensor";
+import { type ErrorDetails, SkeletonCacheError } from "@skeleton-cache/errors";
 
 /**
  * The model endpoint could not give a usable answer for a class: every retry

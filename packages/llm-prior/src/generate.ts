@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { describeValue, ValueError } from "@skeleton-cache/errors";
 import {
   type ClassImportance,
   type ClassSpread,
@@ -8,7 +9,6 @@ import {
   type PriorProvenance,
   priorToJson,
 } from "@skeleton-cache/prior";
-import { describeValue, ValueError } from "@skeleton-cache/tensor";
 import { type ClassAnswer, checkAnswer } from "./answer.js";
 import type { ClassSpec } from "./classes.js";
 import {

@@ -37,6 +37,6 @@ export {
   renderTemplate,
 } from "./prompt.js";
 export type { ClassDiff, PriorDiff } from "./report.js";
-export { diffPriors, formatDiff, formatPrior, formatTable, fusionWeights } from "./report.js";
+export { diffPriors, formatDiff, formatPrior, formatTable } from "./report.js";
 export type { RetryPolicy } from "./retry.js";
 export { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, runPool, sleep } from "./retry.js";

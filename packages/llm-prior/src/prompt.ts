@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 
 /** A versioned pair of prompt templates (system + user message). */
 export interface PromptTemplates {

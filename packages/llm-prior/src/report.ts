@@ -1,4 +1,4 @@
-import type { ClassImportance, Prior } from "@skeleton-cache/prior";
+import { type ClassImportance, classWeights, type Prior } from "@skeleton-cache/prior";
 
 /** One class compared between two priors (null distances where either lacks the class). */
 export interface ClassDiff {
@@ -26,16 +26,6 @@ export interface PriorDiff {
   readonly meanWeightsL1: number;
   /** Indices where both priors name the class and the names differ. */
   readonly nameMismatches: readonly number[];
-}
-
-/** The 8 fusion weights of one class (Eq. 9): [(1−γ)·spatial, (1−γ)·temporal, γ] / Σ. */
-export function fusionWeights(entry: ClassImportance): number[] {
-  const keep = 1 - entry.gamma;
-  const raw = [...entry.spatial.map((s) => keep * s), ...entry.temporal.map((t) => keep * t), entry.gamma];
-  let sum = 0;
-  for (const v of raw) sum += v;
-  const denominator = Math.max(sum, 1e-12);
-  return raw.map((v) => v / denominator);
 }
 
 function l1(a: readonly number[], b: readonly number[]): number {
@@ -68,7 +58,7 @@ export function diffPriors(a: Prior, b: Prior): PriorDiff {
         spatialL1: l1(x.spatial, y.spatial),
         temporalL1: l1(x.temporal, y.temporal),
         gammaAbs: Math.abs(x.gamma - y.gamma),
-        weightsL1: l1(fusionWeights(x), fusionWeights(y)),
+        weightsL1: l1(classWeights(x), classWeights(y)),
       };
       rows.push(row);
       compared++;

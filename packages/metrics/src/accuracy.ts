@@ -1,4 +1,5 @@
-import { assertFinite, ShapeError, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { assertFinite } from "@skeleton-cache/tensor";
 
 /** A count of hits over samples, and the same as a percentage. */
 export interface Accuracy {
@@ -112,19 +113,6 @@ export function topKAccuracy(
     if (ranked < k) correct++;
   }
   return { correct, total: samples, percent: percentOf(correct, samples) };
-}
-
-/** Argmax per row of (N, U) scores (first index on ties). */
-export function argmaxRows(scores: ArrayLike<number>, numClasses: number): Int32Array {
-  const samples = Math.floor(scores.length / numClasses);
-  const out = new Int32Array(samples);
-  for (let sample = 0; sample < samples; sample++) {
-    const row = sample * numClasses;
-    let best = 0;
-    for (let u = 1; u < numClasses; u++) if (scores[row + u]! > scores[row + best]!) best = u;
-    out[sample] = best;
-  }
-  return out;
 }
 
 /** Accuracy per true class, and its mean over classes with samples. */

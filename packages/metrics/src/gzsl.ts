@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { checkLabels, checkScores, percentOf } from "./accuracy.js";
 
 /** How seen / unseen accuracy average: over samples, or per class then over classes. */

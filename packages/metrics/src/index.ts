@@ -1,7 +1,6 @@
 export type { Accuracy, PerClassAccuracy } from "./accuracy.js";
 export {
   accuracy,
-  argmaxRows,
   checkLabels,
   confusionMatrix,
   perClassAccuracy,

@@ -1,9 +1,9 @@
-import { ShapeError, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { argmaxRows } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   accuracy,
-  argmaxRows,
   cacheStatistics,
   calibrationRange,
   confusionMatrix,

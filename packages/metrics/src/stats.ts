@@ -1,4 +1,5 @@
-import { assertFinite, ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
+import { assertFinite } from "@skeleton-cache/tensor";
 import { checkLabels } from "./accuracy.js";
 
 /** Summary of repeated measurements. */

@@ -22,3 +22,11 @@ export {
   PriorFileSchema,
   PriorProvenanceSchema,
 } from "./schema.js";
+export type { FusionWeights } from "./weights.js";
+export {
+  buildFusionWeights,
+  classWeights,
+  classWeightsInto,
+  maskFusionWeights,
+  WEIGHT_SUM_EPS,
+} from "./weights.js";

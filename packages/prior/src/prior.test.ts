@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

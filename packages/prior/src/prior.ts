@@ -1,4 +1,5 @@
-import { describeValue, readJsonFile, ValueError, writeFileAtomic } from "@skeleton-cache/tensor";
+import { describeValue, ValueError } from "@skeleton-cache/errors";
+import { readJsonFile, writeFileAtomic } from "@skeleton-cache/formats";
 import type { z } from "zod";
 import { type ClassSpread, PriorFileSchema, type PriorProvenance } from "./schema.js";
 

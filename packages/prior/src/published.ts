@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { loadPrior, type Prior } from "./prior.js";
 
 /** Ids of the priors shipped with this package (see assets/published/ATTRIBUTION.md). */

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { describe, expect, it } from "vitest";
 import { classCatalog, className, DATASET_IDS } from "./index.js";
 

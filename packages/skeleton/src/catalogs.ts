@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { readAsset } from "./assets.js";
 
 /** Datasets whose class catalogs ship with this package. */

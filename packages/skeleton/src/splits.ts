@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/tensor";
+import { ValueError } from "@skeleton-cache/errors";
 import { readAsset } from "./assets.js";
 import { classCatalog, type DatasetId, isDatasetId } from "./catalogs.js";
 

@@ -1,4 +1,4 @@
-import { NonFiniteError } from "./errors.js";
+import { NonFiniteError } from "@skeleton-cache/errors";
 import type { Shape } from "./shape.js";
 
 /** Turns a flat index into a multi-index string like "[3, 0, 7]" for messages. */

@@ -1,16 +1,7 @@
-export type { ErrorDetails } from "./errors.js";
-export {
-  describeValue,
-  FormatError,
-  NonFiniteError,
-  ShapeError,
-  SkeletonCacheError,
-  ValueError,
-} from "./errors.js";
 export { assertFinite, findNonFinite, formatIndex } from "./finite.js";
-export { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./io.js";
 export {
   argmax,
+  argmaxRows,
   COSINE_NORM_EPS,
   cosine,
   dot,

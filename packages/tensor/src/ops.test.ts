@@ -1,6 +1,7 @@
+import { NonFiniteError, ShapeError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { assertFinite, assertShape, NonFiniteError, ShapeError, tensor } from "./index.js";
+import { assertFinite, assertShape, tensor } from "./index.js";
 import { argmax, cosine, entropy, softmax, topK } from "./ops.js";
 import { permutation, seededRandom } from "./random.js";
 

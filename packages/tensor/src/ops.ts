@@ -1,4 +1,4 @@
-import { ShapeError } from "./errors.js";
+import { ShapeError } from "@skeleton-cache/errors";
 
 /** Lower clamp of each probability inside the entropy (SPEC §3). */
 export const ENTROPY_PROB_EPS = 1e-12;
@@ -18,6 +18,19 @@ export function argmax(values: ArrayLike<number>, offset = 0, length = values.le
     }
   }
   return best;
+}
+
+/**
+ * argmax of every row of a row-major (rows, columns) matrix: the one row
+ * argmax of the project (first index on ties, NaN never wins).
+ */
+export function argmaxRows(values: ArrayLike<number>, columns: number): Int32Array {
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new ShapeError(`argmaxRows: ${columns} columns`, { field: "columns", value: columns });
+  const rows = Math.floor(values.length / columns);
+  const out = new Int32Array(rows);
+  for (let row = 0; row < rows; row++) out[row] = argmax(values, row * columns, columns);
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from "./errors.js";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
 
 /** A row-major (C order) shape. */
 export type Shape = readonly number[];

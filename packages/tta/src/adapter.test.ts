@@ -1,5 +1,6 @@
+import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { uniformPrior } from "@skeleton-cache/prior";
-import { NonFiniteError, permutation, ShapeError, seededRandom, ValueError } from "@skeleton-cache/tensor";
+import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { predictWithCache, runOnline, TestTimeAdapter } from "./index.js";

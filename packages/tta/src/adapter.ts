@@ -1,17 +1,10 @@
 import { SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
-import { buildFusionWeights, FUSION_SLOTS, type FusionWeights, fuseInto } from "@skeleton-cache/fusion";
-import type { Prior } from "@skeleton-cache/prior";
-import {
-  argmax,
-  assertFinite,
-  entropy,
-  findNonFinite,
-  NonFiniteError,
-  ShapeError,
-  softmaxInto,
-  ValueError,
-} from "@skeleton-cache/tensor";
+import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { fuseInto } from "@skeleton-cache/fusion";
+import { buildFusionWeights, type FusionWeights, type Prior } from "@skeleton-cache/prior";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { argmax, assertFinite, entropy, findNonFinite, softmaxInto } from "@skeleton-cache/tensor";
 
 /** When the runner-up hedge is active: "auto" = when U < K, as in the reference code (SPEC §3). */
 export type HedgeMode = "auto" | "on" | "off";
@@ -119,7 +112,7 @@ export class TestTimeAdapter {
     }
     this.hedgeActive = hedge === "on" || (hedge === "auto" && numClasses < this.capacity);
     this.hedgeMargin = options.hedgeMargin ?? DEFAULT_HEDGE_MARGIN;
-    this.cache = new SkeletonCache({ numClasses, capacity: this.capacity, numSlots: FUSION_SLOTS, channels });
+    this.cache = new SkeletonCache({ numClasses, capacity: this.capacity, numSlots: NUM_SLOTS, channels });
     this.fusion = options.weights ?? buildFusionWeights(options.prior, numClasses);
     if (this.fusion.numClasses !== numClasses) {
       throw new ShapeError(
@@ -132,8 +125,8 @@ export class TestTimeAdapter {
     }
     this.refinedLogits = new Float64Array(numClasses);
     this.posterior = new Float64Array(numClasses);
-    this.scores = new Float64Array(FUSION_SLOTS * numClasses);
-    this.descriptorScratch = new Float32Array(FUSION_SLOTS * channels);
+    this.scores = new Float64Array(NUM_SLOTS * numClasses);
+    this.descriptorScratch = new Float32Array(NUM_SLOTS * channels);
   }
 
   /** Samples seen so far. */
@@ -296,15 +289,6 @@ export class TestTimeAdapter {
     const current = this.extractor;
     if (current && current.timeSteps === timeSteps && current.joints === joints) return current;
     const extractor = new DescriptorExtractor(this.channels, timeSteps, joints, options);
-    if (extractor.numSlots !== FUSION_SLOTS) {
-      throw new ValueError(
-        `the LLM-guided fusion needs 8 descriptor slots (3 phases); got ${extractor.numSlots}`,
-        {
-          field: "phases",
-          value: options.phases,
-        },
-      );
-    }
     this.extractor = extractor;
     return extractor;
   }

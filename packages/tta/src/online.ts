@@ -1,6 +1,7 @@
 import { type DescriptorOptions, extractDescriptors } from "@skeleton-cache/descriptors";
-import { FUSION_SLOTS } from "@skeleton-cache/fusion";
-import { assertFinite, assertShape, ShapeError, type Tensor, ValueError } from "@skeleton-cache/tensor";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { assertFinite, assertShape, type Tensor } from "@skeleton-cache/tensor";
 import { type AdapterOptions, TestTimeAdapter } from "./adapter.js";
 
 /** A whole stream held in memory: base logits and either F or the descriptors. */
@@ -45,7 +46,7 @@ export interface OnlineOptions {
 /** The (N, 8, C) descriptors of a stream: given, or extracted from F (Eq. 3–4). */
 export function streamDescriptors(input: StreamInput, options: DescriptorOptions = {}): Tensor {
   if (input.descriptors) {
-    assertShape(input.descriptors.shape, ["N", FUSION_SLOTS, "C"], "descriptors");
+    assertShape(input.descriptors.shape, ["N", NUM_SLOTS, "C"], "descriptors");
     assertFinite(input.descriptors.data, "descriptors", input.descriptors.shape);
     return input.descriptors;
   }
@@ -119,7 +120,7 @@ export function runOnline(
     adapter,
   };
   const every = run.progressEvery ?? 1000;
-  const perSample = FUSION_SLOTS * channels;
+  const perSample = NUM_SLOTS * channels;
   for (let position = 0; position < samples; position++) {
     const sample = order[position]!;
     const step = adapter.stepDescriptors(
@@ -153,7 +154,7 @@ export function predictWithCache(
 ): Int32Array {
   const desc = descriptors ?? streamDescriptors(input);
   const [samples, numClasses] = input.logits.shape as [number, number];
-  const perSample = FUSION_SLOTS * adapter.channels;
+  const perSample = NUM_SLOTS * adapter.channels;
   const out = new Int32Array(samples);
   for (let sample = 0; sample < samples; sample++) {
     out[sample] = adapter.predictDescriptors(

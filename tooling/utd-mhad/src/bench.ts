@@ -15,8 +15,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { ValueError } from "@skeleton-cache/tensor";
 import { type BenchResults, benchSettings, evaluateSplit } from "./bench/compute.js";
 import { loadSplitBundles, SPLITS, type SplitId } from "./bench/core.js";
 import { renderTables } from "./bench/tables.js";

@@ -24,9 +24,10 @@ import { loadOnnxBackbone } from "@skeleton-cache/backbone-onnx";
 import { type Bundle, writeBundle } from "@skeleton-cache/bundle";
 import { preprocessSequence, UtdMhadDataset } from "@skeleton-cache/datasets";
 import { extractDescriptors } from "@skeleton-cache/descriptors";
+import { FormatError } from "@skeleton-cache/errors";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
 import { KINECT_V1_20 } from "@skeleton-cache/skeleton";
-import { FormatError, type Tensor } from "@skeleton-cache/tensor";
+import type { Tensor } from "@skeleton-cache/tensor";
 import { BENCH_DIR, REPO_ROOT, UTD_DIR } from "./paths.js";
 import { UTD_PREPROCESS } from "./preprocessing.js";
 

@@ -13,8 +13,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { preprocessSequence, UtdMhadDataset } from "@skeleton-cache/datasets";
+import { ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
-import { ValueError } from "@skeleton-cache/tensor";
 import { UTD_DIR } from "./paths.js";
 import { UTD_INPUT, UTD_PREPROCESS } from "./preprocessing.js";
 

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
 import { classCatalog } from "@skeleton-cache/skeleton";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BENCH_DIR, SHARED } from "./paths.js";

@@ -25,9 +25,9 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
 import { classCatalog } from "@skeleton-cache/skeleton";
-import { FormatError, ValueError } from "@skeleton-cache/tensor";
 import { BENCH_DIR, SHARED } from "./paths.js";
 
 /** The description fields of `purls_part_descriptions.json`, in the order they are averaged. */

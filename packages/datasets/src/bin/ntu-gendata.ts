@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { SkeletonCacheError } from "@skeleton-cache/tensor";
+import { SkeletonCacheError } from "@skeleton-cache/errors";
 import { type NtuBenchmark, ntuGendata } from "../gendata.js";
 import type { PreprocessOptions } from "../preprocess.js";
 

@@ -2,10 +2,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { type Bundle, readBundleDir } from "@skeleton-cache/bundle";
 import { parseUtdMhadName } from "@skeleton-cache/datasets";
+import { FormatError, ShapeError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
-import { buildFusionWeights, type FusionWeights, maskFusionWeights } from "@skeleton-cache/fusion";
-import { loadPublishedPrior, type Prior, selectPriorForSplit, uniformPrior } from "@skeleton-cache/prior";
-import { FormatError, permutation, ShapeError, type Tensor } from "@skeleton-cache/tensor";
+import {
+  buildFusionWeights,
+  type FusionWeights,
+  loadPublishedPrior,
+  maskFusionWeights,
+  type Prior,
+  selectPriorForSplit,
+  uniformPrior,
+} from "@skeleton-cache/prior";
+import { argmaxRows as argmaxRowsOf, permutation, type Tensor } from "@skeleton-cache/tensor";
 import { predictWithCache, runOnline } from "@skeleton-cache/tta";
 
 /** The three published UTD-MHAD zero-shot splits, in table order. */
@@ -102,17 +110,9 @@ export function top1(pred: Int32Array, labels: Int32Array): number {
   return (100 * correct) / labels.length;
 }
 
-/** argmax per row of (N, U) logits (first index on ties). */
+/** argmax per row of (N, U) logits (tensor's row argmax). */
 export function argmaxRows(logits: Tensor): Int32Array {
-  const [n, u] = logits.shape as [number, number];
-  const out = new Int32Array(n);
-  for (let sample = 0; sample < n; sample++) {
-    let best = 0;
-    for (let cls = 1; cls < u; cls++)
-      if (logits.data[sample * u + cls]! > logits.data[sample * u + best]!) best = cls;
-    out[sample] = best;
-  }
-  return out;
+  return argmaxRowsOf(logits.data, logits.shape[1]!);
 }
 
 /**

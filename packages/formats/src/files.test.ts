@@ -1,15 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { FormatError } from "@skeleton-cache/errors";
 import { describe, expect, it } from "vitest";
-import {
-  FormatError,
-  listDirectory,
-  readFileBytes,
-  readJsonFile,
-  readTextFile,
-  writeFileAtomic,
-} from "./index.js";
+import { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./index.js";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "skc-io-"));
 

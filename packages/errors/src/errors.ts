@@ -78,3 +78,10 @@ export function describeValue(value: unknown): string {
     return String(value);
   }
 }
+
+/** Work stopped by the user (Ctrl-C / SIGINT); what was finished is kept and the message says where. */
+export class InterruptedError extends SkeletonCacheError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super("E_INTERRUPTED", message, details);
+  }
+}

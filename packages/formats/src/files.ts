@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { FormatError } from "./errors.js";
+import { FormatError } from "@skeleton-cache/errors";
 
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same

@@ -1,0 +1,11 @@
+export type { ErrorDetails } from "./errors.js";
+export {
+  describeValue,
+  FormatError,
+  InterruptedError,
+  NonFiniteError,
+  ShapeError,
+  SkeletonCacheError,
+  ValueError,
+} from "./errors.js";
+export { EXIT, exitCodeOf } from "./exit.js";
