@@ -34,13 +34,32 @@ const args = [
 const run = spawnSync(bin("vitest"), args, { cwd: root, stdio: "inherit", env });
 let passed = 0;
 let failed = 1;
-let skipped = 0;
+const skippedBy = { data: 0, browser: 0, other: 0 };
 if (fs.existsSync(report)) {
   const r = JSON.parse(fs.readFileSync(report, "utf8"));
   passed = r.numPassedTests;
   failed =
     r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
-  skipped = r.numPendingTests + r.numTodoTests;
+  for (const file of r.testResults ?? []) {
+    for (const test of file.assertionResults ?? []) {
+      if (test.status !== "pending" && test.status !== "skipped" && test.status !== "todo") continue;
+      const name = test.fullName ?? test.title ?? "";
+      if (name.includes("[needs data]")) skippedBy.data++;
+      else if (name.includes("[needs browser]")) skippedBy.browser++;
+      else skippedBy.other++;
+    }
+  }
 }
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+// One visible line per reason a test did not run (tests/README: "Optional data").
+const dataDir = path.resolve(process.env.SKC_DATA ?? path.join(root, "..", "shared", "data"));
+if (skippedBy.data > 0)
+  console.log(
+    `skipped ${skippedBy.data} tests [needs data]: no research data at ${dataDir}; set SKC_DATA to a folder with real/ and reference/ (see CONTRIBUTING.md, "Optional research data")`,
+  );
+if (skippedBy.browser > 0)
+  console.log(
+    `skipped ${skippedBy.browser} tests [needs browser]: no system Chromium (apt-get install chromium, or set SKC_CHROMIUM)`,
+  );
+if (skippedBy.other > 0) console.log(`skipped ${skippedBy.other} other tests`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,114 @@
+/**
+ * What tests need from outside their package, in one place:
+ *
+ * - the optional research data (real NTU / PKU-MMD / UTD-MHAD files, reference
+ *   assets from the authors' repository): `SKC_DATA`, default `../shared/data`
+ *   beside the repository; tests that need it are declared with
+ *   `itWithData` / `describeWithData` and are skipped, with `[needs data]` in
+ *   their name, when a file is absent — `pnpm test` then prints one line
+ *   saying how many were skipped and how to get the data;
+ * - a system browser (Debian's chromium) for rendered output: `[needs browser]`;
+ * - the parity fixtures, committed in `fixtures/parity`;
+ * - temporary folders that are removed when the test file ends.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, it, onTestFinished } from "vitest";
+
+/** The repository root (with no trailing slash). */
+export const REPO = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
+
+/** The research data folder: `$SKC_DATA`, else `<repo>/../shared/data`. */
+export const DATA_DIR = path.resolve(process.env.SKC_DATA ?? path.join(REPO, "..", "shared", "data"));
+
+/** The tag in the name of every test that needs the research data. */
+export const DATA_TAG = "[needs data]";
+/** The tag in the name of every test that needs a system browser. */
+export const BROWSER_TAG = "[needs browser]";
+
+/** Absolute path of a file or folder under the research data folder (which may not exist). */
+export function dataPath(...parts: string[]): string {
+  return path.join(DATA_DIR, ...parts);
+}
+
+/** Whether every named path exists under the research data folder. */
+export function hasData(...relative: string[]): boolean {
+  return relative.every((rel) => fs.existsSync(dataPath(rel)));
+}
+
+/** `it`, skipped visibly (name tagged `[needs data]`) unless every listed data path exists. */
+export function itWithData(
+  needs: readonly string[],
+  name: string,
+  fn: () => unknown,
+  timeout?: number,
+): void {
+  it.skipIf(!hasData(...needs))(`${DATA_TAG} ${name}`, fn, timeout);
+}
+
+/** `describe`, skipped visibly (name tagged `[needs data]`) unless every listed data path exists. */
+export function describeWithData(needs: readonly string[], name: string, fn: () => void): void {
+  describe.skipIf(!hasData(...needs))(`${DATA_TAG} ${name}`, fn);
+}
+
+/** The system Chromium, or null: `$SKC_CHROMIUM`, else /usr/bin/chromium if present. */
+export function chromiumPath(): string | null {
+  const candidate = process.env.SKC_CHROMIUM ?? "/usr/bin/chromium";
+  return fs.existsSync(candidate) ? candidate : null;
+}
+
+/** `describe`, skipped visibly (name tagged `[needs browser]`) when no system Chromium is installed. */
+export function describeWithBrowser(name: string, fn: (chromium: string) => void): void {
+  const chromium = chromiumPath();
+  describe.skipIf(chromium === null)(`${BROWSER_TAG} ${name}`, () => fn(chromium ?? ""));
+}
+
+/** The committed parity fixtures (`fixtures/parity/<case>`), or the folder itself. */
+export function parityDir(caseName?: string): string {
+  const root = path.join(REPO, "fixtures", "parity");
+  return caseName ? path.join(root, caseName) : root;
+}
+
+/** Names of the committed parity cases. */
+export function parityCases(): string[] {
+  return fs
+    .readdirSync(parityDir())
+    .filter((name) => fs.statSync(path.join(parityDir(), name)).isDirectory())
+    .sort();
+}
+
+const pending = new Set<string>();
+let exitHook = false;
+
+function remove(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  pending.delete(dir);
+}
+
+/**
+ * A fresh temporary folder, removed with everything in it when the current
+ * test ends (inside a test), when the test file ends (at collection time), or
+ * at the latest when the worker exits (inside a hook).
+ */
+export function tempDir(prefix = "skc-test-"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  pending.add(dir);
+  if (!exitHook) {
+    exitHook = true;
+    process.once("exit", () => {
+      for (const d of pending) fs.rmSync(d, { recursive: true, force: true });
+    });
+  }
+  try {
+    onTestFinished(() => remove(dir));
+  } catch {
+    try {
+      afterAll(() => remove(dir));
+    } catch {
+      // inside a hook: the exit hook removes it
+    }
+  }
+  return dir;
+}
