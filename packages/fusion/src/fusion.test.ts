@@ -20,7 +20,7 @@ describe("refined logits (Eq. 10–12)", () => {
     const scores = new Float64Array(16);
     scores[7 * 2 + 1] = 10; // global slot votes for class 1
     const out = new Float64Array(2);
-    expect(fuseInto(fusion, base, 0, scores, 2, out)).toBe(0);
+    expect(fuseInto({ weights: fusion, base: { values: base }, scores, alpha: 2, out })).toBe(0);
     expect(out[0]).toBe(1);
     expect(out[1]).toBeCloseTo(0.5 + 2 * 10 * fusion.weights[7]!, 12);
   });
@@ -34,7 +34,7 @@ describe("refined logits (Eq. 10–12)", () => {
           const fusion = buildFusionWeights(uniformPrior(U, 0.25), U);
           const scores = Float64Array.from({ length: 8 * U }, (_, i) => ((i * 7919 + seed) % 13) / 3);
           const out = new Float64Array(U);
-          fuseInto(fusion, base, 0, scores, 0, out);
+          fuseInto({ weights: fusion, base: { values: base }, scores, alpha: 0, out });
           // numerically identical (−0 + 0 is 0, which === treats as equal)
           for (let u = 0; u < U; u++) expect(out[u] === base[u]).toBe(true);
         },
@@ -43,8 +43,22 @@ describe("refined logits (Eq. 10–12)", () => {
   });
   it("checks the score matrix size", () => {
     const fusion = buildFusionWeights(prior, 2);
-    expect(() => fuseInto(fusion, [0, 0], 0, new Float64Array(3), 1, new Float64Array(2))).toThrow(
-      ShapeError,
-    );
+    const step = { weights: fusion, base: { values: [0, 0] }, alpha: 1, out: new Float64Array(2) };
+    expect(() => fuseInto({ ...step, scores: new Float64Array(3) })).toThrow(ShapeError);
+  });
+  it("reads the base logits at their offset and writes at the output offset", () => {
+    const fusion = buildFusionWeights(prior, 2);
+    const scores = new Float64Array(16).fill(1); // every slot scores 1 for both classes: s = 1
+    const out = new Float64Array(5);
+    const predicted = fuseInto({
+      weights: fusion,
+      base: { values: [9, 9, 0.25, 3], offset: 2 },
+      scores,
+      alpha: 0.5,
+      out,
+      outOffset: 3,
+    });
+    expect(predicted).toBe(1);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0.75, 3.5]);
   });
 });

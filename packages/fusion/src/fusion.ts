@@ -1,24 +1,40 @@
-import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { ShapeError } from "@skeleton-cache/errors";
 import type { FusionWeights } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax } from "@skeleton-cache/tensor";
 
+/** Where the base logits φ̂ of one sample are read: `values[offset .. offset + U)`. */
+export interface LogitsView {
+  readonly values: ArrayLike<number>;
+  /** Index of the sample's first logit (default 0). */
+  readonly offset?: number;
+}
+
+/** Everything one fusion step reads and writes (named, so no two numbers can swap). */
+export interface FusionStep {
+  /** Per-class slot weights (Eq. 9), (U, 8). */
+  readonly weights: FusionWeights;
+  /** The backbone's base logits φ̂. */
+  readonly base: LogitsView;
+  /** O: the (8, U) per-slot class scores (Eq. 10). */
+  readonly scores: ArrayLike<number>;
+  /** α: the fusion scale (Eq. 12). */
+  readonly alpha: number;
+  /** Receives φ at `outOffset` (default 0). */
+  readonly out: { [i: number]: number };
+  readonly outOffset?: number;
+}
+
 /**
  * Refined logits (Eq. 10–12): with ĉ = argmax φ̂ (the backbone's own
- * prediction, first index on ties), `s = w_ĉ · O` and `φ = φ̂ + α·s`, where
- * `scores` is the (8, U) matrix O of per-slot class scores.
- * Reads φ̂ from `baseLogits` at `logitsOffset`, writes φ to `out` at
- * `outOffset`; returns ĉ.
+ * prediction, first index on ties), `s = w_ĉ · O` and `φ = φ̂ + α·s`.
+ * Writes φ to `step.out`; returns ĉ.
  */
-export function fuseInto(
-  fusion: FusionWeights,
-  baseLogits: ArrayLike<number>,
-  logitsOffset: number,
-  scores: ArrayLike<number>,
-  alpha: number,
-  out: { [i: number]: number },
-  outOffset = 0,
-): number {
+export function fuseInto(step: FusionStep): number {
+  const { weights: fusion, scores, alpha, out } = step;
+  const baseLogits = step.base.values;
+  const logitsOffset = step.base.offset ?? 0;
+  const outOffset = step.outOffset ?? 0;
   const U = fusion.numClasses;
   if (scores.length < NUM_SLOTS * U) {
     throw new ShapeError(`fusion: scores have ${scores.length} values, need 8·U = ${NUM_SLOTS * U}`, {

@@ -1,1 +1,2 @@
+export type { FusionStep, LogitsView } from "./fusion.js";
 export { fuseInto } from "./fusion.js";

@@ -1,9 +1,9 @@
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
-import { uniformPrior } from "@skeleton-cache/prior";
+import { buildFusionWeights, uniformPrior } from "@skeleton-cache/prior";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { predictWithCache, runOnline, TestTimeAdapter } from "./index.js";
+import { predictWithCache, runOnline, streamDescriptors, TestTimeAdapter } from "./index.js";
 
 function synthetic(N: number, U: number, C: number, T: number, seed: number) {
   const random = seededRandom(seed);
@@ -81,13 +81,43 @@ describe("TestTimeAdapter", () => {
     ).toBe(false);
   });
 
-  it("the second pass re-scores without touching the cache", () => {
+  it("the second pass predicts each sample against the final cache (by hand) without touching it", () => {
     const input = synthetic(20, 4, 3, 6, 8);
     const run = runOnline(input, options);
     const before = run.adapter.cache.toBytes();
     const preds = predictWithCache(run.adapter, input);
-    expect(preds.length).toBe(20);
     expect(run.adapter.cache.toBytes()).toEqual(before);
+    // By hand (SPEC §4–5): the final blocks' members, their descriptors, Σ exp(−β(1 − cos)) per block,
+    // the weights of the backbone's class, φ = φ̂ + α·s, argmax.
+    const descriptors = streamDescriptors(input).data;
+    const C = 3;
+    const slotOf = (i: number, d: number) =>
+      Array.from(descriptors.subarray((i * 8 + d) * C, (i * 8 + d + 1) * C));
+    const cosine = (a: number[], b: number[]) =>
+      a.reduce((s, x, i) => s + x * b[i]!, 0) /
+      (Math.max(Math.hypot(...a), 1e-8) * Math.max(Math.hypot(...b), 1e-8));
+    const weights = buildFusionWeights(options.prior, 4).weights;
+    const members = [0, 1, 2, 3].map((u) => run.adapter.cache.block(u).ids);
+    let differsFromOnline = 0;
+    for (let i = 0; i < 20; i++) {
+      const base = Array.from(input.logits.data.subarray(i * 4, i * 4 + 4));
+      const c = base.indexOf(Math.max(...base));
+      const refined = base.map((b, u) => {
+        let s = 0;
+        for (let d = 0; d < 8; d++) {
+          const o = members[u]!.reduce(
+            (acc, j) => acc + Math.exp(-options.beta * (1 - cosine(slotOf(i, d), slotOf(j, d)))),
+            0,
+          );
+          s += weights[c * 8 + d]! * o;
+        }
+        return b + options.alpha * s;
+      });
+      expect(preds[i]).toBe(refined.indexOf(Math.max(...refined)));
+      if (preds[i] !== run.refinedPred[i]) differsFromOnline++;
+    }
+    // The final cache changes some predictions: the second pass is not the online pass again.
+    expect(differsFromOnline).toBeGreaterThan(0);
   });
 
   it("gives typed errors for NaN logits, wrong shapes and bad options", () => {

@@ -5,6 +5,7 @@ import { fuseInto } from "@skeleton-cache/fusion";
 import { buildFusionWeights, type FusionWeights, type Prior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax, assertFinite, entropy, findNonFinite, softmaxInto } from "@skeleton-cache/tensor";
+import type { MethodSnapshot, SampleRef, StepResult, TestTimeMethod } from "./method.js";
 
 /** When the runner-up hedge is active: "auto" = when U < K, as in the reference code (SPEC §3). */
 export type HedgeMode = "auto" | "on" | "off";
@@ -30,36 +31,17 @@ export interface AdapterOptions {
   readonly weights?: FusionWeights;
 }
 
-/**
- * What the adapter did with one sample (SPEC §6). The adapter returns the
- * same object from every step (no allocation per sample): read it before
- * the next step, or copy it.
- */
-export interface StepResult {
-  /** argmax of the base logits. */
-  readonly baselinePred: number;
-  /** argmax of the refined logits: the sample's reported prediction. */
-  readonly refinedPred: number;
-  /** Entropy of softmax(refined logits), the sample's cache entropy. */
-  readonly entropy: number;
-  /** Whether the sample entered the block of its prediction. */
-  readonly inserted: boolean;
-  /** Runner-up block the hedge tried, or -1 where it did not apply. */
-  readonly hedgeBlock: number;
-  /** Whether the hedge block took the sample. */
-  readonly hedgeInserted: boolean;
-}
-
 const DEFAULT_CAPACITY = 8;
 const DEFAULT_HEDGE_MARGIN = 0.5;
 
 /**
- * Skeleton-Cache's online test-time adapter (SPEC §6). Feed samples one at a
- * time in stream order; each is scored against the cache as it is before the
- * sample, fused with the prior's class weights, and then inserted.
+ * Skeleton-Cache's online test-time adapter (SPEC §6), the `skeleton-cache`
+ * method. Feed samples one at a time in stream order; each is scored against
+ * the cache as it is before the sample, fused with the prior's class weights,
+ * and then inserted.
  * All buffers are allocated once; a step allocates only its small result.
  */
-export class TestTimeAdapter {
+export class TestTimeAdapter implements TestTimeMethod {
   readonly numClasses: number;
   readonly channels: number;
   readonly capacity: number;
@@ -129,9 +111,50 @@ export class TestTimeAdapter {
     this.descriptorScratch = new Float32Array(NUM_SLOTS * channels);
   }
 
+  /** The registry name of the method. */
+  get name(): string {
+    return "skeleton-cache";
+  }
+
   /** Samples seen so far. */
   get steps(): number {
     return this.stepCount;
+  }
+
+  /** Whether every block holds K entries. */
+  get blocksFull(): boolean {
+    return this.cache.isFull;
+  }
+
+  /** One online step (the method interface's form of `stepDescriptors`). */
+  step(sample: SampleRef): StepResult {
+    return this.stepDescriptors(
+      sample.logits,
+      sample.logitsOffset,
+      sample.descriptors,
+      sample.descriptorOffset,
+      sample.id,
+    );
+  }
+
+  /** Refined prediction against the cache as it is now (the method interface's `predictDescriptors`). */
+  predict(sample: SampleRef): number {
+    return this.predictDescriptors(
+      sample.logits,
+      sample.logitsOffset,
+      sample.descriptors,
+      sample.descriptorOffset,
+    );
+  }
+
+  /** The cache's blocks: ids and entropies in block position order. */
+  snapshot(): MethodSnapshot {
+    const blocks = Array.from({ length: this.numClasses }, (_, block) => this.cache.block(block));
+    return {
+      method: this.name,
+      steps: this.stepCount,
+      memories: [{ name: "cache", capacity: this.capacity, blocks }],
+    };
   }
 
   /**
@@ -242,10 +265,21 @@ export class TestTimeAdapter {
     descriptors: Float32Array,
     descriptorOffset: number,
   ): number {
-    // Eq. 6–8: slot-wise class scores O (8, U).
-    this.cache.retrieveInto(descriptors, descriptorOffset, this.beta, this.scores);
+    this.retrieveScores(descriptors, descriptorOffset);
     // Eq. 9–12: refined logits with the weights of the backbone's prediction.
-    return fuseInto(this.fusion, logits, logitsOffset, this.scores, this.alpha, this.refinedLogits);
+    return fuseInto({
+      weights: this.fusion,
+      base: { values: logits, offset: logitsOffset },
+      scores: this.scores,
+      alpha: this.alpha,
+      out: this.refinedLogits,
+    });
+  }
+
+  /** Fills `scores` with the slot-wise class scores O (8, U) of a query against the cache as it is now. */
+  protected retrieveScores(descriptors: Float32Array, descriptorOffset: number): void {
+    // Eq. 6–8: affinities summed per block.
+    this.cache.retrieveInto(descriptors, descriptorOffset, this.beta, this.scores);
   }
 
   /** The class with the second largest posterior (first index on ties, excluding the top-1). */

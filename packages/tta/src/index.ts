@@ -1,4 +1,30 @@
-export type { AdapterOptions, HedgeMode, StepResult } from "./adapter.js";
+export type { AdapterOptions, HedgeMode } from "./adapter.js";
 export { TestTimeAdapter } from "./adapter.js";
-export type { OnlineOptions, OnlineRun, StreamInput } from "./online.js";
-export { predictWithCache, runOnline, streamDescriptors } from "./online.js";
+export type {
+  BlockSnapshot,
+  MemorySnapshot,
+  MethodCapabilities,
+  MethodContext,
+  MethodParams,
+  MethodSnapshot,
+  MethodSpec,
+  ParamSpec,
+  SampleRef,
+  StepResult,
+  TestTimeMethod,
+} from "./method.js";
+export { KNN_FLOOR, KnnPastMethod, knnPast } from "./methods/knn-past.js";
+export { REFERENCE_GRID, skeletonCache } from "./methods/skeleton-cache.js";
+export { MeanAffinityAdapter, skeletonCacheMean } from "./methods/skeleton-cache-mean.js";
+export type { TdaOptions } from "./methods/tda.js";
+export { TdaMethod, tda } from "./methods/tda.js";
+export type { MethodRun, OnlineOptions, OnlineRun, StreamInput } from "./online.js";
+export { predictWithCache, runMethod, runOnline, streamDescriptors } from "./online.js";
+export {
+  createMethod,
+  DEFAULT_METHOD,
+  getMethodSpec,
+  METHODS,
+  methodNames,
+  resolveMethodParams,
+} from "./registry.js";

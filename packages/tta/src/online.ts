@@ -3,6 +3,7 @@ import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, type Tensor } from "@skeleton-cache/tensor";
 import { type AdapterOptions, TestTimeAdapter } from "./adapter.js";
+import type { TestTimeMethod } from "./method.js";
 
 /** A whole stream held in memory: base logits and either F or the descriptors. */
 export interface StreamInput {
@@ -15,7 +16,7 @@ export interface StreamInput {
 }
 
 /** Per-sample results of one online pass, indexed by sample (not by stream position). */
-export interface OnlineRun {
+export interface MethodRun<M extends TestTimeMethod = TestTimeMethod> {
   readonly numSamples: number;
   readonly numClasses: number;
   /** The stream order used: order[i] = sample index at stream position i. */
@@ -25,12 +26,18 @@ export interface OnlineRun {
   /** (N, U) refined logits. */
   readonly refinedLogits: Float32Array;
   readonly entropy: Float64Array;
-  /** 1 where the sample entered its predicted block. */
+  /** 1 where the sample entered the method's memory (its predicted block, for cache methods). */
   readonly inserted: Uint8Array;
   /** Runner-up block tried by the hedge, -1 where it did not apply. */
   readonly hedgeBlock: Int32Array;
   readonly hedgeInserted: Uint8Array;
-  /** The adapter after the pass (its cache holds the final state). */
+  /** The method after the pass (its memory holds the final state). */
+  readonly method: M;
+}
+
+/** A Skeleton-Cache pass (`runOnline`): the method is the adapter, also under its old name. */
+export interface OnlineRun extends MethodRun<TestTimeAdapter> {
+  /** The adapter after the pass (its cache holds the final state); the same object as `method`. */
   readonly adapter: TestTimeAdapter;
 }
 
@@ -81,19 +88,11 @@ function checkOrder(order: readonly number[] | Int32Array, samples: number): Int
   return out;
 }
 
-/**
- * The online loop of SPEC §6 over a whole stream: each sample, in stream
- * order, is refined against the cache built from the samples before it,
- * then inserted. Samples are cached under their sample index.
- */
-export function runOnline(
-  input: StreamInput,
-  options: Omit<AdapterOptions, "numClasses" | "channels">,
-  run: OnlineOptions = {},
-): OnlineRun {
+/** The stream's (N, U) shape and its (N, 8, C) descriptors, checked against each other. */
+function streamShape(input: StreamInput, options: DescriptorOptions = {}) {
   assertShape(input.logits.shape, ["N", "U"], "logits");
   const [samples, numClasses] = input.logits.shape as [number, number];
-  const descriptors = streamDescriptors(input, run.descriptorOptions);
+  const descriptors = streamDescriptors(input, options);
   if (descriptors.shape[0] !== samples) {
     throw new ShapeError(`logits have ${samples} samples but descriptors ${descriptors.shape[0]}`, {
       field: "descriptors",
@@ -101,8 +100,27 @@ export function runOnline(
       expected: samples,
     });
   }
-  const channels = descriptors.shape[2]!;
-  const adapter = new TestTimeAdapter({ ...options, numClasses, channels });
+  return { samples, numClasses, channels: descriptors.shape[2]!, descriptors };
+}
+
+/**
+ * The online loop (SPEC §6) of any test-time method over a whole stream:
+ * each sample, in stream order, is refined by the method's memory built
+ * from the samples before it, then remembered. Samples are named by their
+ * index. The method is used as given (a fresh one starts empty).
+ */
+export function runMethod<M extends TestTimeMethod>(
+  input: StreamInput,
+  method: M,
+  run: OnlineOptions = {},
+): MethodRun<M> {
+  const { samples, numClasses, channels, descriptors } = streamShape(input, run.descriptorOptions);
+  if (method.numClasses !== numClasses || method.channels !== channels) {
+    throw new ShapeError(
+      `method ${method.name} was built for U = ${method.numClasses}, C = ${method.channels}; the stream has U = ${numClasses}, C = ${channels}`,
+      { field: "method", value: [method.numClasses, method.channels], expected: [numClasses, channels] },
+    );
+  }
   const order = run.order
     ? checkOrder(run.order, samples)
     : Int32Array.from({ length: samples }, (_, i) => i);
@@ -117,26 +135,30 @@ export function runOnline(
     inserted: new Uint8Array(samples),
     hedgeBlock: new Int32Array(samples),
     hedgeInserted: new Uint8Array(samples),
-    adapter,
+    method,
   };
   const every = run.progressEvery ?? 1000;
-  const perSample = NUM_SLOTS * channels;
+  // One sample view, moved along the stream (no allocation per sample).
+  const sample = {
+    logits: input.logits.data,
+    logitsOffset: 0,
+    descriptors: descriptors.data,
+    descriptorOffset: 0,
+    id: 0,
+  };
   for (let position = 0; position < samples; position++) {
-    const sample = order[position]!;
-    const step = adapter.stepDescriptors(
-      input.logits.data,
-      sample * numClasses,
-      descriptors.data,
-      sample * perSample,
-      sample,
-    );
-    result.baselinePred[sample] = step.baselinePred;
-    result.refinedPred[sample] = step.refinedPred;
-    result.entropy[sample] = step.entropy;
-    result.inserted[sample] = step.inserted ? 1 : 0;
-    result.hedgeBlock[sample] = step.hedgeBlock;
-    result.hedgeInserted[sample] = step.hedgeInserted ? 1 : 0;
-    result.refinedLogits.set(adapter.refinedLogits, sample * numClasses);
+    const index = order[position]!;
+    sample.logitsOffset = index * numClasses;
+    sample.descriptorOffset = index * NUM_SLOTS * channels;
+    sample.id = index;
+    const step = method.step(sample);
+    result.baselinePred[index] = step.baselinePred;
+    result.refinedPred[index] = step.refinedPred;
+    result.entropy[index] = step.entropy;
+    result.inserted[index] = step.inserted ? 1 : 0;
+    result.hedgeBlock[index] = step.hedgeBlock;
+    result.hedgeInserted[index] = step.hedgeInserted ? 1 : 0;
+    result.refinedLogits.set(method.refinedLogits, index * numClasses);
     if (run.onProgress && ((position + 1) % every === 0 || position + 1 === samples))
       run.onProgress(position + 1, samples);
   }
@@ -144,25 +166,45 @@ export function runOnline(
 }
 
 /**
- * Re-scores every sample against a fixed cache, no updates (the reference
- * protocol's second pass, SPEC §7). Returns the refined predictions.
+ * The online loop of SPEC §6 over a whole stream with the paper's method
+ * (the `skeleton-cache` adapter): each sample, in stream order, is refined
+ * against the cache built from the samples before it, then inserted.
+ * Samples are cached under their sample index.
+ */
+export function runOnline(
+  input: StreamInput,
+  options: Omit<AdapterOptions, "numClasses" | "channels">,
+  run: OnlineOptions = {},
+): OnlineRun {
+  const { numClasses, channels, descriptors } = streamShape(input, run.descriptorOptions);
+  const adapter = new TestTimeAdapter({ ...options, numClasses, channels });
+  const result = runMethod({ logits: input.logits, descriptors }, adapter, run);
+  return { ...result, adapter };
+}
+
+/**
+ * Re-scores every sample against a method's final memory, no updates (the
+ * reference protocol's second pass, SPEC §7). Returns the refined predictions.
  */
 export function predictWithCache(
-  adapter: TestTimeAdapter,
+  method: TestTimeMethod,
   input: StreamInput,
   descriptors?: Tensor,
 ): Int32Array {
   const desc = descriptors ?? streamDescriptors(input);
   const [samples, numClasses] = input.logits.shape as [number, number];
-  const perSample = NUM_SLOTS * adapter.channels;
   const out = new Int32Array(samples);
-  for (let sample = 0; sample < samples; sample++) {
-    out[sample] = adapter.predictDescriptors(
-      input.logits.data,
-      sample * numClasses,
-      desc.data,
-      sample * perSample,
-    );
+  const sample = {
+    logits: input.logits.data,
+    logitsOffset: 0,
+    descriptors: desc.data,
+    descriptorOffset: 0,
+    id: -1,
+  };
+  for (let index = 0; index < samples; index++) {
+    sample.logitsOffset = index * numClasses;
+    sample.descriptorOffset = index * NUM_SLOTS * method.channels;
+    out[index] = method.predict(sample);
   }
   return out;
 }
