@@ -10,5 +10,7 @@ export {
 } from "./accuracy.js";
 export type { GzslAverage, GzslResult, GzslSweep } from "./gzsl.js";
 export { calibrationRange, gzslAccuracy, gzslSweep, harmonicMean } from "./gzsl.js";
+export type { PairedDifference } from "./paired.js";
+export { pairedDifference } from "./paired.js";
 export type { CacheContents, CacheStatistics, MeanSd } from "./stats.js";
 export { cacheStatistics, formatMeanSd, meanSd } from "./stats.js";

@@ -12,6 +12,7 @@ import {
   gzslSweep,
   harmonicMean,
   meanSd,
+  pairedDifference,
   perClassAccuracy,
   runningAccuracy,
   topKAccuracy,
@@ -222,5 +223,44 @@ describe("properties", () => {
         },
       ),
     );
+  });
+});
+
+describe("pairedDifference", () => {
+  it("gives the mean difference, its t interval and the units that improved", () => {
+    // differences 1, 2, 3, −2: mean 1, sd √(14/3)
+    const d = pairedDifference([11, 12, 13, 8], [10, 10, 10, 10]);
+    expect(d.n).toBe(4);
+    expect(d.mean).toBe(1);
+    expect(d.sd).toBeCloseTo(Math.sqrt(14 / 3), 12);
+    // t_{0.975, 3} = 3.182446305284263
+    const half = (3.182446305284263 * Math.sqrt(14 / 3)) / 2;
+    expect(d.ci![0]).toBeCloseTo(1 - half, 6);
+    expect(d.ci![1]).toBeCloseTo(1 + half, 6);
+    expect([d.improved, d.worse]).toEqual([3, 1]);
+    expect(pairedDifference([5], [4]).ci).toBeNull();
+  });
+
+  it("the interval holds the mean and widens with the level (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 2, maxLength: 20 }),
+        (values) => {
+          const zeros = values.map(() => 0);
+          const narrow = pairedDifference(values, zeros, 0.8);
+          const wide = pairedDifference(values, zeros, 0.99);
+          expect(narrow.ci![0]).toBeLessThanOrEqual(narrow.mean + 1e-9);
+          expect(narrow.ci![1]).toBeGreaterThanOrEqual(narrow.mean - 1e-9);
+          expect(wide.ci![0]).toBeLessThanOrEqual(narrow.ci![0] + 1e-9);
+          expect(wide.ci![1]).toBeGreaterThanOrEqual(narrow.ci![1] - 1e-9);
+        },
+      ),
+    );
+  });
+
+  it("refuses unpaired lengths, NaN and a level outside (0, 1)", () => {
+    expect(() => pairedDifference([1, 2], [1])).toThrow(ShapeError);
+    expect(() => pairedDifference([1, Number.NaN], [1, 1])).toThrow(/treatment/);
+    expect(() => pairedDifference([1, 2], [1, 1], 1)).toThrow(/level must be in/);
   });
 });

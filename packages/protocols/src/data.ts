@@ -1,0 +1,49 @@
+import { ShapeError } from "@skeleton-cache/errors";
+import type { FusionWeights, Prior } from "@skeleton-cache/prior";
+import { assertShape, type Tensor } from "@skeleton-cache/tensor";
+import type { MethodParams } from "@skeleton-cache/tta";
+
+/** A labelled stream: base logits (N, U), descriptors (N, 8, C), labels (N). */
+export interface StreamData {
+  readonly logits: Tensor;
+  readonly descriptors: Tensor;
+  readonly labels: Int32Array;
+  readonly numSamples: number;
+  readonly numClasses: number;
+  readonly channels: number;
+}
+
+/** A stream from its arrays, shapes checked against each other. */
+export function streamData(arrays: { logits: Tensor; descriptors: Tensor; labels: Int32Array }): StreamData {
+  assertShape(arrays.logits.shape, ["N", "U"], "logits");
+  assertShape(arrays.descriptors.shape, ["N", 8, "C"], "descriptors");
+  const [numSamples, numClasses] = arrays.logits.shape as [number, number];
+  for (const [name, count] of [
+    ["descriptors", arrays.descriptors.shape[0]!],
+    ["labels", arrays.labels.length],
+  ] as const) {
+    if (count !== numSamples) {
+      throw new ShapeError(`${name} hold ${count} samples, the logits ${numSamples}`, {
+        field: name,
+        value: count,
+        expected: numSamples,
+      });
+    }
+  }
+  return { ...arrays, numSamples, numClasses, channels: arrays.descriptors.shape[2]! };
+}
+
+/** Which method runs, with which hyper-parameters and prior. */
+export interface MethodSetup {
+  /** Registry name (`@skeleton-cache/tta`'s `methodNames()`). */
+  readonly method: string;
+  /** Hyper-parameters; missing ones take the method's defaults. */
+  readonly params: MethodParams;
+  /** The split prior (used by the methods with fusion weights). */
+  readonly prior: Prior;
+  /** Masked fusion weights (ablations). */
+  readonly weights?: FusionWeights;
+}
+
+/** Called once per finished pass (progress). */
+export type Tick = () => void;

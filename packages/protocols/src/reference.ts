@@ -1,0 +1,102 @@
+import { accuracy } from "@skeleton-cache/metrics";
+import type { Tensor } from "@skeleton-cache/tensor";
+import { getMethodSpec, type MethodRun, predictWithCache } from "@skeleton-cache/tta";
+import type { MethodSetup, StreamData, Tick } from "./data.js";
+import { bestPoint, checkGrid, type Grid, type GridPoint, gridPoints } from "./grid.js";
+import { onlinePass } from "./online.js";
+
+/** The reference protocol's second-pass rule (SPEC §7): the mean largest base logit must exceed this. */
+export const SECOND_PASS_THRESHOLD = 0.85;
+
+/** Mean over samples of the largest base logit (0 for no samples). */
+export function meanMaxBaseLogit(logits: Tensor): number {
+  const [samples, classes] = logits.shape as [number, number];
+  let sum = 0;
+  for (let sample = 0; sample < samples; sample++) {
+    let best = Number.NEGATIVE_INFINITY;
+    for (let u = 0; u < classes; u++) best = Math.max(best, logits.data[sample * classes + u]!);
+    sum += best;
+  }
+  return samples === 0 ? 0 : sum / samples;
+}
+
+/** One run of the reference protocol: the online pass, then the conditional second pass. */
+export interface ReferenceRun {
+  readonly run: MethodRun;
+  /** The reported predictions: the second pass's where it fired, else the online ones. */
+  readonly predictions: Int32Array;
+  readonly correct: number;
+  readonly top1: number;
+  readonly onlineCorrect: number;
+  readonly onlineTop1: number;
+  readonly secondPassFired: boolean;
+  readonly allBlocksFull: boolean;
+}
+
+/**
+ * The online pass, then (SPEC §7) when every block is full and the mean
+ * largest base logit exceeds 0.85, every sample re-scored against the final
+ * memory with no updates. Only methods whose blocks fill have a second pass.
+ */
+export function referenceRun(
+  data: StreamData,
+  setup: MethodSetup,
+  options: { readonly meanMax: number; readonly order?: readonly number[] | Int32Array },
+): ReferenceRun {
+  const run = onlinePass(data, setup, options.order ? { order: options.order } : {});
+  const online = accuracy(run.refinedPred, data.labels);
+  const allBlocksFull = getMethodSpec(setup.method).capabilities.blocksFill && run.method.blocksFull;
+  const fires = allBlocksFull && options.meanMax > SECOND_PASS_THRESHOLD;
+  const predictions = fires
+    ? predictWithCache(run.method, { logits: data.logits, descriptors: data.descriptors }, data.descriptors)
+    : run.refinedPred;
+  const final = fires ? accuracy(predictions, data.labels) : online;
+  return {
+    run,
+    predictions,
+    correct: final.correct,
+    top1: final.percent,
+    onlineCorrect: online.correct,
+    onlineTop1: online.percent,
+    secondPassFired: fires,
+    allBlocksFull,
+  };
+}
+
+/** A grid point of the reference protocol. */
+export interface ReferencePoint extends GridPoint {
+  readonly onlineCorrect: number;
+  readonly secondPassFired: boolean;
+  readonly allBlocksFull: boolean;
+}
+
+/**
+ * The reference protocol (SPEC §7): every point of the grid, each with its
+ * conditional second pass; the best is CHOSEN ON THE TEST LABELS (an
+ * oracle), the first in grid order on ties.
+ */
+export function referenceGrid(
+  data: StreamData,
+  setup: MethodSetup,
+  grid: Grid,
+  tick?: Tick,
+): { points: ReferencePoint[]; best: ReferencePoint; bestRun: ReferenceRun; meanMax: number } {
+  checkGrid(setup.method, grid);
+  const meanMax = meanMaxBaseLogit(data.logits);
+  const runs: ReferenceRun[] = [];
+  const points = gridPoints(grid).map((values) => {
+    const result = referenceRun(data, { ...setup, params: { ...setup.params, ...values } }, { meanMax });
+    runs.push(result);
+    tick?.();
+    return {
+      values,
+      correct: result.correct,
+      top1: result.top1,
+      onlineCorrect: result.onlineCorrect,
+      secondPassFired: result.secondPassFired,
+      allBlocksFull: result.allBlocksFull,
+    };
+  });
+  const best = bestPoint(points);
+  return { points, best, bestRun: runs[points.indexOf(best)]!, meanMax };
+}
