@@ -100,7 +100,12 @@ describe("skc eval on the parity fixtures (built CLI)", () => {
     const grid = report.grid!;
     expect(grid.on).toBe("test labels");
     expect(
-      grid.points.map((p) => [p.alpha, p.beta, p.correct, "secondPassFired" in p && p.secondPassFired]),
+      grid.points.map((p) => [
+        p.values.alpha,
+        p.values.beta,
+        p.correct,
+        "secondPassFired" in p && p.secondPassFired,
+      ]),
     ).toEqual(
       expected.official_reported_grid.map(
         (g: { alpha_s: number; beta: number; correct: number; second_pass_fired: boolean }) => [
@@ -113,13 +118,14 @@ describe("skc eval on the parity fixtures (built CLI)", () => {
     );
     const best = expected.official_reported_best;
     expect(report.reference!.best).toMatchObject({
-      alpha: best.alpha_s,
-      beta: best.beta,
+      values: { alpha: best.alpha_s, beta: best.beta },
       correct: best.correct,
       secondPassFired: best.second_pass_fired,
     });
     expect(report.reference!.reportedTop1).toBe(expected.official_reported_top1_zsl);
-    const atParams = grid.points.find((p) => p.alpha === params.alpha_s && p.beta === params.beta)!;
+    const atParams = grid.points.find(
+      (p) => p.values.alpha === params.alpha_s && p.values.beta === params.beta,
+    )!;
     expect("secondPassFired" in atParams && atParams.secondPassFired).toBe(expected.second_pass.fires);
     expect(atParams.correct).toBe(expected.second_pass.correct);
     const md = fs.readFileSync(path.join(out, "report.md"), "utf8");
@@ -222,7 +228,7 @@ describe("skc eval on the demo", () => {
         expect(report.grid!.on).toBe("validation bundle");
         expect(report.grid!.points).toHaveLength(20);
         expect([report.params.alpha, report.params.beta]).toEqual([v.chosen.alpha, v.chosen.beta]);
-        expect(mdRow(md, "chosen α, β")).toEqual([`${v.chosen.alpha}, ${v.chosen.beta}`]);
+        expect(mdRow(md, "chosen")).toEqual([`alpha = ${v.chosen.alpha}, beta = ${v.chosen.beta}`]);
       }
       if (protocol === "orders") {
         const o = report.orders!;

@@ -10,12 +10,15 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
 import { PRIOR_USAGE, runPriorCommand } from "@skeleton-cache/llm-prior";
+import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { ZodError } from "zod";
-import { PROTOCOLS, resolveConfig } from "./config.js";
+import { compareText, runCompare } from "./compare.js";
+import { resolveConfig } from "./config.js";
 import { parseExtractOptions, runExtract } from "./extract.js";
+import { collectParam, METHOD_HELP } from "./method-options.js";
 import { createProgress } from "./progress.js";
-import { fmt, priorOrigin, SYNTHETIC_TAG } from "./report.js";
-import { type EvalReport, runEval } from "./run.js";
+import { runEval } from "./run.js";
+import { summaryText } from "./summary.js";
 import { cliVersion } from "./versions.js";
 
 /** Where the CLI writes. */
@@ -61,57 +64,6 @@ function sweep(value: string): { from: number; to: number; steps: number } {
     });
   }
   return { from: parts[0]!, to: parts[1]!, steps: parts[2]! };
-}
-
-/** The printed summary of a run (stdout). */
-export function summaryText(report: EvalReport, outDir: string): string {
-  const lines: string[] = [];
-  const synthetic = report.synthetic ? ` [${SYNTHETIC_TAG} data — not a real backbone]` : "";
-  lines.push(`Skeleton-Cache eval — protocol ${report.protocol.name}${synthetic}`);
-  lines.push(`  ${report.protocol.description}`);
-  if (report.protocol.selectsOnTestLabels)
-    lines.push("  NOTE: hyper-parameters selected on TEST labels (oracle) — reproduction only");
-  const b = report.bundle;
-  lines.push(
-    `bundle: ${b.source}${report.synthetic ? ` (${SYNTHETIC_TAG})` : ""}  N=${b.numSamples} U=${b.numClasses} C=${b.channels}`,
-  );
-  const meta = b.meta;
-  if (!report.synthetic && typeof meta.dataset === "string") {
-    const backbone = typeof meta.backbone === "string" ? `; backbone ${meta.backbone.split(" (")[0]}` : "";
-    lines.push(
-      `data: ${meta.dataset}${typeof meta.split === "string" ? ` split ${meta.split}` : ""}${backbone}`,
-    );
-  }
-  lines.push(`prior: ${report.prior.kind} ${report.prior.source}${priorOrigin(report.prior.kind)}`);
-  const p = report.params;
-  lines.push(`α=${p.alpha} β=${p.beta} K=${p.K} hedge=${p.hedge} (${p.hedgeActive ? "on" : "off"})`);
-  if (report.validation)
-    lines.push(
-      `validation: chose α=${report.validation.chosen.alpha} β=${report.validation.chosen.beta} on ${report.validation.bundle} (top-1 ${fmt(report.validation.validationTop1)} %)`,
-    );
-  const r = report.results;
-  lines.push(
-    `backbone top-1: ${fmt(r.backbone.top1.percent)} %   Skeleton-Cache top-1: ${fmt(r.cache.top1.percent)} %   (${r.gain >= 0 ? "+" : ""}${fmt(r.gain)})`,
-  );
-  if (report.reference) {
-    lines.push(
-      `reference: reported top-1 ${fmt(report.reference.reportedTop1)} % at α=${report.reference.best.alpha} β=${report.reference.best.beta} (selected on test labels; second pass ${report.reference.best.secondPassFired ? "fired" : "not fired"}); fixed α=${report.reference.fixed.alpha} β=${report.reference.fixed.beta}: ${fmt(report.reference.fixed.top1)} %`,
-    );
-  }
-  if (report.orders) {
-    const s = report.orders.summary;
-    lines.push(
-      `orders: R=${report.orders.R}  Skeleton-Cache top-1 mean ${fmt(s.mean)} ± ${fmt(s.sd)} %  (min ${fmt(s.min)}, max ${fmt(s.max)})`,
-    );
-  }
-  if (report.gzsl) {
-    const g = report.gzsl;
-    lines.push(
-      `GZSL: backbone S=${fmt(g.backbone.best.seen)} U=${fmt(g.backbone.best.unseen)} H=${fmt(g.backbone.best.harmonic)}  Skeleton-Cache S=${fmt(g.cache.best.seen)} U=${fmt(g.cache.best.unseen)} H=${fmt(g.cache.best.harmonic)}`,
-    );
-  }
-  lines.push(`report: ${path.join(outDir, "report.md")}`);
-  return `${lines.join("\n")}\n`;
 }
 
 /** Builds the commander program (exposed for tests). */
@@ -162,6 +114,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
     )
     .option("--prior <prior>", "prior file, shipped id (ntu60_55_5, utd-mhad, ...) or uniform")
     .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
+    .option("--method <name>", METHOD_HELP.method)
+    .option("--param <method.key=value>", METHOD_HELP.param, collectParam)
     .option("--alpha <α>", "fusion scale α (Eq. 12)", number("--alpha"))
     .option("--beta <β>", "affinity sharpness β (Eq. 6)", number("--beta"))
     .option("-K, --capacity <K>", "cache entries per class", number("--capacity"))
@@ -224,6 +178,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
         demo: options.demo,
         prior: options.prior,
         split: options.split,
+        method: options.method,
+        params: options.param,
         alpha: options.alpha,
         beta: options.beta,
         K: options.capacity,
@@ -254,8 +210,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       const config = resolveConfig(options.config, flags);
       const quiet = config.quiet;
       const progress = createProgress(quiet || process.env.CI === "true" || process.env.CI === "1");
-      const { report, outDir } = await runEval(config, progress);
-      if (!quiet) io.stdout.write(summaryText(report, outDir));
+      if (config.method === "all") {
+        const { result } = await runCompare(config, progress);
+        if (!quiet) io.stdout.write(compareText(result));
+      } else {
+        const { report, outDir } = await runEval(config, progress);
+        if (!quiet) io.stdout.write(summaryText(report, outDir));
+      }
       setExit(0);
     });
 

@@ -1,25 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { PROTOCOLS } from "@skeleton-cache/protocols";
+import { methodNames } from "@skeleton-cache/tta";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ExtractOptionsSchema } from "./extract.js";
-
-/** The evaluation protocols (always named in the report). */
-export const PROTOCOLS = ["online", "validation", "orders", "reference"] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-export const PROTOCOL_DESCRIPTIONS: Record<Protocol, string> = {
-  online: "online: fixed α, β, K; one pass in the stream's order",
-  validation:
-    "validation: α, β chosen on a validation bundle (the split's validation classes), then one online pass over the test bundle",
-  orders: "orders: the online protocol over R seeded permutations of the stream (mean, sd, min, max)",
-  reference:
-    "reference: the authors' evaluation — best of the α × β grid CHOSEN ON TEST LABELS (an oracle), K = 8, with the conditional second pass",
-};
-
-/** The reference grid of SPEC §7. */
-export const REFERENCE_GRID = { alpha: [0.5, 1, 2, 3, 5], beta: [3, 5, 7, 9] } as const;
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const nonNegative = finite.refine((v) => v >= 0, "must be ≥ 0");
@@ -55,13 +41,21 @@ export const EvalConfigSchema = z.strictObject({
   uniformGamma: z.number().min(0).max(1).default(0.5),
   /** Split id (checks the bundle's classes and the prior; GZSL seen list). */
   split: z.string().min(1).optional(),
-  /** α ≥ 0 (Eq. 12; 0 = the backbone alone). */
-  alpha: nonNegative.default(1),
-  /** β ≥ 0 (Eq. 6). */
-  beta: nonNegative.default(5),
-  K: z.number().int().min(1).max(4096).default(8),
-  hedge: z.enum(["auto", "on", "off"]).default("auto"),
-  hedgeMargin: z.number().min(0).max(1).default(0.5),
+  /** The test-time method (`@skeleton-cache/tta`'s registry), or "all" to compare every one. */
+  method: z
+    .string()
+    .refine((name) => name === "all" || methodNames().includes(name), {
+      message: `unknown method; known methods: ${methodNames().join(", ")}, or all`,
+    })
+    .default("skeleton-cache"),
+  /** Hyper-parameters per method, e.g. { "knn-past": { k: 5 } } (the method's defaults fill the rest). */
+  params: z.record(z.string(), z.record(z.string(), z.union([finite, z.string()]))).default({}),
+  /** Shorthands for the cache methods' α ≥ 0 (Eq. 12; 0 = the backbone alone), β ≥ 0 (Eq. 6), K, hedge. */
+  alpha: nonNegative.optional(),
+  beta: nonNegative.optional(),
+  K: z.number().int().min(1).max(4096).optional(),
+  hedge: z.enum(["auto", "on", "off"]).optional(),
+  hedgeMargin: z.number().min(0).max(1).optional(),
   protocol: z.enum(PROTOCOLS).default("online"),
   out: z.string().min(1).optional(),
   seed: z
@@ -70,12 +64,10 @@ export const EvalConfigSchema = z.strictObject({
     .min(0)
     .max(2 ** 31 - 1)
     .default(0),
-  /** R: permutations of the orders protocol. */
-  orders: z.number().int().min(1).max(10000).default(10),
-  /** Grid of the validation protocol (the reference protocol always uses SPEC §7's). */
-  grid: z
-    .strictObject({ alpha: z.array(nonNegative).min(1), beta: z.array(nonNegative).min(1) })
-    .default({ alpha: [...REFERENCE_GRID.alpha], beta: [...REFERENCE_GRID.beta] }),
+  /** R: permutations of the orders protocol, and of the spread printed beside an online or validation run (0: none). */
+  orders: z.number().int().min(0).max(10000).default(10),
+  /** Grid of the validation protocol (default: the method's own grid; the reference protocol always uses the method's). */
+  grid: z.record(z.string(), z.array(nonNegative).min(1)).optional(),
   validationBundle: z.string().min(1).optional(),
   /** Prior for the validation classes (default uniform: the published priors cover unseen classes only). */
   validationPrior: z.string().min(1).optional(),
@@ -89,6 +81,9 @@ export const EvalConfigSchema = z.strictObject({
 
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
 export type GzslConfig = z.infer<typeof GzslSchema>;
+
+/** The config keys that are shorthands for hyper-parameters of the selected method. */
+export const PARAM_SHORTHANDS = ["alpha", "beta", "K", "hedge", "hedgeMargin"] as const;
 /** Config as read from a file or flags, before defaults. */
 export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
 
@@ -188,12 +183,13 @@ export function resolveConfig(file: string | undefined, flags: Record<string, un
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined) continue;
     if (
-      (key === "gzsl" || key === "extract") &&
+      (key === "gzsl" || key === "extract" || key === "params") &&
       typeof value === "object" &&
       value !== null &&
       typeof base[key] === "object"
     ) {
-      merged[key] = { ...(base[key] as object), ...(value as object) };
+      merged[key] =
+        key === "params" ? mergeParams(base[key], value) : { ...(base[key] as object), ...(value as object) };
     } else merged[key] = value;
   }
   return parseEvalConfig(merged, (topKey) =>
@@ -201,7 +197,19 @@ export function resolveConfig(file: string | undefined, flags: Record<string, un
   );
 }
 
+/** Per-method hyper-parameters of the file, each method's keys overridden by the flags'. */
+function mergeParams(file: unknown, flags: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(file as Record<string, unknown>) };
+  for (const [method, values] of Object.entries(flags)) {
+    const before = out[method];
+    out[method] =
+      typeof before === "object" && before !== null ? { ...before, ...(values as object) } : values;
+  }
+  return out;
+}
+
 function kebab(key: string): string {
   if (key === "K") return "K";
+  if (key === "params") return "param";
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -1,12 +1,12 @@
 export type { CliIo } from "./cli.js";
-export { buildProgram, main, summaryText } from "./cli.js";
-export type { EvalConfig, EvalConfigInput, GzslConfig, Protocol } from "./config.js";
+export { buildProgram, main } from "./cli.js";
+export type { CompareResult, CompareRow } from "./compare.js";
+export { compareOutDir, compareText, runCompare } from "./compare.js";
+export type { EvalConfig, EvalConfigInput, GzslConfig } from "./config.js";
 export {
   EvalConfigSchema,
-  PROTOCOL_DESCRIPTIONS,
-  PROTOCOLS,
+  PARAM_SHORTHANDS,
   parseEvalConfig,
-  REFERENCE_GRID,
   readConfigFile,
   resolveConfig,
 } from "./config.js";
@@ -22,25 +22,16 @@ export {
   loadEvalData,
   resolvePrior,
 } from "./inputs.js";
+export { configMethods, methodGridOf, methodParams } from "./method-config.js";
+export { collectParam } from "./method-options.js";
 export type { RenderedPlot } from "./plots.js";
 export { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
 export type { Progress } from "./progress.js";
 export { createProgress } from "./progress.js";
-export type { AblationRow, GridPoint, OrdersResult, PassParams, ReferencePoint } from "./protocols.js";
-export {
-  ABLATION_SLOTS,
-  ablations,
-  baselinePredictions,
-  gridSearch,
-  meanMaxBaseLogit,
-  onlinePass,
-  ordersProtocol,
-  referencePoint,
-  SECOND_PASS_THRESHOLD,
-} from "./protocols.js";
 export type { RunFiles } from "./report.js";
 export { fmt, predictionsCsv, reportMarkdown, SYNTHETIC_TAG, writeRunDirectory } from "./report.js";
-export type { EvalReport, GzslSection, PredictionSummary, RunOutcome } from "./run.js";
-export { defaultOutDir, gzslPredictions, runEval } from "./run.js";
+export type { EvalReport, GzslSection, MethodSection, PredictionSummary, RunOutcome } from "./run.js";
+export { bundleName, defaultOutDir, runEval } from "./run.js";
+export { paramsText, summaryText } from "./summary.js";
 export type { SyntheticBundle, SyntheticOptions } from "./synthetic.js";
 export { generateSynthetic, SYNTHETIC_DEFAULTS } from "./synthetic.js";

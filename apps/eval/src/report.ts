@@ -60,6 +60,72 @@ function table(header: string[], rows: (string | number)[][]): string {
 /** The label printed wherever a figure comes from synthetic data. */
 export const SYNTHETIC_TAG = "SYNTHETIC";
 
+/** A grid point or hyper-parameters as "alpha = 1, beta = 5". */
+function pointText(values: Readonly<Record<string, number | string>>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key} = ${value}`)
+    .join(", ");
+}
+
+/** The grid section: a matrix for a two-parameter grid, else one row per point. */
+function gridMarkdown(g: NonNullable<EvalReport["grid"]>): string[] {
+  const fired = (q: object) => ("secondPassFired" in q && q.secondPassFired ? "†" : "");
+  const cell = (q: (typeof g.points)[number]) => `${fmt(q.top1)}${fired(q)}`;
+  let body: string;
+  if (g.keys.length === 2) {
+    const [rowKey, columnKey] = g.keys as [string, string];
+    const rowValues = [...new Set(g.points.map((q) => q.values[rowKey]!))];
+    const columnValues = [...new Set(g.points.map((q) => q.values[columnKey]!))];
+    body = table(
+      ["", ...columnValues.map((v) => `${columnKey} = ${v}`)],
+      rowValues.map((rv) => [
+        `${rowKey} = ${rv}`,
+        ...columnValues.map((cv) =>
+          cell(g.points.find((q) => q.values[rowKey] === rv && q.values[columnKey] === cv)!),
+        ),
+      ]),
+    );
+  } else
+    body = table(
+      ["point", "top-1 (%)"],
+      g.points.map((q) => [pointText(q.values), cell(q)]),
+    );
+  const anyFired = g.points.some((q) => fired(q) !== "");
+  return [
+    `## Grid: top-1 (%) over ${g.keys.join(" × ")}, on ${g.on} (other hyper-parameters as in Setup)`,
+    body,
+    `Best: ${pointText(g.best.values)}, top-1 ${fmt(g.best.top1)} %${g.on === "test labels" ? " (selected on test labels)" : ""}.${anyFired ? " † = the second pass fired." : ""}`,
+  ];
+}
+
+/** Per-class accuracy, with the class blocks' occupancy and precision for methods that keep them. */
+function perClassMarkdown(report: EvalReport): string[] {
+  const { bundle: b, results: r } = report;
+  const stats = r.cacheStatistics;
+  const pct = (value: number | null | undefined) =>
+    value === null || value === undefined ? "—" : fmt(value);
+  const header = ["class", "id", "name", "samples", "backbone (%)", `${report.method.title} (%)`];
+  if (stats) header.push("cache entries", "cache precision (%)");
+  const rows = b.classNames.map((name, u) => [
+    u,
+    b.classIds ? b.classIds[u]! : "—",
+    name,
+    r.backbone.perClass.support[u]!,
+    pct(r.backbone.perClass.percent[u]),
+    pct(r.cache.perClass.percent[u]),
+    ...(stats ? [`${stats.occupancy[u]} / ${stats.capacity}`, pct(stats.precisionPerBlock[u])] : []),
+  ]);
+  return [
+    stats ? "## Per-class accuracy and cache" : "## Per-class accuracy",
+    table(header, rows),
+    ...(stats
+      ? [
+          `Cache after the pass: ${stats.totalEntries} entries (${fmt(100 * stats.fill)} % full); pseudo-label precision ${fmt(stats.precision)} %.`,
+        ]
+      : []),
+  ];
+}
+
 /** report.md: the tables a person reads; every figure also in report.json. */
 export function reportMarkdown(report: EvalReport): string {
   const r = report.results;
@@ -75,6 +141,7 @@ export function reportMarkdown(report: EvalReport): string {
   parts.push(`Protocol: ${report.protocol.description}.`);
   const b = report.bundle;
   const p = report.params;
+  const title = report.method.title;
   parts.push(
     "## Setup",
     table(
@@ -89,10 +156,11 @@ export function reportMarkdown(report: EvalReport): string {
           "prior",
           `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}${priorOrigin(report.prior.kind)}`,
         ],
-        ["α", p.alpha],
-        ["β", p.beta],
-        ["K", p.K],
-        ["hedge", `${p.hedge} (${p.hedgeActive ? "on" : "off"}), margin ${p.hedgeMargin}`],
+        ["method", `\`${report.method.name}\` — ${report.method.description} (${report.method.reference})`],
+        ...Object.entries(p).map(([key, value]): [string, string | number] => [key, value]),
+        ...(report.method.hedgeActive === null
+          ? []
+          : [["runner-up hedge", report.method.hedgeActive ? "on" : "off"] as [string, string]]),
         ["seed", report.seed],
       ],
     ),
@@ -109,14 +177,14 @@ export function reportMarkdown(report: EvalReport): string {
       ? "## Results (best grid point, selected on test labels)"
       : report.protocol.name === "validation"
         ? "## Results (test bundle, α and β chosen on the validation bundle)"
-        : "## Results (fixed α, β, K; stream order)";
+        : "## Results (fixed hyper-parameters; stream order)";
   parts.push(
     mainTitle,
     table(
       ["model", "top-1 (%)", `top-${Math.min(5, b.numClasses)} (%)`, "mean per-class (%)", "correct / N"],
-      [summaryRow("backbone", r.backbone), summaryRow("Skeleton-Cache", r.cache)],
+      [summaryRow("backbone", r.backbone), summaryRow(title, r.cache)],
     ),
-    `Gain of Skeleton-Cache over the backbone: ${signed(r.gain)} points top-1.${b.numClasses <= 5 ? ` (With U = ${b.numClasses} candidates, top-${b.numClasses} is 100 % by definition.)` : ""}`,
+    `Gain of ${title} over the backbone: ${signed(r.gain)} points top-1.${b.numClasses <= 5 ? ` (With U = ${b.numClasses} candidates, top-${b.numClasses} is 100 % by definition.)` : ""}`,
   );
   if (report.reference) {
     const ref = report.reference;
@@ -126,13 +194,10 @@ export function reportMarkdown(report: EvalReport): string {
         ["figure", "value"],
         [
           ["reported top-1 (%) — selected on test labels", fmt(ref.reportedTop1)],
-          ["best α, β (K)", `${ref.best.alpha}, ${ref.best.beta} (${ref.best.K})`],
+          ["best point", pointText(ref.best.values)],
           ["second pass fired at the best point", ref.best.secondPassFired ? "yes" : "no"],
           ["mean max base logit (threshold)", `${ref.meanMaxBaseLogit.toFixed(6)} (${ref.threshold})`],
-          [
-            `fixed α = ${ref.fixed.alpha}, β = ${ref.fixed.beta}, K = ${ref.fixed.K}: top-1 (%)`,
-            fmt(ref.fixed.top1),
-          ],
+          [`fixed ${pointText(ref.fixed.params)}: top-1 (%)`, fmt(ref.fixed.top1)],
         ],
       ),
     );
@@ -146,45 +211,20 @@ export function reportMarkdown(report: EvalReport): string {
         [
           ["validation bundle", `\`${v.bundle}\` (${v.numSamples} samples, ${v.numClasses} classes)`],
           ["validation prior", `${v.prior.kind}: \`${v.prior.source}\``],
-          ["chosen α, β", `${v.chosen.alpha}, ${v.chosen.beta}`],
+          ["chosen", pointText(v.chosen)],
           ["validation top-1 (%) at the chosen point", fmt(v.validationTop1)],
         ],
       ),
     );
   }
-  if (report.grid) {
-    const g = report.grid;
-    const alphas = [...new Set(g.points.map((q) => q.alpha))];
-    const betas = [...new Set(g.points.map((q) => q.beta))];
-    const rows = alphas.map((alpha) => [
-      `α = ${alpha}`,
-      ...betas.map((beta) => {
-        const q = g.points.find((x) => x.alpha === alpha && x.beta === beta)!;
-        const fired = "secondPassFired" in q && q.secondPassFired ? "†" : "";
-        return `${fmt(q.top1)}${fired}`;
-      }),
-    ]);
-    parts.push(
-      `## Grid: top-1 (%) over α × β, K = ${g.K}, on ${g.on}`,
-      table(["", ...betas.map((beta) => `β = ${beta}`)], rows),
-      `Best: α = ${g.best.alpha}, β = ${g.best.beta}, top-1 ${fmt(g.best.top1)} %${g.on === "test labels" ? " (selected on test labels)" : ""}.${g.points.some((q) => "secondPassFired" in q && q.secondPassFired) ? " † = the second pass fired." : ""}`,
-    );
-  }
+  if (report.grid) parts.push(...gridMarkdown(report.grid));
   if (report.orders) {
     const o = report.orders;
     parts.push(
       `## Stream orders (R = ${o.R} seeded permutations, seeds ${o.seeds[0]}..${o.seeds[o.seeds.length - 1]})`,
       table(
         ["figure", "mean (%)", "sd", "min (%)", "max (%)"],
-        [
-          [
-            "Skeleton-Cache top-1",
-            fmt(o.summary.mean),
-            fmt(o.summary.sd),
-            fmt(o.summary.min),
-            fmt(o.summary.max),
-          ],
-        ],
+        [[`${title} top-1`, fmt(o.summary.mean), fmt(o.summary.sd), fmt(o.summary.min), fmt(o.summary.max)]],
       ),
       `Backbone top-1 (order-independent): ${fmt(o.backboneTop1)} %. Stream order as given: ${fmt(o.streamOrderTop1)} %.`,
     );
@@ -203,41 +243,12 @@ export function reportMarkdown(report: EvalReport): string {
       const uni = report.ablations!.find((a) => a.descriptors === name && a.prior === "uniform")!;
       return [name, uni.slots.join(","), ...(hasLlm ? [fmt(llm!.top1)] : []), fmt(uni.top1)];
     });
-    parts.push(
-      `## Ablations (α = ${p.alpha}, β = ${p.beta}, K = ${p.K}; other slots' weights zeroed)`,
-      table(header, rows),
-    );
+    parts.push(`## Ablations (${pointText(p)}; other slots' weights zeroed)`, table(header, rows));
   }
-  const stats = r.cacheStatistics;
-  parts.push(
-    "## Per-class accuracy and cache",
-    table(
-      [
-        "class",
-        "id",
-        "name",
-        "samples",
-        "backbone (%)",
-        "Skeleton-Cache (%)",
-        "cache entries",
-        "cache precision (%)",
-      ],
-      b.classNames.map((name, u) => [
-        u,
-        b.classIds ? b.classIds[u]! : "—",
-        name,
-        r.backbone.perClass.support[u]!,
-        r.backbone.perClass.percent[u] === null ? "—" : fmt(r.backbone.perClass.percent[u]!),
-        r.cache.perClass.percent[u] === null ? "—" : fmt(r.cache.perClass.percent[u]!),
-        `${stats.occupancy[u]} / ${stats.capacity}`,
-        stats.precisionPerBlock[u] === null ? "—" : fmt(stats.precisionPerBlock[u]!),
-      ]),
-    ),
-    `Cache after the pass: ${stats.totalEntries} entries (${fmt(100 * stats.fill)} % full); pseudo-label precision ${fmt(stats.precision)} %.`,
-  );
+  parts.push(...perClassMarkdown(report));
   if (b.numClasses <= 20) {
     parts.push(
-      "## Confusion matrix (Skeleton-Cache; rows = true class, columns = predicted)",
+      `## Confusion matrix (${title}; rows = true class, columns = predicted)`,
       table(
         ["true \\ pred", ...b.classNames.map((_, u) => String(u))],
         r.cache.confusion.map((row, t) => [String(t), ...row.map(String)]),
@@ -271,7 +282,7 @@ export function reportMarkdown(report: EvalReport): string {
             fmt(g.backbone.best.harmonic),
           ],
           [
-            "Skeleton-Cache (best H)",
+            `${title} (best H)`,
             fmt(g.cache.best.calibration),
             fmt(g.cache.best.seen),
             fmt(g.cache.best.unseen),
@@ -332,18 +343,20 @@ async function renderPlots(report: EvalReport): Promise<{ name: string; svg: str
     await renderPlot(
       "confusion-matrix",
       confusionSpec(
-        `Confusion matrix, Skeleton-Cache (${report.protocol.name})${tag}`,
+        `Confusion matrix, ${report.method.title} (${report.protocol.name})${tag}`,
         report.bundle.classNames,
         r.cache.confusion,
       ),
     ),
   ];
-  if (report.grid) {
-    const on = report.grid.on === "test labels" ? "on TEST labels (oracle)" : "on the validation bundle";
+  const g = report.grid;
+  if (g && g.keys.join() === "alpha,beta") {
+    const on = g.on === "test labels" ? "on TEST labels (oracle)" : "on the validation bundle";
+    const points = g.points.map((q) => ({ alpha: q.values.alpha!, beta: q.values.beta!, top1: q.top1 }));
     out.push(
       await renderPlot(
         "alpha-beta-grid",
-        gridSpec(`Top-1 over α × β, K = ${report.grid.K}, ${on}${tag}`, report.grid.points),
+        gridSpec(`Top-1 over α × β, ${report.method.title}, ${on}${tag}`, points),
       ),
     );
   }

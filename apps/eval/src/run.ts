@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import {
@@ -14,9 +13,34 @@ import {
   runningAccuracy,
   topKAccuracy,
 } from "@skeleton-cache/metrics";
+import {
+  type AblationRow,
+  ablations,
+  baselinePredictions,
+  calibratedArgmax,
+  type GridPoint,
+  type GridValues,
+  gridSearch,
+  type MethodSetup,
+  memoryStatistics,
+  type OrdersResult,
+  onlinePass,
+  ordersProtocol,
+  PROTOCOL_DESCRIPTIONS,
+  type Protocol,
+  type ReferencePoint,
+  referenceGrid,
+  SECOND_PASS_THRESHOLD,
+} from "@skeleton-cache/protocols";
 import { getSplit } from "@skeleton-cache/skeleton";
-import type { OnlineRun } from "@skeleton-cache/tta";
-import { type EvalConfig, PROTOCOL_DESCRIPTIONS, type Protocol, REFERENCE_GRID } from "./config.js";
+import {
+  getMethodSpec,
+  type MethodCapabilities,
+  type MethodParams,
+  type MethodRun,
+  TestTimeAdapter,
+} from "@skeleton-cache/tta";
+import type { EvalConfig } from "./config.js";
 import { runExtract } from "./extract.js";
 import {
   checkBundleSplit,
@@ -26,23 +50,8 @@ import {
   type ResolvedPrior,
   resolvePrior,
 } from "./inputs.js";
+import { methodGridOf, methodParams } from "./method-config.js";
 import type { Progress } from "./progress.js";
-import {
-  type AblationRow,
-  ablations,
-  baselinePredictions,
-  cacheStatsOf,
-  type GridPoint,
-  gridSearch,
-  meanMaxBaseLogit,
-  type OrdersResult,
-  onlinePass,
-  ordersProtocol,
-  type PassParams,
-  type ReferencePoint,
-  referencePoint,
-  SECOND_PASS_THRESHOLD,
-} from "./protocols.js";
 import { type RunFiles, writeRunDirectory } from "./report.js";
 import { toolVersions } from "./versions.js";
 
@@ -63,6 +72,17 @@ export interface GzslSection {
   readonly mode: "given" | "sweep";
   readonly backbone: { readonly best: GzslResult; readonly points: GzslResult[] };
   readonly cache: { readonly best: GzslResult; readonly points: GzslResult[] };
+}
+
+/** The method of a run, as the report names it. */
+export interface MethodSection {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly reference: string;
+  readonly capabilities: MethodCapabilities;
+  /** Whether the runner-up hedge was on (the cache methods), null for methods without one. */
+  readonly hedgeActive: boolean | null;
 }
 
 /** Everything a run computed; report.json is this object. */
@@ -88,18 +108,21 @@ export interface EvalReport {
     readonly meta: Record<string, unknown>;
   };
   readonly prior: { readonly kind: string; readonly source: string; readonly split: string | null };
+  readonly method: MethodSection;
   /** The hyper-parameters of the main pass (the one in predictions.csv). */
-  readonly params: PassParams & { readonly hedgeActive: boolean };
+  readonly params: MethodParams;
   readonly results: {
     readonly backbone: PredictionSummary;
     readonly cache: PredictionSummary;
     readonly gain: number;
-    readonly cacheStatistics: CacheStatistics;
+    /** Block occupancy and pseudo-label precision; null for a method without class blocks. */
+    readonly cacheStatistics: CacheStatistics | null;
     readonly running: { readonly positions: number[]; readonly backbone: number[]; readonly cache: number[] };
   };
   readonly grid: {
     readonly on: "validation bundle" | "test labels";
-    readonly K: number;
+    /** The grid's parameter names, outermost first. */
+    readonly keys: string[];
     readonly points: (GridPoint | ReferencePoint)[];
     readonly best: GridPoint | ReferencePoint;
   } | null;
@@ -108,9 +131,10 @@ export interface EvalReport {
     readonly prior: { readonly kind: string; readonly source: string };
     readonly numSamples: number;
     readonly numClasses: number;
-    readonly chosen: { readonly alpha: number; readonly beta: number };
+    readonly chosen: GridValues;
     readonly validationTop1: number;
   } | null;
+  /** The spread over R stream orders (the orders protocol, and beside online / validation runs). */
   readonly orders: (OrdersResult & { readonly streamOrderTop1: number }) | null;
   readonly reference: {
     readonly label: string;
@@ -118,12 +142,7 @@ export interface EvalReport {
     readonly reportedTop1: number;
     readonly meanMaxBaseLogit: number;
     readonly threshold: number;
-    readonly fixed: {
-      readonly alpha: number;
-      readonly beta: number;
-      readonly K: number;
-      readonly top1: number;
-    };
+    readonly fixed: { readonly params: MethodParams; readonly top1: number };
   } | null;
   readonly ablations: AblationRow[] | null;
   readonly gzsl: GzslSection | null;
@@ -139,16 +158,20 @@ export interface RunOutcome {
 const SYNTHETIC_NOTE =
   "Encoder outputs made by this project's seeded generator (apps/eval/src/synthetic.ts), not a real backbone on real skeletons. The figures show what the code does, not what Skeleton-Cache achieves.";
 
-/** Default run directory: deterministic, no timestamp. */
-export function defaultOutDir(config: EvalConfig, bundleName: string): string {
-  const name =
-    config.protocol === "reference"
-      ? `reference-${bundleName}-k${config.K}`
-      : `${config.protocol}-${bundleName}-a${config.alpha}-b${config.beta}-k${config.K}`;
+/** Default run directory: deterministic, no timestamp (the method's grid values and K, e.g. online-demo-a1-b5-k8). */
+export function defaultOutDir(config: EvalConfig, bundleName: string, params: MethodParams = {}): string {
+  const method = config.method === "skeleton-cache" ? "" : `${config.method}-`;
+  const spec = getMethodSpec(config.method === "all" ? "skeleton-cache" : config.method);
+  const keys = config.protocol === "reference" ? [] : Object.keys(spec.grid);
+  if ("K" in spec.params) keys.push("K");
+  const short: Record<string, string> = { alpha: "a", beta: "b", K: "k" };
+  const tail = keys.filter((k) => params[k] !== undefined).map((k) => `${short[k] ?? k}${params[k]}`);
+  const name = [`${config.protocol}-${method}${bundleName}`, ...tail].join("-");
   return path.join("runs", name.replace(/[^A-Za-z0-9._-]/g, "_"));
 }
 
-function bundleName(data: EvalData): string {
+/** How a run directory names its bundle. */
+export function bundleName(data: EvalData): string {
   if (data.isDemo) return data.synthetic ? "demo-synthetic" : `demo-${String(data.meta.dataset ?? "real")}`;
   return path.basename(data.source).replace(/\.(npz|safetensors|pt)$/i, "") || "bundle";
 }
@@ -177,15 +200,8 @@ function samplePositions(total: number, limit = 400): number[] {
   return out;
 }
 
-function gzslSection(
-  config: EvalConfig,
-  data: EvalData,
-  run: OnlineRun,
-  splitId: string | undefined,
-): GzslSection | null {
-  const g = config.gzsl;
-  if (!g) return null;
-  let seenIds = g.seen;
+function gzslSeenIds(config: EvalConfig, data: EvalData, splitId: string | undefined): number[] {
+  let seenIds = config.gzsl!.seen;
   if (!seenIds) {
     if (!splitId) {
       throw new ValueError(
@@ -197,8 +213,6 @@ function gzslSection(
     }
     seenIds = [...getSplit(splitId).seen];
   }
-  const seenSet = new Set(seenIds);
-  const mask = Array.from(data.classIds, (id) => seenSet.has(id));
   for (const id of seenIds) {
     if (!data.classIds.includes(id)) {
       throw new ValueError(`gzsl.seen lists class id ${id}, which is not among the bundle's candidates`, {
@@ -207,306 +221,371 @@ function gzslSection(
       });
     }
   }
+  return seenIds;
+}
+
+function gzslSection(
+  config: EvalConfig,
+  data: EvalData,
+  run: MethodRun,
+  splitId: string | undefined,
+): GzslSection | null {
+  const g = config.gzsl;
+  if (!g) return null;
+  const seenIds = gzslSeenIds(config, data, splitId);
+  const seenSet = new Set(seenIds);
+  const mask = Array.from(data.classIds, (id) => seenSet.has(id));
   const calibrations =
     g.calibration !== undefined ? [g.calibration] : calibrationRange(g.sweep.from, g.sweep.to, g.sweep.steps);
   const U = data.numClasses;
-  const backbone = gzslSweep(data.logits.data, U, data.labels, mask, calibrations, g.average);
-  const cache = gzslSweep(run.refinedLogits, U, data.labels, mask, calibrations, g.average);
   return {
     seenIds: [...seenIds].sort((a, b) => a - b),
     seenIndices: mask.flatMap((m, u) => (m ? [u] : [])),
     average: g.average,
     mode: g.calibration !== undefined ? "given" : "sweep",
-    backbone,
-    cache,
+    backbone: gzslSweep(data.logits.data, U, data.labels, mask, calibrations, g.average),
+    cache: gzslSweep(run.refinedLogits, U, data.labels, mask, calibrations, g.average),
   };
 }
 
-/** GZSL predictions (calibrated stacking at `calibration`) per sample. */
-export function gzslPredictions(
-  logits: ArrayLike<number>,
-  numClasses: number,
-  seenIndices: readonly number[],
-  calibration: number,
-): Int32Array {
-  const seen = new Uint8Array(numClasses);
-  for (const u of seenIndices) seen[u] = 1;
-  const samples = logits.length / numClasses;
-  const out = new Int32Array(samples);
-  for (let sample = 0; sample < samples; sample++) {
-    let best = 0;
-    let bestValue = Number.NEGATIVE_INFINITY;
-    for (let u = 0; u < numClasses; u++) {
-      const value = logits[sample * numClasses + u]! - (seen[u] ? calibration : 0);
-      if (value > bestValue) {
-        best = u;
-        bestValue = value;
-      }
-    }
-    out[sample] = best;
-  }
-  return out;
+/** What the run evaluates: the bundle, its prior and split. */
+interface EvalInputs {
+  readonly data: EvalData;
+  readonly prior: ResolvedPrior;
+  readonly splitId: string | undefined;
+  readonly isDemo: boolean;
 }
 
-/** Runs the configured protocol and writes the run directory. */
+/** A dataset + backbone instead of a bundle: encode it first (skc extract); returns the bundle path. */
+async function extractBundle(config: EvalConfig, progress: Progress): Promise<string | undefined> {
+  if (!config.extract) return config.bundle;
+  if (config.bundle !== undefined) {
+    throw new ValueError("give either bundle or extract (dataset + backbone), not both", {
+      field: "extract",
+    });
+  }
+  const split = config.extract.split ?? config.split;
+  const model = path.basename(config.extract.model).replace(/\.onnx$/i, "");
+  const out = config.extract.out ?? path.join("runs", `bundle-${model}-${split ?? "classes"}`);
+  return (await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress)).out;
+}
+
+function loadInputs(config: EvalConfig, bundlePath: string | undefined): EvalInputs {
+  const isDemo = bundlePath === undefined;
+  const data = loadEvalData(bundlePath ?? DEMOS[config.demo].dir, isDemo);
+  const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
+  const splitId = config.split ?? metaSplit;
+  if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
+  const prior = resolvePrior(config.prior, data, { uniformGamma: config.uniformGamma, split: splitId });
+  return { data, prior, splitId, isDemo };
+}
+
+/** What a protocol decided: the final hyper-parameters, the main pass and the reported predictions. */
+interface ProtocolOutcome {
+  readonly params: MethodParams;
+  readonly mainRun: MethodRun;
+  readonly predictions: Int32Array;
+  readonly secondPassFired: boolean;
+  readonly grid: EvalReport["grid"];
+  readonly validation: EvalReport["validation"];
+  readonly reference: EvalReport["reference"];
+}
+
+/** validation: the method's grid on the validation bundle, then one online pass over the test bundle. */
+function validationProtocol(
+  config: EvalConfig,
+  inputs: EvalInputs,
+  setup: MethodSetup,
+  progress: Progress,
+): ProtocolOutcome {
+  const demo = DEMOS[config.demo];
+  const valSource = config.validationBundle ?? (inputs.isDemo ? demo.validation : undefined);
+  if (!valSource) {
+    throw new ValueError("protocol validation needs a validation bundle: --validation-bundle DIR|FILE", {
+      field: "validationBundle",
+    });
+  }
+  const valData = loadEvalData(
+    valSource,
+    inputs.isDemo && config.validationBundle === undefined,
+    "validationBundle",
+  );
+  // A dataset prior covers the validation classes too; a split prior does not (then uniform).
+  const { prior } = inputs;
+  const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
+  const valPrior = resolvePrior(valPriorSpec, valData, {
+    uniformGamma: config.uniformGamma,
+    key: "validationPrior",
+  });
+  const grid = methodGridOf(config, setup.method);
+  const search = gridSearch(valData, { ...setup, prior: valPrior.prior }, grid, () => progress.tick());
+  const params = { ...setup.params, ...search.best.values };
+  const mainRun = onlinePass(inputs.data, { ...setup, params });
+  progress.tick();
+  return {
+    params,
+    mainRun,
+    predictions: mainRun.refinedPred,
+    secondPassFired: false,
+    grid: { on: "validation bundle", keys: Object.keys(grid), points: search.points, best: search.best },
+    validation: {
+      bundle: valData.source,
+      prior: { kind: valPrior.kind, source: valPrior.source },
+      numSamples: valData.numSamples,
+      numClasses: valData.numClasses,
+      chosen: search.best.values,
+      validationTop1: search.best.top1,
+    },
+    reference: null,
+  };
+}
+
+/** reference: the method's grid judged on the TEST labels (an oracle), with the conditional second pass. */
+function referenceProtocol(inputs: EvalInputs, setup: MethodSetup, progress: Progress): ProtocolOutcome {
+  const { data } = inputs;
+  const grid = getMethodSpec(setup.method).grid;
+  const result = referenceGrid(data, setup, grid, () => progress.tick());
+  const fixedRun = onlinePass(data, setup);
+  progress.tick();
+  const best = result.best;
+  return {
+    params: { ...setup.params, ...best.values },
+    mainRun: result.bestRun.run,
+    predictions: result.bestRun.predictions,
+    secondPassFired: best.secondPassFired,
+    grid: { on: "test labels", keys: Object.keys(grid), points: result.points, best },
+    validation: null,
+    reference: {
+      label:
+        "hyper-parameters selected on TEST labels (oracle); reproduces the authors' reported figure, not a deployable setting",
+      best,
+      reportedTop1: best.top1,
+      meanMaxBaseLogit: result.meanMax,
+      threshold: SECOND_PASS_THRESHOLD,
+      fixed: { params: setup.params, top1: accuracy(fixedRun.refinedPred, data.labels).percent },
+    },
+  };
+}
+
+function onlineProtocol(inputs: EvalInputs, setup: MethodSetup, progress: Progress): ProtocolOutcome {
+  const mainRun = onlinePass(inputs.data, setup);
+  progress.tick();
+  return {
+    params: setup.params,
+    mainRun,
+    predictions: mainRun.refinedPred,
+    secondPassFired: false,
+    grid: null,
+    validation: null,
+    reference: null,
+  };
+}
+
+/** The spread over R seeded stream orders at the final hyper-parameters (not for the reference protocol). */
+function spreadOverOrders(
+  config: EvalConfig,
+  inputs: EvalInputs,
+  setup: MethodSetup,
+  outcome: ProtocolOutcome,
+  progress: Progress,
+): EvalReport["orders"] {
+  if (config.protocol === "orders" && config.orders < 1) {
+    throw new ValueError("protocol orders needs --orders R ≥ 1", { field: "orders", value: config.orders });
+  }
+  if (config.protocol === "reference" || config.orders === 0) return null;
+  const params = outcome.params;
+  const result = ordersProtocol(
+    inputs.data,
+    { ...setup, params },
+    { R: config.orders, seed: config.seed },
+    () => progress.tick(),
+  );
+  return { ...result, streamOrderTop1: accuracy(outcome.mainRun.refinedPred, inputs.data.labels).percent };
+}
+
+/** Online passes a run makes, for the progress bar. */
+function plannedPasses(config: EvalConfig, method: string, priorIsUniform: boolean): number {
+  const spec = getMethodSpec(method);
+  const size = (grid: Record<string, readonly number[]>) =>
+    Object.values(grid).reduce((n, values) => n * values.length, 1);
+  const grid =
+    config.protocol === "reference"
+      ? size(spec.grid) + 1
+      : config.protocol === "validation"
+        ? size(methodGridOf(config, method))
+        : 0;
+  const orders = config.protocol === "reference" ? 0 : config.orders;
+  const ablation = withAblations(config, method) ? (priorIsUniform ? 4 : 8) : 0;
+  return 1 + grid + orders + ablation;
+}
+
+function withAblations(config: EvalConfig, method: string): boolean {
+  return (
+    config.ablations && config.protocol !== "reference" && getMethodSpec(method).capabilities.fusionWeights
+  );
+}
+
+function runProtocol(
+  config: EvalConfig,
+  inputs: EvalInputs,
+  setup: MethodSetup,
+  progress: Progress,
+): ProtocolOutcome {
+  if (config.protocol === "validation") return validationProtocol(config, inputs, setup, progress);
+  if (config.protocol === "reference") return referenceProtocol(inputs, setup, progress);
+  return onlineProtocol(inputs, setup, progress);
+}
+
+/** The report's method section. */
+function methodSection(method: string, run: MethodRun): MethodSection {
+  const spec = getMethodSpec(method);
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    reference: spec.reference,
+    capabilities: spec.capabilities,
+    hedgeActive: run.method instanceof TestTimeAdapter ? run.method.hedgeActive : null,
+  };
+}
+
+function resultsSection(data: EvalData, outcome: ProtocolOutcome): EvalReport["results"] {
+  const { mainRun, predictions } = outcome;
+  const baselinePred = baselinePredictions(data);
+  const backbone = summarise(data, baselinePred, data.logits.data);
+  const cache = summarise(data, predictions, outcome.secondPassFired ? null : mainRun.refinedLogits);
+  const positions = samplePositions(data.numSamples);
+  const runningBackbone = runningAccuracy(baselinePred, data.labels, mainRun.order);
+  const runningCache = runningAccuracy(predictions, data.labels, mainRun.order);
+  return {
+    backbone,
+    cache,
+    gain: cache.top1.percent - backbone.top1.percent,
+    cacheStatistics: memoryStatistics(mainRun, data.labels),
+    running: {
+      positions: positions.map((p) => p + 1),
+      backbone: positions.map((p) => runningBackbone[p]!),
+      cache: positions.map((p) => runningCache[p]!),
+    },
+  };
+}
+
+function bundleSection(data: EvalData): EvalReport["bundle"] {
+  return {
+    source: data.source,
+    numSamples: data.numSamples,
+    numClasses: data.numClasses,
+    channels: data.channels,
+    input: data.input,
+    classIds: data.classIdsKnown ? Array.from(data.classIds) : null,
+    classNames: data.classNames,
+    meta: data.meta,
+  };
+}
+
+function runFiles(data: EvalData, outcome: ProtocolOutcome, gzsl: GzslSection | null): RunFiles {
+  const { mainRun } = outcome;
+  const calibrated = (scores: ArrayLike<number>, calibration: number) =>
+    calibratedArgmax(scores, { numClasses: data.numClasses, seen: gzsl!.seenIndices, calibration });
+  return {
+    order: mainRun.order,
+    labels: data.labels,
+    baselinePred: baselinePredictions(data),
+    refinedPred: outcome.predictions,
+    onlinePred: mainRun.refinedPred,
+    entropy: mainRun.entropy,
+    inserted: mainRun.inserted,
+    gzsl: gzsl
+      ? {
+          baseline: calibrated(data.logits.data, gzsl.backbone.best.calibration),
+          refined: calibrated(mainRun.refinedLogits, gzsl.cache.best.calibration),
+        }
+      : null,
+  };
+}
+
+/** The report of a finished run (report.json). */
+function assembleReport(
+  config: EvalConfig,
+  inputs: EvalInputs,
+  outcome: ProtocolOutcome,
+  sections: Pick<EvalReport, "orders" | "ablations" | "gzsl" | "timing">,
+): EvalReport {
+  const { data, prior } = inputs;
+  return {
+    tool: toolVersions(),
+    synthetic: data.synthetic,
+    syntheticNote: data.synthetic ? SYNTHETIC_NOTE : null,
+    protocol: {
+      name: config.protocol,
+      description: PROTOCOL_DESCRIPTIONS[config.protocol],
+      selectsOnTestLabels: config.protocol === "reference",
+    },
+    config,
+    seed: config.seed,
+    bundle: bundleSection(data),
+    prior: { kind: prior.kind, source: prior.source, split: prior.prior.split ?? null },
+    method: methodSection(config.method, outcome.mainRun),
+    params: outcome.params,
+    results: resultsSection(data, outcome),
+    grid: outcome.grid,
+    validation: outcome.validation,
+    orders: sections.orders,
+    reference: outcome.reference,
+    ablations: sections.ablations,
+    gzsl: sections.gzsl,
+    files: [],
+    timing: sections.timing,
+  };
+}
+
+/** Runs the configured protocol with the configured method and writes the run directory. */
 export async function runEval(config: EvalConfig, progress: Progress): Promise<RunOutcome> {
+  if (config.method === "all") {
+    throw new ValueError("runEval runs one method; --method all goes through runCompare", {
+      field: "method",
+    });
+  }
   const started = performance.now();
   const timing: Record<string, number> = {};
   const lap = (name: string, from: number) => {
     timing[name] = Math.round(performance.now() - from) / 1000;
   };
   let t = performance.now();
-  let bundlePath = config.bundle;
-  if (config.extract) {
-    // A dataset + backbone instead of a bundle: encode it first (skc extract).
-    if (config.bundle !== undefined) {
-      throw new ValueError("give either bundle or extract (dataset + backbone), not both", {
-        field: "extract",
-      });
-    }
-    const split = config.extract.split ?? config.split;
-    const out =
-      config.extract.out ??
-      path.join(
-        "runs",
-        `bundle-${path.basename(config.extract.model).replace(/\.onnx$/i, "")}-${split ?? "classes"}`,
-      );
-    const extracted = await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress);
-    bundlePath = extracted.out;
-    lap("extract", t);
-    t = performance.now();
-  }
-  const isDemo = bundlePath === undefined;
-  const demo = DEMOS[config.demo];
-  const data = loadEvalData(bundlePath ?? demo.dir, isDemo);
-  const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
-  const splitId = config.split ?? metaSplit;
-  if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
-  const prior: ResolvedPrior = resolvePrior(config.prior, data, {
-    uniformGamma: config.uniformGamma,
-    split: splitId,
-  });
-  lap("load", t);
-
-  const base: PassParams = {
-    alpha: config.alpha,
-    beta: config.beta,
-    K: config.K,
-    hedge: config.hedge,
-    hedgeMargin: config.hedgeMargin,
+  const inputs = loadInputs(config, await extractBundle(config, progress));
+  const { data, prior } = inputs;
+  const setup: MethodSetup = {
+    method: config.method,
+    params: methodParams(config, config.method),
+    prior: prior.prior,
   };
-  const protocol = config.protocol;
-  let validation: EvalReport["validation"] = null;
-  let gridSection: EvalReport["grid"] = null;
-  let reference: EvalReport["reference"] = null;
-  let orders: EvalReport["orders"] = null;
-  let params = base;
-  let mainPredictions: Int32Array | null = null;
-  let mainRun: OnlineRun;
-
-  // Passes to run, for the progress bar.
-  const gridSize =
-    (protocol === "reference" ? REFERENCE_GRID.alpha.length * REFERENCE_GRID.beta.length : 0) +
-    (protocol === "validation" ? config.grid.alpha.length * config.grid.beta.length : 0);
-  const ablationPasses =
-    config.ablations && protocol !== "reference" ? (prior.kind === "uniform" ? 4 : 8) : 0;
-  const total =
-    1 +
-    gridSize +
-    (protocol === "orders" ? config.orders : 0) +
-    ablationPasses +
-    (protocol === "reference" ? 1 : 0);
-  progress.start(total, `${protocol}`);
-
+  lap("load", t);
+  progress.start(plannedPasses(config, config.method, prior.kind === "uniform"), config.protocol);
   t = performance.now();
-  if (protocol === "validation") {
-    const valSource = config.validationBundle ?? (isDemo ? demo.validation : undefined);
-    if (!valSource) {
-      throw new ValueError("protocol validation needs a validation bundle: --validation-bundle DIR|FILE", {
-        field: "validationBundle",
-      });
-    }
-    const valData = loadEvalData(
-      valSource,
-      isDemo && config.validationBundle === undefined,
-      "validationBundle",
-    );
-    // A dataset prior covers the validation classes too; a split prior does not (then uniform).
-    const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
-    const valPrior = resolvePrior(valPriorSpec, valData, {
-      uniformGamma: config.uniformGamma,
-      key: "validationPrior",
-    });
-    const search = gridSearch(valData, valPrior.prior, base, config.grid, () => progress.tick());
-    params = { ...base, alpha: search.best.alpha, beta: search.best.beta };
-    gridSection = { on: "validation bundle", K: base.K, points: search.points, best: search.best };
-    validation = {
-      bundle: valData.source,
-      prior: { kind: valPrior.kind, source: valPrior.source },
-      numSamples: valData.numSamples,
-      numClasses: valData.numClasses,
-      chosen: { alpha: search.best.alpha, beta: search.best.beta },
-      validationTop1: search.best.top1,
-    };
-    lap("validation grid", t);
-  }
-
+  const outcome = runProtocol(config, inputs, setup, progress);
+  const orders = spreadOverOrders(config, inputs, setup, outcome, progress);
+  lap("protocol", t);
   t = performance.now();
-  if (protocol === "reference") {
-    const meanMax = meanMaxBaseLogit(data);
-    const points: ReferencePoint[] = [];
-    let best: { point: ReferencePoint; run: OnlineRun; predictions: Int32Array } | null = null;
-    for (const alpha of REFERENCE_GRID.alpha) {
-      for (const beta of REFERENCE_GRID.beta) {
-        const result = referencePoint(data, prior.prior, { ...base, alpha, beta }, meanMax);
-        points.push(result.point);
-        if (!best || result.point.correct > best.point.correct) best = result;
-        progress.tick();
-      }
-    }
-    const fixedRun = onlinePass(data, prior.prior, base);
-    progress.tick();
-    params = { ...base, alpha: best!.point.alpha, beta: best!.point.beta };
-    mainRun = best!.run;
-    mainPredictions = best!.predictions;
-    gridSection = { on: "test labels", K: base.K, points, best: best!.point };
-    reference = {
-      label:
-        "hyper-parameters selected on TEST labels (oracle); reproduces the authors' reported figure, not a deployable setting",
-      best: best!.point,
-      reportedTop1: best!.point.top1,
-      meanMaxBaseLogit: meanMax,
-      threshold: SECOND_PASS_THRESHOLD,
-      fixed: {
-        alpha: base.alpha,
-        beta: base.beta,
-        K: base.K,
-        top1: accuracy(fixedRun.refinedPred, data.labels).percent,
-      },
-    };
-    lap("reference grid", t);
-  } else {
-    mainRun = onlinePass(data, prior.prior, params);
-    progress.tick();
-    lap("main pass", t);
-  }
-
-  t = performance.now();
-  if (protocol === "orders") {
-    const result = ordersProtocol(data, prior.prior, params, config.orders, config.seed, () =>
-      progress.tick(),
-    );
-    orders = { ...result, streamOrderTop1: accuracy(mainRun.refinedPred, data.labels).percent };
-    lap("orders", t);
-  }
-
-  t = performance.now();
-  const ablationRows =
-    config.ablations && protocol !== "reference"
-      ? ablations(data, prior.prior, prior.kind === "uniform", params, config.uniformGamma, () =>
-          progress.tick(),
-        )
-      : null;
+  const ablationRows = withAblations(config, config.method)
+    ? ablations(
+        data,
+        { ...setup, params: outcome.params },
+        { priorIsUniform: prior.kind === "uniform", uniformGamma: config.uniformGamma },
+        () => progress.tick(),
+      )
+    : null;
   if (ablationRows) lap("ablations", t);
   progress.stop();
-
-  const baselinePred = baselinePredictions(data);
-  const refinedPred = mainPredictions ?? mainRun.refinedPred;
-  const backbone = summarise(data, baselinePred, data.logits.data);
-  const cache = summarise(
-    data,
-    refinedPred,
-    mainPredictions && reference?.best.secondPassFired ? null : mainRun.refinedLogits,
-  );
-  const positions = samplePositions(data.numSamples);
-  const runningBackbone = runningAccuracy(baselinePred, data.labels, mainRun.order);
-  const runningCache = runningAccuracy(refinedPred, data.labels, mainRun.order);
-  const gzsl = gzslSection(config, data, mainRun, splitId);
-
-  const report: EvalReport = {
-    tool: toolVersions(),
-    synthetic: data.synthetic,
-    syntheticNote: data.synthetic ? SYNTHETIC_NOTE : null,
-    protocol: {
-      name: protocol,
-      description: PROTOCOL_DESCRIPTIONS[protocol],
-      selectsOnTestLabels: protocol === "reference",
-    },
-    config,
-    seed: config.seed,
-    bundle: {
-      source: data.source,
-      numSamples: data.numSamples,
-      numClasses: data.numClasses,
-      channels: data.channels,
-      input: data.input,
-      classIds: data.classIdsKnown ? Array.from(data.classIds) : null,
-      classNames: data.classNames,
-      meta: data.meta,
-    },
-    prior: { kind: prior.kind, source: prior.source, split: prior.prior.split ?? null },
-    params: { ...params, hedgeActive: mainRun.adapter.hedgeActive },
-    results: {
-      backbone,
-      cache,
-      gain: cache.top1.percent - backbone.top1.percent,
-      cacheStatistics: cacheStatsOf(mainRun, data.labels),
-      running: {
-        positions: positions.map((p) => p + 1),
-        backbone: positions.map((p) => runningBackbone[p]!),
-        cache: positions.map((p) => runningCache[p]!),
-      },
-    },
-    grid: gridSection,
-    validation,
-    orders,
-    reference,
-    ablations: ablationRows,
-    gzsl,
-    files: [],
-    timing,
-  };
-
-  const outDir = config.out ?? defaultOutDir(config, bundleName(data));
-  t = performance.now();
-  const files: RunFiles = {
-    order: mainRun.order,
-    labels: data.labels,
-    baselinePred,
-    refinedPred,
-    onlinePred: mainRun.refinedPred,
-    entropy: mainRun.entropy,
-    inserted: mainRun.inserted,
-    gzsl: gzsl
-      ? {
-          baseline: gzslPredictions(
-            data.logits.data,
-            data.numClasses,
-            gzsl.seenIndices,
-            gzsl.backbone.best.calibration,
-          ),
-          refined: gzslPredictions(
-            mainRun.refinedLogits,
-            data.numClasses,
-            gzsl.seenIndices,
-            gzsl.cache.best.calibration,
-          ),
-        }
-      : null,
-  };
-  const written = await writeRunDirectory(outDir, report, files, {
+  const gzsl = gzslSection(config, data, outcome.mainRun, inputs.splitId);
+  const sections = { orders, ablations: ablationRows, gzsl, timing };
+  const report = assembleReport(config, inputs, outcome, sections);
+  const outDir = config.out ?? defaultOutDir(config, bundleName(data), outcome.params);
+  const written = await writeRunDirectory(outDir, report, runFiles(data, outcome, gzsl), {
     plots: config.plots,
     onTiming: (seconds) => {
       timing.write = seconds;
       timing.total = Math.round(performance.now() - started) / 1000;
     },
   });
-  void t;
   return { report: { ...report, files: written }, outDir };
-}
-
-/** The directory of the shipped demo (for messages). */
-export function demoDirectory(name: keyof typeof DEMOS = "utd-mhad"): string {
-  const dir = DEMOS[name].dir;
-  return fs.existsSync(dir) ? dir : `(missing: apps/eval/assets/${DEMOS[name].assets})`;
 }
