@@ -25,7 +25,7 @@ describe("tables region of docs/results/utd-mhad.md", () => {
 describe("resultsText", () => {
   it("puts each number array on one line and parses back to the same object", () => {
     const results: BenchResults = {
-      format: "skeleton-cache.utd-mhad-bench/1",
+      format: "skeleton-cache.utd-mhad-bench/2",
       settings: benchSettings(),
       splits: [],
     };

@@ -54,7 +54,7 @@ export function runBench(
 ): BenchResults {
   const bundlesDir = path.join(BENCH_DIR, "bundles");
   return {
-    format: "skeleton-cache.utd-mhad-bench/1",
+    format: "skeleton-cache.utd-mhad-bench/2",
     settings: benchSettings(),
     splits: splits.map((split) => evaluateSplit(loadSplitBundles(bundlesDir, split), log)),
   };

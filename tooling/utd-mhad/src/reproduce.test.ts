@@ -4,11 +4,17 @@
  * from the committed fold figures, and a subset of the runs (every split:
  * seed 0's backbone figures, orders 0–1 at the fixed and chosen points, the
  * ablations and the prior at order 0, fold 0 at the chosen point) is
- * recomputed from the bundles and matches to 0.001 points. The full
- * recomputation is `pnpm bench:utd --check`.
+ * recomputed from the bundles and matches to 0.001 points; for every
+ * test-time method, its validation choice follows from its committed fold
+ * figures and seed 0's order 0 (whole, early and imbalanced stream, and at
+ * its defaults) and fold 0's order 0 recompute. The full recomputation is
+ * `pnpm bench:utd --check`.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { accuracy } from "@skeleton-cache/metrics";
+import { bestMean, gridPoints, methodGrid, onlinePass } from "@skeleton-cache/protocols";
+import { methodNames } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { type BenchResults, chooseOnValidation, gridKey } from "./bench/compute.js";
 import {
@@ -20,8 +26,11 @@ import {
   priorFor,
   runCache,
   SPLITS,
+  streamOf,
+  streamOrder,
   top1,
 } from "./bench/core.js";
+import { methodSetup, pointKey, testOrder } from "./bench/methods.js";
 import { renderTables } from "./bench/tables.js";
 import { RESULTS_JSON, TABLES_MD, tablesRegion } from "./bench.js";
 import { BENCH_DIR } from "./paths.js";
@@ -93,6 +102,44 @@ describe("committed UTD-MHAD results", () => {
       expect(Math.abs(foldRun.online - foldWant.grid[gridKey(chosen.alpha, chosen.beta)]![0]!)).toBeLessThan(
         TOLERANCE,
       );
+    });
+  }
+
+  for (const split of SPLITS) {
+    it(`${split}: every method's validation choice, seed 0 and fold 0 recompute from the bundles`, () => {
+      const committed = results.splits.find((s) => s.split === split)!;
+      expect(committed.methods.map((m) => m.method)).toEqual(methodNames());
+      const bundles = loadSplitBundles(path.join(BENCH_DIR, "bundles"), split);
+      const test = bundles.tests[0]!;
+      const fold = bundles.folds[0]!;
+      for (const m of committed.methods) {
+        const points = gridPoints(methodGrid(m.method));
+        const means = points.map((p) => {
+          const all = m.folds.flatMap((f) => f.grid[pointKey(p)]!);
+          return all.reduce((a, b) => a + b, 0) / all.length;
+        });
+        expect(points[bestMean(means)]).toEqual(m.chosen);
+        const order0 = testOrder(test, methodSetup(m.method, test, m.chosen), 0);
+        const want = m.tests[0]!;
+        expect(order0.cutClass).toBe(want.cutClass[0]);
+        for (const key of ["top1", "early", "earlyBackbone", "imbalanced", "imbalancedBackbone"] as const)
+          expect(Math.abs(order0[key] - want[key][0]!)).toBeLessThan(TOLERANCE);
+        const atDefaults = onlinePass(streamOf(test.bundle), methodSetup(m.method, test, {}), {
+          order: streamOrder(test.bundle.labels.length, 0),
+        });
+        expect(
+          Math.abs(accuracy(atDefaults.refinedPred, test.bundle.labels).percent - m.defaults[0]!.top1[0]!),
+        ).toBeLessThan(TOLERANCE);
+        const foldRun = onlinePass(streamOf(fold.bundle), methodSetup(m.method, fold, m.chosen), {
+          order: streamOrder(fold.bundle.labels.length, 0),
+        });
+        expect(
+          Math.abs(
+            accuracy(foldRun.refinedPred, fold.bundle.labels).percent -
+              m.folds[0]!.grid[pointKey(m.chosen)]![0]!,
+          ),
+        ).toBeLessThan(TOLERANCE);
+      }
     });
   }
 });

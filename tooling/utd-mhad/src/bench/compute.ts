@@ -1,5 +1,7 @@
 import type { Bundle } from "@skeleton-cache/bundle";
+import { gridPoints as gridPointsOf } from "@skeleton-cache/protocols";
 import type { Tensor } from "@skeleton-cache/tensor";
+import { methodNames } from "@skeleton-cache/tta";
 import {
   ABLATIONS,
   type AblationId,
@@ -20,6 +22,7 @@ import {
   type SplitId,
   top1,
 } from "./core.js";
+import { EARLY_FRACTION, evaluateMethods, IMBALANCE_KEEP, type MethodResult } from "./methods.js";
 
 /** Grid key of an (α, β) point, e.g. "0.5/7". */
 export function gridKey(alpha: number, beta: number): string {
@@ -28,7 +31,11 @@ export function gridKey(alpha: number, beta: number): string {
 
 /** Every (α, β) of the grid, α-major (the tie-break order of the validation choice). */
 export function gridPoints(): { alpha: number; beta: number; key: string }[] {
-  return ALPHAS.flatMap((alpha) => BETAS.map((beta) => ({ alpha, beta, key: gridKey(alpha, beta) })));
+  return gridPointsOf({ alpha: ALPHAS, beta: BETAS }).map(({ alpha, beta }) => ({
+    alpha: alpha!,
+    beta: beta!,
+    key: gridKey(alpha!, beta!),
+  }));
 }
 
 /** Per-order figures of one test bundle (percent top-1, one entry per stream order). */
@@ -69,10 +76,12 @@ export interface SplitResult {
   readonly validationMean: Record<string, number>;
   readonly chosen: { readonly alpha: number; readonly beta: number };
   readonly tests: TestResult[];
+  /** Every test-time method at its own validation-chosen point. */
+  readonly methods: MethodResult[];
 }
 
 export interface BenchResults {
-  readonly format: "skeleton-cache.utd-mhad-bench/1";
+  readonly format: "skeleton-cache.utd-mhad-bench/2";
   readonly settings: {
     readonly K: number;
     readonly hedge: "auto";
@@ -81,6 +90,12 @@ export interface BenchResults {
     readonly alphas: readonly number[];
     readonly betas: readonly number[];
     readonly fixed: { readonly alpha: number; readonly beta: number };
+    readonly methods: {
+      readonly names: string[];
+      readonly earlyFraction: number;
+      readonly imbalanceKeep: number;
+      readonly imbalance: string;
+    };
   };
   readonly splits: SplitResult[];
 }
@@ -198,6 +213,7 @@ export function evaluateSplit(bundles: SplitBundles, log: (line: string) => void
     validationMean,
     chosen,
     tests,
+    methods: evaluateMethods(bundles, log),
   };
 }
 
@@ -211,6 +227,13 @@ export function benchSettings(): BenchResults["settings"] {
     alphas: [...ALPHAS],
     betas: [...BETAS],
     fixed: { ...FIXED },
+    methods: {
+      names: methodNames(),
+      earlyFraction: EARLY_FRACTION,
+      imbalanceKeep: IMBALANCE_KEEP,
+      imbalance:
+        "order o cuts class o mod U to its first ⌈25 %⌉ samples in stream order; other classes whole",
+    },
   };
 }
 

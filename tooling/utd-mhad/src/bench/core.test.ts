@@ -1,15 +1,9 @@
+import { meanSd } from "@skeleton-cache/metrics";
+import { meanMaxBaseLogit } from "@skeleton-cache/protocols";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chooseOnValidation, type FoldResult, gridKey, gridPoints } from "./compute.js";
-import {
-  argmaxRows,
-  crossSubjectNearestNeighbour,
-  meanMaxLogit,
-  meanSd,
-  pluralityCorrect,
-  streamOrder,
-  top1,
-} from "./core.js";
+import { argmaxRows, crossSubjectNearestNeighbour, pluralityCorrect, streamOrder, top1 } from "./core.js";
 import { pm } from "./tables.js";
 
 describe("figures", () => {
@@ -17,7 +11,7 @@ describe("figures", () => {
     const logits = { data: Float32Array.from([1, 3, 3, 0, 2, 1, 5, 5, 5]), shape: [3, 3] };
     expect([...argmaxRows(logits)]).toEqual([1, 1, 0]);
     expect(top1(Int32Array.from([1, 1, 0]), Int32Array.from([1, 2, 0]))).toBeCloseTo(200 / 3, 12);
-    expect(meanMaxLogit(logits)).toBeCloseTo((3 + 2 + 5) / 3, 6);
+    expect(meanMaxBaseLogit(logits)).toBeCloseTo((3 + 2 + 5) / 3, 6);
   });
 
   it("pluralityCorrect counts the classes whose most frequent prediction is themselves", () => {

@@ -4,42 +4,41 @@ import { type Bundle, readBundleDir } from "@skeleton-cache/bundle";
 import { parseUtdMhadName } from "@skeleton-cache/datasets";
 import { FormatError, ShapeError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
+import { accuracy } from "@skeleton-cache/metrics";
+import type { FusionWeights } from "@skeleton-cache/prior";
+import { loadPublishedPrior, type Prior, selectPriorForSplit, uniformPrior } from "@skeleton-cache/prior";
 import {
-  buildFusionWeights,
-  type FusionWeights,
-  loadPublishedPrior,
-  maskFusionWeights,
-  type Prior,
-  selectPriorForSplit,
-  uniformPrior,
-} from "@skeleton-cache/prior";
-import { argmaxRows as argmaxRowsOf, permutation, type Tensor } from "@skeleton-cache/tensor";
-import { predictWithCache, runOnline } from "@skeleton-cache/tta";
+  ABLATIONS as ABLATION_SETS,
+  type AblationId,
+  ablationWeights as maskedWeights,
+  meanMaxBaseLogit,
+  referenceRun,
+  type StreamData,
+  streamOrder as seededOrder,
+  streamData,
+} from "@skeleton-cache/protocols";
+import { argmaxRows as argmaxRowsOf, type Tensor } from "@skeleton-cache/tensor";
+import { REFERENCE_GRID } from "@skeleton-cache/tta";
 
 /** The three published UTD-MHAD zero-shot splits, in table order. */
 export const SPLITS = ["utd_mhad_22_5", "utd_mhad_18_9", "utd_mhad_14_13"] as const;
 export type SplitId = (typeof SPLITS)[number];
 
-/** The reference evaluation's grid (SPEC §7). */
-export const ALPHAS = [0.5, 1, 2, 3, 5] as const;
-export const BETAS = [3, 5, 7, 9] as const;
+/** The reference evaluation's grid (SPEC §7), as the skeleton-cache method declares it. */
+export const ALPHAS = REFERENCE_GRID.alpha;
+export const BETAS = REFERENCE_GRID.beta;
 /** The fixed operating point reported first. */
 export const FIXED = { alpha: 0.5, beta: 7 } as const;
 /** Cache capacity per class. */
 export const K = 8;
 /** Seeded stream orders per bundle: order o is `permutation(N, o + 1)`. */
 export const ORDERS = 10;
-/** Reference protocol's second-pass threshold on the mean largest base logit (SPEC §7). */
-export const SECOND_PASS_THRESHOLD = 0.85;
-
-/** Descriptor slots kept by each fusion ablation (SPEC §2 order: 4 parts, 3 phases, global). */
-export const ABLATIONS = {
-  global: [7],
-  "global+spatial": [0, 1, 2, 3, 7],
-  "global+temporal": [4, 5, 6, 7],
-  all: [0, 1, 2, 3, 4, 5, 6, 7],
-} as const;
-export type AblationId = keyof typeof ABLATIONS;
+/** Descriptor slots kept by each fusion ablation (`@skeleton-cache/protocols`' sets, by id). */
+export const ABLATIONS = Object.fromEntries(ABLATION_SETS.map((a) => [a.id, a.slots])) as Record<
+  AblationId,
+  readonly number[]
+>;
+export type { AblationId };
 
 /** One bundle of the benchmark: a test seed or a validation fold. */
 export interface BenchBundle {
@@ -105,12 +104,15 @@ export function priorFor(bundle: Bundle, kind: "llm" | "uniform"): Prior {
 
 /** Top-1 accuracy in percent. */
 export function top1(pred: Int32Array, labels: Int32Array): number {
-  let correct = 0;
-  for (let sample = 0; sample < labels.length; sample++) if (pred[sample] === labels[sample]) correct++;
-  return (100 * correct) / labels.length;
+  return accuracy(pred, labels).percent;
 }
 
-/** argmax per row of (N, U) logits (tensor's row argmax). */
+/** A bundle (with other logits, e.g. the class-name ones) as a protocols stream. */
+export function streamOf(bundle: Bundle, logits: Tensor = bundle.logits): StreamData {
+  return streamData({ logits, descriptors: bundle.descriptors!, labels: bundle.labels });
+}
+
+/** argmax per row of (N, U) logits (tensor's row argmax: the backbone's predictions). */
 export function argmaxRows(logits: Tensor): Int32Array {
   return argmaxRowsOf(logits.data, logits.shape[1]!);
 }
@@ -134,9 +136,9 @@ export function pluralityCorrect(pred: Int32Array, labels: Int32Array, numClasse
   return right;
 }
 
-/** Stream order o of an N-sample bundle. */
+/** Stream order o of an N-sample bundle: the seeded permutation of seed o + 1. */
 export function streamOrder(n: number, order: number): number[] {
-  return permutation(n, order + 1);
+  return seededOrder(n, order + 1);
 }
 
 /** One Skeleton-Cache run: the online top-1 and, under the reference rule, the second-pass top-1. */
@@ -147,19 +149,12 @@ export interface RunResult {
   readonly secondPassFired: boolean;
 }
 
-/** Mean over samples of the largest base logit. */
-export function meanMaxLogit(logits: Tensor): number {
-  const [n, u] = logits.shape as [number, number];
-  let sum = 0;
-  for (let sample = 0; sample < n; sample++) {
-    let best = Number.NEGATIVE_INFINITY;
-    for (let cls = 0; cls < u; cls++) best = Math.max(best, logits.data[sample * u + cls]!);
-    sum += best;
-  }
-  return sum / n;
+/** The skeleton-cache method's hyper-parameters here: K = 8, hedge auto. */
+export function cacheParams(alpha: number, beta: number) {
+  return { alpha, beta, K, hedge: "auto", hedgeMargin: 0.5 };
 }
 
-/** Runs the online adapter (K = 8, hedge auto) over one stream order. */
+/** The reference protocol's run of the skeleton-cache method (K = 8, hedge auto) over one stream order. */
 export function runCache(
   bundle: Bundle,
   logits: Tensor,
@@ -167,38 +162,23 @@ export function runCache(
   params: { alpha: number; beta: number; weights?: FusionWeights },
   order: number,
 ): RunResult {
-  const input = { logits, descriptors: bundle.descriptors! };
-  const run = runOnline(
-    input,
-    {
-      prior,
-      alpha: params.alpha,
-      beta: params.beta,
-      capacity: K,
-      hedge: "auto",
-      ...(params.weights ? { weights: params.weights } : {}),
-    },
-    { order: streamOrder(bundle.labels.length, order) },
-  );
-  const online = top1(run.refinedPred, bundle.labels);
-  const fires = run.adapter.cache.isFull && meanMaxLogit(logits) > SECOND_PASS_THRESHOLD;
-  const reference = fires
-    ? top1(predictWithCache(run.adapter, input, bundle.descriptors), bundle.labels)
-    : online;
-  return { online, reference, secondPassFired: fires };
+  const data = streamOf(bundle, logits);
+  const setup = {
+    method: "skeleton-cache",
+    params: cacheParams(params.alpha, params.beta),
+    prior,
+    ...(params.weights ? { weights: params.weights } : {}),
+  };
+  const run = referenceRun(data, setup, {
+    meanMax: meanMaxBaseLogit(logits),
+    order: streamOrder(bundle.labels.length, order),
+  });
+  return { online: run.onlineTop1, reference: run.top1, secondPassFired: run.secondPassFired };
 }
 
-/** Fusion weights of a prior with only `slots` kept. */
+/** Fusion weights of a prior with only the ablation's slots kept. */
 export function ablationWeights(prior: Prior, numClasses: number, ablation: AblationId): FusionWeights {
-  return maskFusionWeights(buildFusionWeights(prior, numClasses), ABLATIONS[ablation]);
-}
-
-/** Mean and sample standard deviation (n − 1; 0 for one value). */
-export function meanSd(values: readonly number[]): { mean: number; sd: number; n: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, sd, n };
+  return maskedWeights(prior, numClasses, ABLATIONS[ablation]);
 }
 
 /**
