@@ -5,7 +5,6 @@
  * else.
  */
 import fs from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
