@@ -6,7 +6,10 @@
  * For each split: backbone top-1 and per-class plurality correctness,
  * Skeleton-Cache at α = 0.5, β = 7 and at the (α, β) chosen on the
  * held-out-seen fold bundles, the full grid, the fusion and prior ablations,
- * and the reference protocol (labelled as chosen on test labels). Writes
+ * the reference protocol (labelled as chosen on test labels), and every
+ * test-time method of @skeleton-cache/tta at its own validation-chosen point
+ * and at its defaults (paired gains with 95 % intervals, early and
+ * imbalanced streams). Writes
  * benchmarks/utd-mhad/results.json (every per-run figure) and the tables
  * between the markers of docs/results/utd-mhad.md, both deterministic.
  *
