@@ -1,7 +1,7 @@
 import { SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
-import { fuseInto } from "@skeleton-cache/fusion";
+import { type FusionStep, fuseInto } from "@skeleton-cache/fusion";
 import { buildFusionWeights, type FusionWeights, type Prior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax, assertFinite, entropy, findNonFinite, softmaxInto } from "@skeleton-cache/tensor";
@@ -69,6 +69,8 @@ export class TestTimeAdapter implements TestTimeMethod {
     hedgeInserted: false,
   };
   private stepCount = 0;
+  /** The argument of every fuseInto call; `base` is re-pointed at each sample. */
+  private readonly fusionStep: FusionStep & { base: { values: ArrayLike<number>; offset: number } };
 
   constructor(options: AdapterOptions) {
     const { numClasses, channels, alpha, beta } = options;
@@ -109,6 +111,13 @@ export class TestTimeAdapter implements TestTimeMethod {
     this.posterior = new Float64Array(numClasses);
     this.scores = new Float64Array(NUM_SLOTS * numClasses);
     this.descriptorScratch = new Float32Array(NUM_SLOTS * channels);
+    this.fusionStep = {
+      weights: this.fusion,
+      base: { values: this.refinedLogits, offset: 0 },
+      scores: this.scores,
+      alpha,
+      out: this.refinedLogits,
+    };
   }
 
   /** The registry name of the method. */
@@ -266,14 +275,12 @@ export class TestTimeAdapter implements TestTimeMethod {
     descriptorOffset: number,
   ): number {
     this.retrieveScores(descriptors, descriptorOffset);
-    // Eq. 9–12: refined logits with the weights of the backbone's prediction.
-    return fuseInto({
-      weights: this.fusion,
-      base: { values: logits, offset: logitsOffset },
-      scores: this.scores,
-      alpha: this.alpha,
-      out: this.refinedLogits,
-    });
+    // Eq. 9–12: refined logits with the weights of the backbone's prediction
+    // (one fusion-step object, re-pointed at this sample's logits: no allocation per sample).
+    const base = this.fusionStep.base;
+    base.values = logits;
+    base.offset = logitsOffset;
+    return fuseInto(this.fusionStep);
   }
 
   /** Fills `scores` with the slot-wise class scores O (8, U) of a query against the cache as it is now. */
