@@ -22,8 +22,6 @@ export {
   loadEvalData,
   resolvePrior,
 } from "./inputs.js";
-export type { RenderedPlot } from "./plots.js";
-export { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
 export type { Progress } from "./progress.js";
 export { createProgress } from "./progress.js";
 export type { AblationRow, GridPoint, OrdersResult, PassParams, ReferencePoint } from "./protocols.js";

@@ -2,7 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
+import {
+  confusionSpec,
+  gridSpec,
+  perClassSpec,
+  renderPlot,
+  runningAccuracySpec,
+} from "@skeleton-cache/plots";
 import type { EvalReport } from "./run.js";
 
 /** Per-sample arrays behind predictions.csv (indexed by sample). */
