@@ -3,6 +3,7 @@ import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, type Tensor } from "@skeleton-cache/tensor";
 import { type AdapterOptions, TestTimeAdapter } from "./adapter.js";
+import type { TraceRecorder } from "./trace.js";
 
 /** A whole stream held in memory: base logits and either F or the descriptors. */
 export interface StreamInput {
@@ -41,6 +42,8 @@ export interface OnlineOptions {
   readonly onProgress?: (done: number, total: number) => void;
   readonly progressEvery?: number;
   readonly descriptorOptions?: DescriptorOptions;
+  /** Opt-in recorder of per-sample scores, weights, matches and cache snapshots (reports). */
+  readonly trace?: TraceRecorder;
 }
 
 /** The (N, 8, C) descriptors of a stream: given, or extracted from F (Eq. 3–4). */
@@ -121,8 +124,11 @@ export function runOnline(
   };
   const every = run.progressEvery ?? 1000;
   const perSample = NUM_SLOTS * channels;
+  const trace = run.trace;
+  trace?.begin(adapter, descriptors.data, samples);
   for (let position = 0; position < samples; position++) {
     const sample = order[position]!;
+    if (trace) trace.before(sample, descriptors.data, sample * perSample);
     const step = adapter.stepDescriptors(
       input.logits.data,
       sample * numClasses,
@@ -137,6 +143,7 @@ export function runOnline(
     result.hedgeBlock[sample] = step.hedgeBlock;
     result.hedgeInserted[sample] = step.hedgeInserted ? 1 : 0;
     result.refinedLogits.set(adapter.refinedLogits, sample * numClasses);
+    if (trace) trace.after(position, sample, step);
     if (run.onProgress && ((position + 1) % every === 0 || position + 1 === samples))
       run.onProgress(position + 1, samples);
   }
