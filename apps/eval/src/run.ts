@@ -44,6 +44,7 @@ import {
   SECOND_PASS_THRESHOLD,
 } from "./protocols.js";
 import { type RunFiles, writeRunDirectory } from "./report.js";
+import { writeReportHtml } from "./report-html/index.js";
 import { toolVersions } from "./versions.js";
 
 /** Accuracy figures of one set of predictions. */
@@ -502,6 +503,7 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
     },
   });
   void t;
+  writeReportHtml(outDir, { data, prior: prior.prior }); // report.html from the folder just written
   return { report: { ...report, files: written }, outDir };
 }
 

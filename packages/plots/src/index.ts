@@ -9,7 +9,7 @@ export {
 } from "./html.js";
 export type { RenderedPlot } from "./render.js";
 export { PLOT_FONT, plotConfig, renderPlot, withPlotConfig } from "./render.js";
-export type { BlockTimelinePoint } from "./specs.js";
+export type { BlockTimelinePoint, ChartSpec } from "./specs.js";
 export {
   cacheTimelineSpec,
   confusionPairSpec,

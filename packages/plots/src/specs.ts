@@ -6,6 +6,9 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 
+/** A chart spec (vega-lite), as the app passes it around without importing vega-lite. */
+export type ChartSpec = TopLevelSpec;
+
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 /** The series name of the test-time method when none is given. */
 export const DEFAULT_METHOD = "Skeleton-Cache";
@@ -285,14 +288,23 @@ export function cacheTimelineSpec(
     entropy: p.entropy === null ? null : round(p.entropy),
     precision: p.precision === null ? null : round(p.precision),
   }));
+  // About five labelled positions per panel (every snapshot is still a column).
+  const positions = [...new Set(points.map((p) => p.position))].sort((a, b) => a - b);
+  const every = Math.max(1, Math.ceil(positions.length / 5));
+  const ticks = positions.filter((_, k) => k % every === 0 || k === positions.length - 1);
   const rowHeight = Math.max(6, Math.min(18, Math.floor(360 / Math.max(labels.length, 1))));
   const panel = (field: string, heading: string, scale: Record<string, unknown>) => ({
     title: heading,
-    width: 280,
+    width: 220,
     height: { step: rowHeight },
     mark: { type: "rect", tooltip: true },
     encoding: {
-      x: { field: "position", type: "ordinal", title: "stream position", axis: { labelOverlap: true } },
+      x: {
+        field: "position",
+        type: "ordinal",
+        title: "stream position",
+        axis: { values: ticks, labelAngle: 0 },
+      },
       y: { field: "cls", type: "nominal", sort: labels, title: null, axis: { labelLimit: 160 } },
       color: { field, type: "quantitative", title: null, scale, legend: { orient: "bottom" } },
     },
