@@ -111,10 +111,8 @@ function playbackSubjects(predictions: RunPredictions, traced: TracedRun | { not
   });
   return evenlySpaced(flipped, PLAYBACK_SUBJECTS).map((sample) => ({
     sample,
-    neighbours: traced.traces
-      .get(sample)!
-      .matches.slice(0, PLAYBACK_NEIGHBOURS)
-      .map((m) => m.id),
+    // Distinct entries: with the hedge one sample can sit in two blocks.
+    neighbours: [...new Set(traced.traces.get(sample)!.matches.map((m) => m.id))].slice(0, PLAYBACK_NEIGHBOURS),
   }));
 }
 
