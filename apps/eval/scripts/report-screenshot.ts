@@ -20,7 +20,17 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), "skc-shot-"));
 try {
   const run = writeSkeletonRun(root, { seed: 5, samples: 240, classIds: [10, 11, 19, 26, 56], channels: 16 });
   const out = path.join(root, "run");
-  const code = await main(["eval", "--bundle", run.bundle, "--prior", "uniform", "--out", out, "--quiet", "--no-plots"]);
+  const code = await main([
+    "eval",
+    "--bundle",
+    run.bundle,
+    "--prior",
+    "uniform",
+    "--out",
+    out,
+    "--quiet",
+    "--no-plots",
+  ]);
   if (code !== 0) throw new Error(`skc eval exited ${code}`);
   const chrome = await launchChromium(process.env.SKC_CHROMIUM ?? "/usr/bin/chromium");
   try {
@@ -39,9 +49,15 @@ try {
     );
     await page.mouse.move(0, 0);
     const bottom = Number(
-      await page.evaluate('document.getElementById("playback").getBoundingClientRect().bottom + window.scrollY'),
+      await page.evaluate(
+        'document.getElementById("playback").getBoundingClientRect().bottom + window.scrollY',
+      ),
     );
-    await page.screenshot({ path: target, clip: { x: 0, y: 0, width: 1280, height: bottom + 16 }, captureBeyondViewport: true });
+    await page.screenshot({
+      path: target,
+      clip: { x: 0, y: 0, width: 1280, height: bottom + 16 },
+      captureBeyondViewport: true,
+    });
     if (problems.length > 0) throw new Error(problems.join("\n"));
     console.log(path.relative(process.cwd(), target));
   } finally {

@@ -112,7 +112,10 @@ function playbackSubjects(predictions: RunPredictions, traced: TracedRun | { not
   return evenlySpaced(flipped, PLAYBACK_SUBJECTS).map((sample) => ({
     sample,
     // Distinct entries: with the hedge one sample can sit in two blocks.
-    neighbours: [...new Set(traced.traces.get(sample)!.matches.map((m) => m.id))].slice(0, PLAYBACK_NEIGHBOURS),
+    neighbours: [...new Set(traced.traces.get(sample)!.matches.map((m) => m.id))].slice(
+      0,
+      PLAYBACK_NEIGHBOURS,
+    ),
   }));
 }
 
