@@ -1,6 +1,6 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
-import { cosine } from "@skeleton-cache/tensor";
+import { COSINE_NORM_EPS } from "@skeleton-cache/tensor";
 import type { StepResult, TestTimeAdapter } from "./adapter.js";
 
 /** A cached entry a traced sample matched, with what it added to the sample's fused score. */
@@ -67,6 +67,8 @@ export class TraceRecorder {
   private readonly snapshotCount: number;
   private adapter: TestTimeAdapter | null = null;
   private stream: { descriptors: Float32Array; perSample: number; total: number } | null = null;
+  /** ‖descriptor‖ per cached sample and slot, computed when first needed (NaN: not yet). */
+  private norms: Float64Array = new Float64Array(0);
   private pending: { block: number; id: number; affinities: number[] }[] = [];
 
   constructor(options: TraceOptions) {
@@ -86,6 +88,7 @@ export class TraceRecorder {
   begin(adapter: TestTimeAdapter, descriptors: Float32Array, total: number): void {
     this.adapter = adapter;
     this.stream = { descriptors, perSample: NUM_SLOTS * adapter.channels, total };
+    this.norms = new Float64Array(descriptors.length / adapter.channels).fill(Number.NaN);
   }
 
   /** Before a sample's step: its affinity to every cached entry (the cache as it is before the sample). */
@@ -93,19 +96,21 @@ export class TraceRecorder {
     if (!this.wanted.has(sample)) return;
     const { adapter, stream } = this.started();
     const C = adapter.channels;
+    const queryNorms = Array.from({ length: NUM_SLOTS }, (_, slot) => norm(query, offset + slot * C, C));
     this.pending = [];
     for (let block = 0; block < adapter.numClasses; block++) {
       for (const id of adapter.cache.block(block).ids) {
         const affinities: number[] = [];
         for (let slot = 0; slot < NUM_SLOTS; slot++) {
-          const cos = cosine(
-            query,
-            stream.descriptors,
-            C,
-            offset + slot * C,
-            id * stream.perSample + slot * C,
-          );
-          affinities.push(Math.exp(-adapter.beta * (1 - cos))); // Eq. 6
+          const at = id * stream.perSample + slot * C;
+          let keyNorm = this.norms[id * NUM_SLOTS + slot]!;
+          if (Number.isNaN(keyNorm))
+            keyNorm = this.norms[id * NUM_SLOTS + slot] = norm(stream.descriptors, at, C);
+          let dot = 0;
+          for (let c = 0; c < C; c++) dot += query[offset + slot * C + c]! * stream.descriptors[at + c]!;
+          // cos with each norm clamped on its own (SPEC §4), then Eq. 6.
+          const cos = dot / (queryNorms[slot]! * keyNorm);
+          affinities.push(Math.exp(-adapter.beta * (1 - cos)));
         }
         this.pending.push({ block, id, affinities });
       }
@@ -169,4 +174,11 @@ export class TraceRecorder {
       throw new ValueError("trace: begin(adapter, descriptors, total) was not called", { field: "trace" });
     return { adapter: this.adapter, stream: this.stream };
   }
+}
+
+/** max(‖x‖, 1e-8) of `length` values from `offset` (the clamp of SPEC §4's cosine). */
+function norm(values: Float32Array, offset: number, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += values[offset + i]! * values[offset + i]!;
+  return Math.max(Math.sqrt(sum), COSINE_NORM_EPS);
 }
