@@ -37,7 +37,16 @@ export {
   SECOND_PASS_THRESHOLD,
 } from "./protocols.js";
 export type { RunFiles } from "./report.js";
-export { fmt, predictionsCsv, reportMarkdown, SYNTHETIC_TAG, writeRunDirectory } from "./report.js";
+export {
+  fmt,
+  predictionsCsv,
+  REPORT_SCHEMA_VERSION,
+  reportMarkdown,
+  SYNTHETIC_TAG,
+  writeRunDirectory,
+} from "./report.js";
+export type { ReportHtmlOptions, ReportHtmlResult } from "./report-html/index.js";
+export { PLAYBACK_META_KEYS, writeReportHtml } from "./report-html/index.js";
 export type { EvalReport, GzslSection, PredictionSummary, RunOutcome } from "./run.js";
 export { defaultOutDir, gzslPredictions, runEval } from "./run.js";
 export type { SyntheticBundle, SyntheticOptions } from "./synthetic.js";

@@ -149,6 +149,13 @@ function headline(report: EvalReport, method: string) {
       label: `orders: mean ± sd over ${report.orders.R} (%)`,
       value: `${report.orders.summary.mean.toFixed(2)} ± ${report.orders.summary.sd.toFixed(2)}`,
     });
+  if (report.gzsl) {
+    const g = report.gzsl;
+    figures.push({
+      label: `GZSL H (%) backbone → ${method} (S, U: ${g.cache.best.seen.toFixed(2)}, ${g.cache.best.unseen.toFixed(2)})`,
+      value: `${g.backbone.best.harmonic.toFixed(2)} → ${g.cache.best.harmonic.toFixed(2)}`,
+    });
+  }
   if (report.validation)
     figures.push({
       label: "α, β chosen on the validation bundle",

@@ -151,6 +151,34 @@ describe("report.html", () => {
     expect(page.headline.map((f) => f.label)).toContain("fixed α = 1, β = 5 top-1 (%)");
   });
 
+  it("shows the GZSL harmonic means of a GZSL run in the headline", async () => {
+    const { bundle, root } = await skeletonRunFolder(40);
+    const out = path.join(root, "gzsl");
+    const run = await skc(
+      "eval",
+      "--bundle",
+      bundle,
+      "--prior",
+      "uniform",
+      "--gzsl",
+      "--gzsl-seen",
+      "10,11",
+      "--out",
+      out,
+      "--quiet",
+      "--no-ablations",
+      "--no-plots",
+    );
+    expect(run.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8"));
+    const figure = pageDataOf(fs.readFileSync(path.join(out, "report.html"), "utf8")).headline.find((f) =>
+      f.label.startsWith("GZSL H (%)"),
+    );
+    expect(figure?.value).toBe(
+      `${report.gzsl.backbone.best.harmonic.toFixed(2)} → ${report.gzsl.cache.best.harmonic.toFixed(2)}`,
+    );
+  });
+
   it("keeps a 2 000-sample, 30-class run with playback under 5 MB", async () => {
     const root = tempDir("skc-html-size-");
     const classIds = Array.from({ length: 30 }, (_, k) => 2 * k);
