@@ -70,7 +70,8 @@
       if (!host) return Promise.resolve();
       return window
         .vegaEmbed(host, spec, data.embedOptions)
-        .then(() => {
+        .then((result) => {
+          result.view.addEventListener("click", (_event, item) => chartClicked(name, item?.datum));
           host.dataset.rendered = "true";
         })
         .catch((error) => {
@@ -82,6 +83,26 @@
     Promise.all(jobs).then(() => {
       document.body.dataset.chartsRendered = "true";
     });
+  }
+
+  /** Class index from an axis label "u: name". */
+  const classOf = (label) => Number(String(label).split(":")[0]);
+
+  /** A click on a chart narrows the explorer: a confusion cell to its samples, a class bar to its class. */
+  function chartClicked(name, datum) {
+    if (!datum) return;
+    if (name === "confusion" && datum.truth !== undefined) {
+      cellFilter = { model: datum.model, truth: classOf(datum.truth), predicted: classOf(datum.predicted) };
+      document.getElementById("filter-status").value = "all";
+      document.getElementById("filter-class").value = "all";
+    } else if (name === "perClass" && datum.cls !== undefined) {
+      cellFilter = null;
+      document.getElementById("filter-class").value = String(classOf(datum.cls));
+    } else {
+      return;
+    }
+    list(true);
+    document.getElementById("explorer").scrollIntoView();
   }
 
   // ------------------------------------------------------------ explorer
@@ -105,6 +126,8 @@
     (a, b) => data.samples.position[a] - data.samples.position[b],
   );
   let selected = -1;
+  /** A confusion cell chosen on the plot: { model, truth, predicted }, or null. */
+  let cellFilter = null;
 
   function explorer() {
     const status = document.getElementById("filter-status");
@@ -117,6 +140,10 @@
     for (let u = 0; u < U; u++) cls.append(el("option", { value: String(u) }, className(u)));
     status.addEventListener("change", () => list(true));
     cls.addEventListener("change", () => list(true));
+    document.getElementById("cell-filter-clear").addEventListener("click", () => {
+      cellFilter = null;
+      list(true);
+    });
     const firstFlip = byPosition.find((i) => data.samples.status[i] === 2 || data.samples.status[i] === 3);
     list(false);
     showSample(firstFlip ?? byPosition[0]);
@@ -126,9 +153,22 @@
     const filter =
       FILTERS.find((f) => f.key === document.getElementById("filter-status").value) ?? FILTERS[0];
     const cls = document.getElementById("filter-class").value;
+    const inCell = (i) =>
+      cellFilter === null ||
+      (data.samples.label[i] === cellFilter.truth &&
+        (cellFilter.model === "backbone" ? data.samples.base[i] : data.samples.reported[i]) ===
+          cellFilter.predicted);
     const matching = byPosition.filter(
-      (i) => filter.test(data.samples.status[i]) && (cls === "all" || data.samples.label[i] === Number(cls)),
+      (i) =>
+        filter.test(data.samples.status[i]) &&
+        (cls === "all" || data.samples.label[i] === Number(cls)) &&
+        inCell(i),
     );
+    const chip = document.getElementById("cell-filter");
+    chip.hidden = cellFilter === null;
+    if (cellFilter !== null)
+      document.getElementById("cell-filter-text").textContent =
+        `${cellFilter.model}: true ${className(cellFilter.truth)} → predicted ${className(cellFilter.predicted)}`;
     const body = document.querySelector("#sample-list tbody");
     body.replaceChildren(
       ...matching.slice(0, LIST_LIMIT).map((i) => {

@@ -70,10 +70,11 @@ export function reportPage(data: PageData): string {
 ${plots}
 </section>
 <section id="explorer"><h2>Sample explorer</h2>
-<p class="hint">Filter the samples, then pick one: its backbone and refined top-5, the eight per-descriptor class scores O and the fusion weights w that combined them (Eq. 9–12), and the cached entries it matched most.</p>
+<p class="hint">Filter the samples (or click a confusion-matrix cell or a class bar above), then pick one: its backbone and refined top-5, the eight per-descriptor class scores O and the fusion weights w that combined them (Eq. 9–12), and the cached entries it matched most.</p>
 <div class="filters">
 <label>status <select id="filter-status"></select></label>
 <label>true class <select id="filter-class"></select></label>
+<span id="cell-filter" hidden>confusion cell <strong id="cell-filter-text"></strong> <button id="cell-filter-clear" type="button">clear</button></span>
 <span id="filter-count"></span>
 </div>
 <div class="explorer">

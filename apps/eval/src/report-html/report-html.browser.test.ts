@@ -94,8 +94,37 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
       expect(await page.$$eval("#match-table tbody tr", (rows) => rows.length)).toBe(
         data.trace.samples[pick]!.matches.length,
       );
+      // A click on a cell of the method's confusion matrix lists exactly that cell's samples.
+      const cells = await page.$$("#chart-confusion .concat_1_layer_0_marks path");
+      const labels: string[] = await Promise.all(
+        cells.map((cell) => cell.evaluate((e) => e.getAttribute("aria-label") ?? "")),
+      );
+      const at = labels.findIndex(
+        (label) => /samples: [1-9]/.test(label) && !/predicted: (\d+):.*true class: \1:/.test(label),
+      );
+      const [, predicted, truth] = /predicted: (\d+):.*true class: (\d+):/.exec(labels[at]!)!.map(Number);
+      await cells[at]!.click();
+      const inCell = await page.$$eval("#sample-list tbody tr", (rows) =>
+        rows.map((row) => Number(row.getAttribute("data-sample"))),
+      );
+      const expected = data.samples.label.flatMap((label, i) =>
+        label === truth && data.samples.reported[i] === predicted ? [i] : [],
+      );
+      expect(inCell.sort((a, b) => a - b)).toEqual(expected);
+      expect(await page.$eval("#cell-filter", (e) => e.hasAttribute("hidden"))).toBe(false);
       const explorer = await page.$("#explorer");
       await explorer!.screenshot({ path: path.join(shots, "explorer.png") });
+
+      // Picking a class bar sets the class filter.
+      await page.click("#cell-filter-clear");
+      const bar = (await page.$$("#chart-perClass .role-mark path"))[2]!;
+      const barClass = Number(
+        /class: (\d+):/.exec((await bar.evaluate((e) => e.getAttribute("aria-label"))) ?? "")![1],
+      );
+      await bar.click();
+      expect(await page.$eval("#filter-class", (e) => (e as unknown as { value: string }).value)).toBe(
+        String(barClass),
+      );
 
       // Playback: the first frame is drawn; Play advances it; the slider sets it.
       expect(await page.$eval("#playback", (e) => e.getAttribute("data-available"))).toBe("true");
@@ -130,5 +159,50 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
     }
     for (const shot of ["report.png", "explorer.png", "playback.png"])
       expect(fs.readFileSync(path.join(shots, shot)).subarray(0, 4).equals(PNG), shot).toBe(true);
+  });
+
+  it("draws the α × β grid (reference, labelled oracle) and the orders spread", async () => {
+    const root = tempDir("skc-browser-");
+    const run = writeSkeletonRun(root, {
+      seed: 6,
+      samples: 40,
+      classIds: [10, 11, 19, 26, 56],
+      channels: 16,
+    });
+    const chrome = await launchChromium(chromium);
+    try {
+      for (const [protocol, chart] of [
+        ["reference", "grid"],
+        ["orders", "orders"],
+      ] as const) {
+        const out = path.join(root, protocol);
+        const capture = captureIo();
+        const args = [
+          "eval",
+          "--bundle",
+          run.bundle,
+          "--prior",
+          "uniform",
+          "--protocol",
+          protocol,
+          "--orders",
+          "3",
+        ];
+        expect(
+          await main([...args, "--out", out, "--quiet", "--no-ablations", "--no-plots"], capture.io),
+        ).toBe(0);
+        const { page, problems } = await watchedPage(chrome.browser);
+        await openReport(page, path.join(out, "report.html"));
+        expect(await page.$eval(`#chart-${chart}`, (e) => e.getAttribute("data-rendered"))).toBe("true");
+        expect(
+          await page.$$eval(`#chart-${chart} svg .role-mark path`, (marks) => marks.length),
+        ).toBeGreaterThan(0);
+        const oracle = await page.$("#oracle-banner");
+        expect(oracle !== null, protocol).toBe(protocol === "reference");
+        expect(problems).toEqual([]);
+      }
+    } finally {
+      await chrome.close();
+    }
   });
 });
