@@ -4,7 +4,7 @@
  * playback, the raw files the bundle names). Bad or missing input exits 2
  * naming what is missing.
  */
-import { Command } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { CliIo } from "../cli.js";
 import { writeReportHtml } from "../report-html/index.js";
 
@@ -44,11 +44,14 @@ export function reportCommand(io: CliIo, setExit: (code: number) => void) {
     });
 }
 
-/** Registers `skc report` on the `skc` program. */
+/**
+ * Registers `skc report` on the `skc` program, with the program's settings
+ * (exit override, output, help), so its usage errors exit 2 like the others.
+ */
 export function registerReportCommand(
-  program: { addCommand(command: ReturnType<typeof reportCommand>): unknown },
+  program: CommandUnknownOpts,
   io: CliIo,
   setExit: (code: number) => void,
 ): void {
-  program.addCommand(reportCommand(io, setExit));
+  program.addCommand(reportCommand(io, setExit).copyInheritedSettings(program));
 }

@@ -206,8 +206,11 @@ describe("report.html", () => {
 });
 
 describe("skc report refuses a bad run folder, naming what is missing (exit 2)", () => {
-  it("no folder, no report.json, an older or newer report.json, no predictions.csv", async () => {
+  it("no argument, no folder, no report.json, an older or newer report.json, no predictions.csv", async () => {
     const { out, root } = await skeletonRunFolder(30);
+    const usage = await skc("report");
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("missing required argument 'run-dir'");
     const missing = await skc("report", path.join(root, "nowhere"));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no such directory");
