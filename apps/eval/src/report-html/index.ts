@@ -10,6 +10,7 @@ import { writeFileAtomic } from "@skeleton-cache/formats";
 import type { Prior } from "@skeleton-cache/prior";
 import { DEMOS, type EvalData, loadEvalData, resolvePrior } from "../inputs.js";
 import type { EvalReport } from "../run.js";
+import { methodName, TRACEABLE } from "./method.js";
 import { reportPage } from "./page.js";
 import { pageData } from "./page-data.js";
 import { loadPlayback } from "./playback.js";
@@ -44,9 +45,6 @@ export interface ReportHtmlResult {
   /** Seconds: the traced replay, and building + writing the page. */
   readonly timing: { readonly trace: number; readonly page: number };
 }
-
-/** Method names (report.json `method`) whose pass the trace recorder can replay. */
-const TRACEABLE = new Set(["skeleton-cache", undefined]);
 
 /** A shipped demo's folder from the label report.json gives it ("demo NAME[ SUB] (apps/eval/assets/...)"). */
 function demoFolder(source: string): string | null {
@@ -86,7 +84,7 @@ function traceOrNote(
   options: ReportHtmlOptions,
   predictions: RunPredictions,
 ): TracedRun | { note: string } {
-  const method = (report as { method?: { name?: string } }).method?.name;
+  const method = methodName(report);
   if (!TRACEABLE.has(method))
     return {
       note: `Per-descriptor scores, weights, matches and the cache over time are recorded for skeleton-cache; this run's method is ${method}.`,
@@ -100,22 +98,24 @@ function traceOrNote(
   return tracePass(report, data, prior, predictions, chooseTraced(predictions));
 }
 
-/** The flipped samples offered in the player (evenly spaced in stream order) with their top matches. */
+/**
+ * The flipped samples offered in the player (evenly spaced in stream order),
+ * each with its distinct top matches (none where the run was not traced).
+ */
 function playbackSubjects(predictions: RunPredictions, traced: TracedRun | { note: string }) {
-  if (!("traces" in traced)) return [];
+  const traces = "traces" in traced ? traced.traces : null;
   const flipped = Array.from(predictions.order).filter((sample) => {
     const base = predictions.baselinePred[sample]!;
     const label = predictions.labels[sample]!;
     const reported = predictions.refinedPred[sample]!;
-    return base !== reported && (reported === label || base === label) && traced.traces.has(sample);
+    return base !== reported && (reported === label || base === label) && (!traces || traces.has(sample));
   });
   return evenlySpaced(flipped, PLAYBACK_SUBJECTS).map((sample) => ({
     sample,
     // Distinct entries: with the hedge one sample can sit in two blocks.
-    neighbours: [...new Set(traced.traces.get(sample)!.matches.map((m) => m.id))].slice(
-      0,
-      PLAYBACK_NEIGHBOURS,
-    ),
+    neighbours: traces
+      ? [...new Set(traces.get(sample)!.matches.map((m) => m.id))].slice(0, PLAYBACK_NEIGHBOURS)
+      : [],
   }));
 }
 

@@ -110,6 +110,22 @@ describe("report.html", () => {
     expect(pageDataOf(fs.readFileSync(path.join(out, "report.html"), "utf8")).playback.available).toBe(true);
   });
 
+  it("explains only Skeleton-Cache passes: a run of another method gets no trace, a note, and playback", async () => {
+    const { out } = await skeletonRunFolder();
+    const file = path.join(out, "report.json");
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), method: "tda" }));
+    const result = await skc("report", out);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("this run's method is tda");
+    const page = pageDataOf(fs.readFileSync(path.join(out, "report.html"), "utf8"));
+    expect(page.method).toBe("tda");
+    expect(page.trace.samples).toEqual({});
+    expect(page.samples.refinedTop).toBeNull();
+    expect(Object.keys(page.charts)).not.toContain("cache");
+    expect(page.playback.available).toBe(true);
+    expect(page.playback.subjects.every((s) => s.neighbours.length === 0)).toBe(true);
+  });
+
   it("says why there is no playback when the bundle does not name its samples", async () => {
     const out = path.join(tempDir("skc-html-"), "run");
     expect(
