@@ -96,7 +96,7 @@ export async function reportHtmlBench(
   // The traced replay against the plain pass, same data, same run.
   const data = loadEvalData(run.bundle);
   const options = {
-    prior: (await import("@skeleton-cache/prior")).uniformPrior(U, 0.5),
+    prior: uniformPrior(U, 0.5),
     alpha: 1,
     beta: 5,
     capacity: 8,
