@@ -19,6 +19,7 @@ import { uniformPrior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { seededRandom } from "@skeleton-cache/tensor";
 import { runOnline, TestTimeAdapter } from "@skeleton-cache/tta";
+import { reportHtmlBench } from "./report-html.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const QUICK = process.argv.includes("--quick");
@@ -396,6 +397,25 @@ function markdown(growth: Record<string, number>, meta: Record<string, unknown>)
       );
     }
   }
+  const html = rows.filter((row) => row.group === "report-html");
+  if (html.length > 0) {
+    const size = html.find((row) => row.name === "size")!;
+    lines.push(
+      "",
+      `## report.html (N = ${size.N}, U = ${size.U}, C = ${size.C}, SYNTHETIC run with skeleton files)`,
+      "",
+    );
+    lines.push(
+      `Size ${fmt((size.total as number) / 1e6, 2)} MB: inlined vega + vega-lite + vega-embed ${fmt((size.libraries as number) / 1e6, 2)} MB, chart data ${fmt((size["data.charts"] as number) / 1e6, 2)} MB, per-sample columns ${fmt((size["data.samples"] as number) / 1e6, 2)} MB, traced samples ${fmt((size["data.trace"] as number) / 1e6, 2)} MB, skeleton clips ${fmt((size["data.playback"] as number) / 1e6, 2)} MB, page code ${fmt((size.client as number) / 1e3, 0)} kB.`,
+      "",
+      "| what | seconds | ratio |",
+      "|---|---|---|",
+    );
+    for (const r of html.filter((row) => row.name !== "size"))
+      lines.push(
+        `| ${r.name} | ${fmt(r.seconds as number, 3)} | ${r.ratio === undefined ? "" : fmt(r.ratio as number, 2)} |`,
+      );
+  }
   for (const r of rows.filter((row) => row.group === "alloc")) {
     lines.push("", `Allocation: ${r.collections} ${r.name} (\`bench/alloc-check.ts\`, \`node --trace-gc\`).`);
   }
@@ -417,6 +437,7 @@ async function main(): Promise<void> {
     const bundleDir = endToEnd(tmp);
     memory(bundleDir);
     await onnx();
+    for (const row of await reportHtmlBench(tmp, QUICK)) rows.push(row as Row);
     const meta = {
       date: new Date().toISOString(),
       node: process.version,

@@ -74,9 +74,13 @@ for (const dir of dirs) {
       if ((isTooling || !runtime.has(dep)) && other === "eval")
         problems.push(`${path.relative(root, file)}: "${name}" depends on the app`);
       else if (rule !== "*" && runtime.has(dep) && !rule.has(other))
-        problems.push(`${path.relative(root, file)}: "${name}" depends on "${other}", not in its "may depend on" list`);
+        problems.push(
+          `${path.relative(root, file)}: "${name}" depends on "${other}", not in its "may depend on" list`,
+        );
     } else if (ONLY[dep] && !ONLY[dep].includes(name)) {
-      problems.push(`${path.relative(root, file)}: "${name}" depends on "${dep}", reserved to ${ONLY[dep].join(", ")}`);
+      problems.push(
+        `${path.relative(root, file)}: "${name}" depends on "${dep}", reserved to ${ONLY[dep].join(", ")}`,
+      );
     }
   }
   for (const src of sources(path.join(dir, "src"))) {
@@ -84,7 +88,9 @@ for (const dir of dirs) {
     for (const match of text.matchAll(/(?:from|import)\s*\(?\s*"(@skeleton-cache\/[a-z0-9-]+)"/g)) {
       const imported = match[1];
       if (imported !== pkg.name && !(imported in deps))
-        problems.push(`${path.relative(root, src)}: imports ${imported}, not declared in ${path.relative(root, file)}`);
+        problems.push(
+          `${path.relative(root, src)}: imports ${imported}, not declared in ${path.relative(root, file)}`,
+        );
     }
     if (!dir.includes(`${path.sep}apps${path.sep}`) && /from "(\.\.\/)+apps\//.test(text))
       problems.push(`${path.relative(root, src)}: imports from apps/`);

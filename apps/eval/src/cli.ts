@@ -11,6 +11,7 @@ import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
 import { PRIOR_USAGE, runPriorCommand } from "@skeleton-cache/llm-prior";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { ZodError } from "zod";
+import { registerReportCommand } from "./commands/report.js";
 import { compareText, runCompare } from "./compare.js";
 import { resolveConfig } from "./config.js";
 import { parseExtractOptions, runExtract } from "./extract.js";
@@ -324,6 +325,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       }
     });
 
+  registerReportCommand(program, io, setExit);
   return program;
 }
 

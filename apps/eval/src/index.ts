@@ -24,12 +24,19 @@ export {
 } from "./inputs.js";
 export { configMethods, methodGridOf, methodParams } from "./method-config.js";
 export { collectParam } from "./method-options.js";
-export type { RenderedPlot } from "./plots.js";
-export { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
 export type { Progress } from "./progress.js";
 export { createProgress } from "./progress.js";
 export type { RunFiles } from "./report.js";
-export { fmt, predictionsCsv, reportMarkdown, SYNTHETIC_TAG, writeRunDirectory } from "./report.js";
+export {
+  fmt,
+  predictionsCsv,
+  REPORT_SCHEMA_VERSION,
+  reportMarkdown,
+  SYNTHETIC_TAG,
+  writeRunDirectory,
+} from "./report.js";
+export type { ReportHtmlOptions, ReportHtmlResult } from "./report-html/index.js";
+export { PLAYBACK_META_KEYS, writeReportHtml } from "./report-html/index.js";
 export type { EvalReport, GzslSection, MethodSection, PredictionSummary, RunOutcome } from "./run.js";
 export { bundleName, defaultOutDir, runEval } from "./run.js";
 export { paramsText, summaryText } from "./summary.js";

@@ -2,8 +2,21 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
+import {
+  confusionSpec,
+  gridSpec,
+  perClassSpec,
+  renderPlot,
+  runningAccuracySpec,
+} from "@skeleton-cache/plots";
 import type { EvalReport } from "./run.js";
+
+/**
+ * Version of report.json's layout, written as its first key `schemaVersion`.
+ * Readers (`skc report`) refuse a report.json without it (written before
+ * versioning) or with another number, naming both.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
 
 /** Per-sample arrays behind predictions.csv (indexed by sample). */
 export interface RunFiles {
@@ -55,6 +68,20 @@ function table(header: string[], rows: (string | number)[][]): string {
   const out = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const row of rows) out.push(`| ${row.join(" | ")} |`);
   return out.join("\n");
+}
+
+/** The banner of a report whose hyper-parameters were selected on test labels (report.md, report.html). */
+export const ORACLE_NOTE = {
+  title: "Hyper-parameters selected on TEST labels.",
+  text: "The `reference` protocol reproduces the authors' evaluation: the best point of the α × β grid, chosen with the test labels (an oracle). It is not a deployable setting; see the fixed-parameter result below.",
+} as const;
+
+/** The heading of the main results, which says where α and β came from. */
+export function resultsHeading(protocol: string): string {
+  if (protocol === "reference") return "Results (best grid point, selected on test labels)";
+  if (protocol === "validation")
+    return "Results (test bundle, hyper-parameters chosen on the validation bundle)";
+  return "Results (fixed hyper-parameters; stream order)";
 }
 
 /** The label printed wherever a figure comes from synthetic data. */
@@ -134,9 +161,7 @@ export function reportMarkdown(report: EvalReport): string {
   parts.push(`# Skeleton-Cache evaluation — protocol \`${report.protocol.name}\`${syntheticTitle}`);
   if (report.synthetic) parts.push(`> **${SYNTHETIC_TAG}.** ${report.syntheticNote}`);
   if (report.protocol.selectsOnTestLabels) {
-    parts.push(
-      "> **Hyper-parameters selected on TEST labels.** The `reference` protocol reproduces the authors' evaluation: the best point of the α × β grid, chosen with the test labels (an oracle). It is not a deployable setting; see the fixed-parameter result below.",
-    );
+    parts.push(`> **${ORACLE_NOTE.title}** ${ORACLE_NOTE.text}`);
   }
   parts.push(`Protocol: ${report.protocol.description}.`);
   const b = report.bundle;
@@ -172,12 +197,7 @@ export function reportMarkdown(report: EvalReport): string {
     fmt(s.perClass.meanPercent),
     `${s.top1.correct} / ${s.top1.total}`,
   ];
-  const mainTitle =
-    report.protocol.name === "reference"
-      ? "## Results (best grid point, selected on test labels)"
-      : report.protocol.name === "validation"
-        ? "## Results (test bundle, α and β chosen on the validation bundle)"
-        : "## Results (fixed hyper-parameters; stream order)";
+  const mainTitle = `## ${resultsHeading(report.protocol.name)}`;
   parts.push(
     mainTitle,
     table(
@@ -308,6 +328,7 @@ export function reportMarkdown(report: EvalReport): string {
     [
       "- `report.json`: everything above, machine-readable (config, versions, seed, timing).",
       "- `predictions.csv`: `index,label,baseline_pred,refined_pred,...` per sample in stream order, 0-based class indices.",
+      "- `report.html`: this report in a browser (one self-contained file): interactive plots, a sample explorer, the cache over time, skeleton playback where the raw files are known; rebuild with `skc report DIR`.",
       ...(report.config.plots
         ? [
             "- `plots/*.svg`, `plots/*.png`: running accuracy, per-class accuracy, confusion matrix, α × β grid (when run).",
@@ -405,7 +426,7 @@ export async function writeRunDirectory(
     }
     written.push("report.json");
     options.onTiming?.(Math.round(performance.now() - started) / 1000);
-    const final = { ...report, files: written };
+    const final = { schemaVersion: REPORT_SCHEMA_VERSION, ...report, files: written };
     writeFileAtomic(path.join(temp, "report.json"), `${JSON.stringify(final, jsonReplacer, 1)}\n`);
     const old = `${target}.old-${process.pid}`;
     if (fs.existsSync(target)) fs.renameSync(target, old);

@@ -53,6 +53,7 @@ import {
 import { methodGridOf, methodParams } from "./method-config.js";
 import type { Progress } from "./progress.js";
 import { type RunFiles, writeRunDirectory } from "./report.js";
+import { writeReportHtml } from "./report-html/index.js";
 import { toolVersions } from "./versions.js";
 
 /** Accuracy figures of one set of predictions. */
@@ -587,5 +588,6 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
       timing.total = Math.round(performance.now() - started) / 1000;
     },
   });
+  writeReportHtml(outDir, { data, prior: prior.prior }); // report.html from the folder just written
   return { report: { ...report, files: written }, outDir };
 }

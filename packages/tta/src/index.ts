@@ -28,3 +28,5 @@ export {
   methodNames,
   resolveMethodParams,
 } from "./registry.js";
+export type { CacheSnapshot, SampleTrace, TracedMatch, TraceOptions } from "./trace.js";
+export { TraceRecorder } from "./trace.js";

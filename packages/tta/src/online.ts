@@ -4,6 +4,7 @@ import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, type Tensor } from "@skeleton-cache/tensor";
 import { type AdapterOptions, TestTimeAdapter } from "./adapter.js";
 import type { TestTimeMethod } from "./method.js";
+import type { TraceRecorder } from "./trace.js";
 
 /** A whole stream held in memory: base logits and either F or the descriptors. */
 export interface StreamInput {
@@ -48,6 +49,8 @@ export interface OnlineOptions {
   readonly onProgress?: (done: number, total: number) => void;
   readonly progressEvery?: number;
   readonly descriptorOptions?: DescriptorOptions;
+  /** Opt-in recorder of per-sample scores, weights, matches and cache snapshots (reports). */
+  readonly trace?: TraceRecorder;
 }
 
 /** The (N, 8, C) descriptors of a stream: given, or extracted from F (Eq. 3–4). */
@@ -146,11 +149,21 @@ export function runMethod<M extends TestTimeMethod>(
     descriptorOffset: 0,
     id: 0,
   };
+  const trace = run.trace;
+  if (trace) {
+    if (!(method instanceof TestTimeAdapter))
+      throw new ValueError(`trace: only the skeleton-cache adapter can be traced, not ${method.name}`, {
+        field: "trace",
+        value: method.name,
+      });
+    trace.begin(method, descriptors.data, samples);
+  }
   for (let position = 0; position < samples; position++) {
     const index = order[position]!;
     sample.logitsOffset = index * numClasses;
     sample.descriptorOffset = index * NUM_SLOTS * channels;
     sample.id = index;
+    if (trace) trace.before(index, descriptors.data, sample.descriptorOffset);
     const step = method.step(sample);
     result.baselinePred[index] = step.baselinePred;
     result.refinedPred[index] = step.refinedPred;
@@ -159,6 +172,7 @@ export function runMethod<M extends TestTimeMethod>(
     result.hedgeBlock[index] = step.hedgeBlock;
     result.hedgeInserted[index] = step.hedgeInserted ? 1 : 0;
     result.refinedLogits.set(method.refinedLogits, index * numClasses);
+    if (trace) trace.after(position, index, step);
     if (run.onProgress && ((position + 1) % every === 0 || position + 1 === samples))
       run.onProgress(position + 1, samples);
   }

@@ -1,6 +1,6 @@
 /**
- * Plots of the committed UTD-MHAD results (SVG + PNG through the `skc`
- * plotting helpers: vega-lite → vega → resvg): for each split, the α × β grid
+ * Plots of the committed UTD-MHAD results (SVG + PNG through
+ * `@skeleton-cache/plots`: vega-lite → vega → resvg): for each split, the α × β grid
  * of the online top-1 on the test set (mean over seeds × orders), and the
  * per-seed backbone vs Skeleton-Cache figures.
  *
@@ -8,9 +8,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { gridSpec, renderPlot } from "@skeleton-cache/eval";
 import { writeFileAtomic } from "@skeleton-cache/formats";
 import { meanSd } from "@skeleton-cache/metrics";
+import { gridSpec, renderPlot } from "@skeleton-cache/plots";
 import type { BenchResults, SplitResult } from "./bench/compute.js";
 import { FIXED } from "./bench/core.js";
 import { gridValues } from "./bench/tables.js";

@@ -1,0 +1,94 @@
+/**
+ * The page explains the run's own predictions: it replays the main online
+ * pass (same bundle, prior, α, β, K, hedge and stream order) with an opt-in
+ * `TraceRecorder` on a capped set of samples, and refuses to go on if the
+ * replay does not give predictions.csv's online predictions sample for
+ * sample.
+ */
+import { ValueError } from "@skeleton-cache/errors";
+import type { Prior } from "@skeleton-cache/prior";
+import {
+  type CacheSnapshot,
+  createMethod,
+  DEFAULT_METHOD,
+  runMethod,
+  type SampleTrace,
+  TraceRecorder,
+} from "@skeleton-cache/tta";
+import type { EvalData } from "../inputs.js";
+import type { EvalReport } from "../run.js";
+import type { RunPredictions } from "./run-folder.js";
+
+/** Samples traced in full at most (scores, weights, matches): changed ones first, then unchanged. */
+export const TRACE_CAP = 600;
+/** Cache snapshots along the stream. */
+export const SNAPSHOTS = 60;
+/** Matched cache entries kept per traced sample. */
+export const MATCHES = 5;
+
+/** What happened to a sample, as the explorer filters it. */
+export const STATUS = {
+  unchangedRight: 0,
+  unchangedWrong: 1,
+  flippedRight: 2,
+  flippedWrong: 3,
+  changedWrong: 4,
+} as const;
+
+/** A sample's status from its label, backbone prediction and reported prediction. */
+export function sampleStatus(label: number, base: number, reported: number): number {
+  if (base === reported) return base === label ? STATUS.unchangedRight : STATUS.unchangedWrong;
+  if (reported === label) return STATUS.flippedRight;
+  return base === label ? STATUS.flippedWrong : STATUS.changedWrong;
+}
+
+/** `count` evenly spaced items of `items` (all when there are no more). */
+export function evenlySpaced<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, k) => items[Math.floor((k * items.length) / count)]!);
+}
+
+/** The samples to trace: every changed one (evenly spaced past the cap), then unchanged ones evenly spaced. */
+export function chooseTraced(predictions: RunPredictions, cap = TRACE_CAP): number[] {
+  const changed: number[] = [];
+  const unchanged: number[] = [];
+  for (const sample of predictions.order)
+    (predictions.baselinePred[sample] === predictions.refinedPred[sample] ? unchanged : changed).push(sample);
+  const first = evenlySpaced(changed, cap);
+  return [...first, ...evenlySpaced(unchanged, cap - first.length)];
+}
+
+export interface TracedRun {
+  readonly traces: Map<number, SampleTrace>;
+  readonly snapshots: CacheSnapshot[];
+  /** (N, U) online refined logits of the replay (equal to the run's). */
+  readonly refinedLogits: Float32Array;
+}
+
+/** Replays the main online pass with a trace recorder and checks it against predictions.csv. */
+export function tracePass(
+  report: EvalReport,
+  data: EvalData,
+  prior: Prior,
+  predictions: RunPredictions,
+  traced: readonly number[],
+): TracedRun {
+  const trace = new TraceRecorder({ samples: traced, matches: MATCHES, snapshots: SNAPSHOTS });
+  const context = { numClasses: data.numClasses, channels: data.channels, prior };
+  const run = runMethod(
+    { logits: data.logits, descriptors: data.descriptors },
+    createMethod(DEFAULT_METHOD, context, report.params),
+    { order: predictions.order, trace },
+  );
+  for (let sample = 0; sample < data.numSamples; sample++) {
+    if (
+      run.refinedPred[sample] !== predictions.onlinePred[sample] ||
+      data.labels[sample] !== predictions.labels[sample]
+    )
+      throw new ValueError(
+        `bundle ${data.source} no longer gives this run's predictions: sample ${sample} replays as class ${run.refinedPred[sample]} (label ${data.labels[sample]}), predictions.csv has ${predictions.onlinePred[sample]} (label ${predictions.labels[sample]}); was the bundle or prior changed since the run?`,
+        { file: data.source, field: "online_pred", position: sample, value: run.refinedPred[sample] },
+      );
+  }
+  return { traces: trace.traces, snapshots: trace.snapshots, refinedLogits: run.refinedLogits };
+}

@@ -1,0 +1,185 @@
+import { ValueError } from "@skeleton-cache/errors";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { COSINE_NORM_EPS } from "@skeleton-cache/tensor";
+import type { TestTimeAdapter } from "./adapter.js";
+import type { StepResult } from "./method.js";
+
+/** A cached entry a traced sample matched, with what it added to the sample's fused score. */
+export interface TracedMatch {
+  /** The entry's id (in `runOnline`: its sample index). */
+  readonly id: number;
+  /** The class block holding it. */
+  readonly block: number;
+  /** Per slot d: a_d = exp(−β·(1 − cos(q_d, k_d))) (Eq. 6), in slot order. */
+  readonly affinities: number[];
+  /** Σ_d w_ĉ[d] · a_d: the entry's share of s[block] (Eq. 11); α times it enters the refined logit. */
+  readonly contribution: number;
+}
+
+/** Why a traced sample got its refined prediction (SPEC §6 steps 2–4). */
+export interface SampleTrace {
+  readonly sample: number;
+  /** Stream position (0-based). */
+  readonly position: number;
+  readonly baselinePred: number;
+  readonly refinedPred: number;
+  /** O (Eq. 10): (8, U) slot-wise class scores against the cache before the sample, row d = slot d. */
+  readonly scores: Float64Array;
+  /** w_ĉ (Eq. 9): the fusion weights of the backbone's prediction ĉ, 8 values in slot order. */
+  readonly weights: Float64Array;
+  /** φ = φ̂ + α·w_ĉ·O (Eq. 12). */
+  readonly refinedLogits: Float64Array;
+  /** The cached entries with the largest contributions, largest first (ties: block, then position order). */
+  readonly matches: TracedMatch[];
+  readonly entropy: number;
+  readonly inserted: boolean;
+  readonly hedgeBlock: number;
+}
+
+/** The cache after a stream position: every block's entry ids and entropies, in block position order. */
+export interface CacheSnapshot {
+  /** Samples seen (the snapshot is taken after position − 1). */
+  readonly position: number;
+  readonly ids: number[][];
+  readonly entropies: number[][];
+}
+
+export interface TraceOptions {
+  /** Sample indices to trace in full (scores, weights, matches); others cost one lookup each. */
+  readonly samples: Iterable<number>;
+  /** Matched entries kept per traced sample (default 5). */
+  readonly matches?: number;
+  /** Evenly spaced cache snapshots along the stream, the last after the final sample (default 100; 0: none). */
+  readonly snapshots?: number;
+}
+
+/**
+ * An opt-in recorder of what the online loop did, for reports: pass it as
+ * `runOnline(..., { trace })`. Without one the loop does no extra work.
+ * With one, each traced sample costs a copy of O and a comparison with every
+ * cached key (U·K·8 cosines); a snapshot costs a copy of the block ids.
+ */
+export class TraceRecorder {
+  /** Traces by sample index. */
+  readonly traces = new Map<number, SampleTrace>();
+  readonly snapshots: CacheSnapshot[] = [];
+  private readonly wanted: Set<number>;
+  private readonly keep: number;
+  private readonly snapshotCount: number;
+  private adapter: TestTimeAdapter | null = null;
+  private stream: { descriptors: Float32Array; perSample: number; total: number } | null = null;
+  /** ‖descriptor‖ per cached sample and slot, computed when first needed (NaN: not yet). */
+  private norms: Float64Array = new Float64Array(0);
+  private pending: { block: number; id: number; affinities: number[] }[] = [];
+
+  constructor(options: TraceOptions) {
+    this.wanted = new Set(options.samples);
+    this.keep = options.matches ?? 5;
+    this.snapshotCount = options.snapshots ?? 100;
+    for (const [name, value] of [
+      ["matches", this.keep],
+      ["snapshots", this.snapshotCount],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0)
+        throw new ValueError(`trace: ${name} must be an integer ≥ 0, got ${value}`, { field: name, value });
+    }
+  }
+
+  /** Starts a stream: cached ids are indices of `descriptors` ((N, 8, C) rows of `perSample` values). */
+  begin(adapter: TestTimeAdapter, descriptors: Float32Array, total: number): void {
+    this.adapter = adapter;
+    this.stream = { descriptors, perSample: NUM_SLOTS * adapter.channels, total };
+    this.norms = new Float64Array(descriptors.length / adapter.channels).fill(Number.NaN);
+  }
+
+  /** Before a sample's step: its affinity to every cached entry (the cache as it is before the sample). */
+  before(sample: number, query: Float32Array, offset: number): void {
+    if (!this.wanted.has(sample)) return;
+    const { adapter, stream } = this.started();
+    const C = adapter.channels;
+    const queryNorms = Array.from({ length: NUM_SLOTS }, (_, slot) => norm(query, offset + slot * C, C));
+    this.pending = [];
+    for (let block = 0; block < adapter.numClasses; block++) {
+      for (const id of adapter.cache.block(block).ids) {
+        const affinities: number[] = [];
+        for (let slot = 0; slot < NUM_SLOTS; slot++) {
+          const at = id * stream.perSample + slot * C;
+          let keyNorm = this.norms[id * NUM_SLOTS + slot]!;
+          if (Number.isNaN(keyNorm))
+            keyNorm = this.norms[id * NUM_SLOTS + slot] = norm(stream.descriptors, at, C);
+          let dot = 0;
+          for (let c = 0; c < C; c++) dot += query[offset + slot * C + c]! * stream.descriptors[at + c]!;
+          // cos with each norm clamped on its own (SPEC §4), then Eq. 6.
+          const cos = dot / (queryNorms[slot]! * keyNorm);
+          affinities.push(Math.exp(-adapter.beta * (1 - cos)));
+        }
+        this.pending.push({ block, id, affinities });
+      }
+    }
+  }
+
+  /** After a sample's step (`position`: its stream position): keeps its trace, takes due snapshots. */
+  after(position: number, sample: number, step: StepResult): void {
+    const { adapter, stream } = this.started();
+    if (this.wanted.has(sample)) {
+      const from = step.baselinePred * NUM_SLOTS;
+      const weights = adapter.fusion.weights.slice(from, from + NUM_SLOTS);
+      const matches = this.pending.map(({ block, id, affinities }) => ({
+        id,
+        block,
+        affinities,
+        contribution: affinities.reduce((sum, a, slot) => sum + weights[slot]! * a, 0), // Eq. 11, one entry
+      }));
+      matches.sort((a, b) => b.contribution - a.contribution);
+      this.traces.set(sample, {
+        sample,
+        position,
+        baselinePred: step.baselinePred,
+        refinedPred: step.refinedPred,
+        scores: Float64Array.from(adapter.scores),
+        weights,
+        refinedLogits: Float64Array.from(adapter.refinedLogits),
+        matches: matches.slice(0, this.keep),
+        entropy: step.entropy,
+        inserted: step.inserted,
+        hedgeBlock: step.hedgeBlock,
+      });
+      this.pending = [];
+    }
+    if (this.snapshotDue(position + 1, stream.total)) this.snapshot(position + 1);
+  }
+
+  private snapshotDue(seen: number, total: number): boolean {
+    const n = this.snapshotCount;
+    if (n === 0) return false;
+    if (seen === total) return true;
+    // Positions round(total·k/n) for k = 1..n−1 (unique when n ≤ total).
+    const k = Math.round((seen * n) / total);
+    return k >= 1 && k < n && Math.round((total * k) / n) === seen;
+  }
+
+  private snapshot(position: number): void {
+    const cache = this.started().adapter.cache;
+    const ids: number[][] = [];
+    const entropies: number[][] = [];
+    for (let block = 0; block < cache.numClasses; block++) {
+      const contents = cache.block(block);
+      ids.push(contents.ids);
+      entropies.push(contents.entropies);
+    }
+    this.snapshots.push({ position, ids, entropies });
+  }
+
+  private started(): { adapter: TestTimeAdapter; stream: NonNullable<TraceRecorder["stream"]> } {
+    if (!this.adapter || !this.stream)
+      throw new ValueError("trace: begin(adapter, descriptors, total) was not called", { field: "trace" });
+    return { adapter: this.adapter, stream: this.stream };
+  }
+}
+
+/** max(‖x‖, 1e-8) of `length` values from `offset` (the clamp of SPEC §4's cosine). */
+function norm(values: Float32Array, offset: number, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += values[offset + i]! * values[offset + i]!;
+  return Math.max(Math.sqrt(sum), COSINE_NORM_EPS);
+}
