@@ -10,7 +10,6 @@ import {
   type ChartSpec,
   cacheTimelineSpec,
   confusionPairSpec,
-  DEFAULT_METHOD,
   gridSpec,
   interactiveSpec,
   ordersSpec,
@@ -21,7 +20,6 @@ import { DESCRIPTOR_SLOTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import type { CacheSnapshot } from "@skeleton-cache/tta";
 import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG } from "../report.js";
 import type { EvalReport } from "../run.js";
-import { methodName } from "./method.js";
 import type { Playback } from "./playback.js";
 import type { RunPredictions } from "./run-folder.js";
 import { sampleStatus, type TracedRun } from "./trace-pass.js";
@@ -230,8 +228,7 @@ function traceData(traced: TracedRun, U: number, baseLogits: Float32Array): Reco
 /** The page's data object (serialised into report.html). */
 export function pageData(input: PageInput) {
   const { report, predictions, traced, playback } = input;
-  const named = methodName(report);
-  const method = named === undefined || named === "skeleton-cache" ? DEFAULT_METHOD : named;
+  const method = report.method.title;
   const N = report.bundle.numSamples;
   const U = report.bundle.numClasses;
   const position = new Int32Array(N);

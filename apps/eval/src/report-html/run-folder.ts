@@ -42,7 +42,8 @@ const ReportFields = z.looseObject({
     meta: z.record(z.string(), z.unknown()),
   }),
   prior: z.looseObject({ kind: z.string(), source: z.string(), split: z.string().nullable() }),
-  params: z.looseObject({ alpha: z.number(), beta: z.number(), K: z.number(), hedge: z.string() }),
+  method: z.looseObject({ name: z.string(), title: z.string() }),
+  params: z.record(z.string(), z.union([z.number(), z.string()])),
   results: z.looseObject({
     backbone: summary,
     cache: summary,
