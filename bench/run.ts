@@ -77,21 +77,13 @@ function adaptLoop(): void {
           beta: 5,
           capacity: K,
           hedge: "off",
+          kernel,
         });
-        if (kernel === "js") {
-          // same adapter, plain-loop kernel: swap in a js cache of the same shape
-          (adapter as unknown as { cache: SkeletonCache }).cache = new SkeletonCache({
-            numClasses: U,
-            capacity: K,
-            numSlots: D,
-            channels: C,
-            kernel: "js",
-          });
-        }
         // Fill every block so retrieval walks U·K keys (steady state).
         for (let block = 0; block < U; block++) {
           for (let position = 0; position < K; position++) {
-            adapter.cache.insert(block, descriptors, ((block * K + position) % pool) * D * C, 1, -1);
+            const keyOffset = ((block * K + position) % pool) * D * C;
+            adapter.cache.insert({ block, key: descriptors, keyOffset, entropy: 1, id: -1 });
           }
         }
         let next = 0;

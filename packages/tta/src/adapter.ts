@@ -1,4 +1,4 @@
-import { SkeletonCache } from "@skeleton-cache/cache";
+import { type CacheEntry, type RetrievalRequest, SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { fuseInto } from "@skeleton-cache/fusion";
@@ -28,6 +28,8 @@ export interface AdapterOptions {
   readonly hedgeMargin?: number;
   /** Overrides the prior-derived weights (e.g. a masked copy for ablations). */
   readonly weights?: FusionWeights;
+  /** Retrieval kernel (see `CacheOptions.kernel`): "wasm" (default where available) or "js". */
+  readonly kernel?: "wasm" | "js";
 }
 
 /**
@@ -49,6 +51,8 @@ export interface StepResult {
   /** Whether the hedge block took the sample. */
   readonly hedgeInserted: boolean;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const DEFAULT_CAPACITY = 8;
 const DEFAULT_HEDGE_MARGIN = 0.5;
@@ -87,6 +91,9 @@ export class TestTimeAdapter {
     hedgeInserted: false,
   };
   private stepCount = 0;
+  /** The cache's entry and retrieval arguments, reused by every step (no allocation per sample). */
+  private readonly entry: Mutable<CacheEntry>;
+  private readonly retrieval: Mutable<RetrievalRequest>;
 
   constructor(options: AdapterOptions) {
     const { numClasses, channels, alpha, beta } = options;
@@ -112,7 +119,13 @@ export class TestTimeAdapter {
     }
     this.hedgeActive = hedge === "on" || (hedge === "auto" && numClasses < this.capacity);
     this.hedgeMargin = options.hedgeMargin ?? DEFAULT_HEDGE_MARGIN;
-    this.cache = new SkeletonCache({ numClasses, capacity: this.capacity, numSlots: NUM_SLOTS, channels });
+    this.cache = new SkeletonCache({
+      numClasses,
+      capacity: this.capacity,
+      numSlots: NUM_SLOTS,
+      channels,
+      ...(options.kernel ? { kernel: options.kernel } : {}),
+    });
     this.fusion = options.weights ?? buildFusionWeights(options.prior, numClasses);
     if (this.fusion.numClasses !== numClasses) {
       throw new ShapeError(
@@ -127,6 +140,8 @@ export class TestTimeAdapter {
     this.posterior = new Float64Array(numClasses);
     this.scores = new Float64Array(NUM_SLOTS * numClasses);
     this.descriptorScratch = new Float32Array(NUM_SLOTS * channels);
+    this.entry = { block: 0, key: this.descriptorScratch, keyOffset: 0, entropy: 0, id: 0 };
+    this.retrieval = { query: this.descriptorScratch, queryOffset: 0, beta, out: this.scores };
   }
 
   /** Samples seen so far. */
@@ -153,26 +168,21 @@ export class TestTimeAdapter {
     const refinedPred = argmax(this.refinedLogits);
     const sampleEntropy = entropy(this.posterior);
     // Step 4: insert into the block of the refined prediction.
-    const inserted = this.cache.insert(
-      refinedPred,
-      descriptors,
-      descriptorOffset,
-      sampleEntropy,
-      id,
-    ).inserted;
+    const entry = this.entry;
+    entry.block = refinedPred;
+    entry.key = descriptors;
+    entry.keyOffset = descriptorOffset;
+    entry.entropy = sampleEntropy;
+    entry.id = id;
+    const inserted = this.cache.insert(entry).inserted;
     let hedgeBlock = -1;
     let hedgeInserted = false;
     if (this.hedgeActive) {
       const runnerUp = this.runnerUp(refinedPred);
       if (this.posterior[refinedPred]! - this.posterior[runnerUp]! < this.hedgeMargin) {
         hedgeBlock = runnerUp;
-        hedgeInserted = this.cache.insert(
-          runnerUp,
-          descriptors,
-          descriptorOffset,
-          sampleEntropy,
-          id,
-        ).inserted;
+        entry.block = runnerUp;
+        hedgeInserted = this.cache.insert(entry).inserted;
       }
     }
     this.stepCount++;
@@ -243,7 +253,10 @@ export class TestTimeAdapter {
     descriptorOffset: number,
   ): number {
     // Eq. 6–8: slot-wise class scores O (8, U).
-    this.cache.retrieveInto(descriptors, descriptorOffset, this.beta, this.scores);
+    const retrieval = this.retrieval;
+    retrieval.query = descriptors;
+    retrieval.queryOffset = descriptorOffset;
+    this.cache.retrieveInto(retrieval);
     // Eq. 9–12: refined logits with the weights of the backbone's prediction.
     return fuseInto(this.fusion, logits, logitsOffset, this.scores, this.alpha, this.refinedLogits);
   }
