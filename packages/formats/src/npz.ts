@@ -1,7 +1,15 @@
 import { FormatError } from "@skeleton-cache/errors";
 import { readFileBytes, writeFileAtomic } from "./files.js";
 import { encodeNpyArray, type NpyArray, parseNpy } from "./npy.js";
-import { encodeZip, listZip, readZipEntry } from "./zip.js";
+import {
+  type ArrayStream,
+  type ByteRange,
+  InflatedRange,
+  npyStream,
+  OpenFile,
+  StoredRange,
+} from "./stream.js";
+import { encodeZip, listZip, readZipEntry, type ZipEntry } from "./zip.js";
 
 /**
  * NumPy .npz archives: a ZIP of `.npy` members (stored by `np.savez`,
@@ -12,7 +20,16 @@ import { encodeZip, listZip, readZipEntry } from "./zip.js";
 /** Decodes every array of an .npz archive held in memory, in archive order. */
 export function parseNpz(bytes: Uint8Array, file = "<npz>"): Map<string, NpyArray> {
   const arrays = new Map<string, NpyArray>();
-  for (const entry of listZip(bytes, file)) {
+  for (const entry of npyMembers(listZip(bytes, file), file)) {
+    const data = readZipEntry(bytes, entry, file);
+    arrays.set(entry.name.slice(0, -4), parseNpy(data, `${file}[${entry.name}]`));
+  }
+  return arrays;
+}
+
+/** The members, each checked to be a `.npy` array. */
+function npyMembers(entries: readonly ZipEntry[], file: string): readonly ZipEntry[] {
+  for (const entry of entries) {
     if (!entry.name.endsWith(".npy")) {
       throw new FormatError(
         `${file}: member ${entry.name} is not a .npy array (at byte ${entry.headerOffset})`,
@@ -23,10 +40,52 @@ export function parseNpz(bytes: Uint8Array, file = "<npz>"): Map<string, NpyArra
         },
       );
     }
-    const data = readZipEntry(bytes, entry, file);
-    arrays.set(entry.name.slice(0, -4), parseNpy(data, `${file}[${entry.name}]`));
   }
-  return arrays;
+  return entries;
+}
+
+/** An .npz opened for streaming: the central directory is read, the arrays are not. */
+export interface NpzStream {
+  readonly path: string;
+  /** Array names (members without `.npy`), in archive order. */
+  readonly names: readonly string[];
+  /** Opens array `name` for streaming (reads its .npy header); stored and deflated members alike. */
+  array(name: string): ArrayStream;
+  close(): void;
+}
+
+/** The bytes of one member: a stored range read by offset (CRC checked when read in order), or inflated as read. */
+export function zipMemberRange(file: OpenFile, entry: ZipEntry): ByteRange {
+  const name = `${file.path}[${entry.name}]`;
+  return entry.method === 0
+    ? new StoredRange(file, entry.dataOffset, entry.size, name, {
+        expected: entry.crc32,
+        position: entry.dataOffset,
+      })
+    : new InflatedRange(file, entry, name);
+}
+
+/** Opens an .npz for streaming. A truncated archive fails here (no end-of-central-directory record). */
+export function openNpzStream(path: string): NpzStream {
+  const file = new OpenFile(path);
+  try {
+    const members = new Map(
+      npyMembers(listZip(file.asZipSource(), path), path).map((e) => [e.name.slice(0, -4), e]),
+    );
+    return {
+      path,
+      names: [...members.keys()],
+      array(name) {
+        const entry = members.get(name);
+        if (!entry) throw new FormatError(`${path}: no array ${name}`, { file: path, field: name });
+        return npyStream(zipMemberRange(file, entry));
+      },
+      close: () => file.close(),
+    };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
 }
 
 /** Reads and decodes an .npz file. */
