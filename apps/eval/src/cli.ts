@@ -11,6 +11,7 @@ import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
 import { PRIOR_USAGE, runPriorCommand } from "@skeleton-cache/llm-prior";
 import { ZodError } from "zod";
+import { registerBundleCommand } from "./commands/bundle.js";
 import { PROTOCOLS, resolveConfig } from "./config.js";
 import { parseExtractOptions, runExtract } from "./extract.js";
 import { createProgress } from "./progress.js";
@@ -364,6 +365,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       }
     });
 
+  registerBundleCommand(program, io, setExit);
   return program;
 }
 

@@ -19,9 +19,11 @@ describe("reference protocol parity", () => {
     expect(cases.length).toBeGreaterThanOrEqual(4);
   });
 
-  describe.each(cases)("case %s", (name) => {
+  // Every case through both kernels: WebAssembly SIMD (float32 accumulation) and plain JS loops (float64).
+  const runs = cases.flatMap((name) => (["wasm", "js"] as const).map((kernel) => [name, kernel] as const));
+  describe.each(runs)("case %s, %s kernels", (name, kernel) => {
     const dir = path.join(PARITY, name);
-    const data = loadEvalData(dir);
+    const data = loadEvalData(dir, false, "bundle", { kernel });
     const { prior } = resolvePrior(path.join(dir, "prior.json"), data, { uniformGamma: 0.5 });
     const expected = JSON.parse(fs.readFileSync(path.join(dir, "expected.json"), "utf8"));
     const params = JSON.parse(fs.readFileSync(path.join(dir, "params.json"), "utf8"));
@@ -33,7 +35,7 @@ describe("reference protocol parity", () => {
         const { point } = referencePoint(
           data,
           prior,
-          { alpha: g.alpha_s, beta: g.beta, K: g.K, hedge: "auto", hedgeMargin: 0.5 },
+          { alpha: g.alpha_s, beta: g.beta, K: g.K, hedge: "auto", hedgeMargin: 0.5, kernel },
           meanMax,
         );
         expect([g.alpha_s, g.beta, point.correct, point.secondPassFired]).toEqual([
@@ -55,6 +57,7 @@ describe("reference protocol parity", () => {
           K: params.K,
           hedge: params.hedge ? "on" : "off",
           hedgeMargin: params.hedge_margin,
+          kernel,
         },
         meanMaxBaseLogit(data),
       );
@@ -71,9 +74,11 @@ describe("reference protocol parity", () => {
         K: params.K,
         hedge: "auto",
         hedgeMargin: params.hedge_margin,
+        kernel,
       });
       expect(Array.from(run.refinedPred)).toEqual(expected.refined_pred);
       expect(run.adapter.hedgeActive).toBe(params.hedge);
+      expect(run.adapter.cache.kernel).toBe(kernel);
     });
   });
 });

@@ -24,6 +24,8 @@ export interface PassParams {
   readonly K: number;
   readonly hedge: HedgeMode;
   readonly hedgeMargin: number;
+  /** Retrieval kernel (default: WebAssembly where available). */
+  readonly kernel?: "wasm" | "js";
 }
 
 /** Called once per finished pass (progress). */
@@ -45,6 +47,7 @@ export function onlinePass(
       capacity: params.K,
       hedge: params.hedge,
       hedgeMargin: params.hedgeMargin,
+      ...(params.kernel ? { kernel: params.kernel } : {}),
       ...(options.weights ? { weights: options.weights } : {}),
     },
     options.order ? { order: options.order } : {},

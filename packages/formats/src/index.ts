@@ -1,4 +1,12 @@
-export { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./files.js";
+export type { AtomicWriter } from "./files.js";
+export {
+  createAtomicWriter,
+  listDirectory,
+  readFileBytes,
+  readJsonFile,
+  readTextFile,
+  writeFileAtomic,
+} from "./files.js";
 export type { NpyArray, NpyData, NpyDtype, NpyHeader } from "./npy.js";
 export {
   decodeNpyData,
@@ -13,14 +21,15 @@ export {
   toFloat32,
   toIntArray,
 } from "./npy.js";
-export type { NpzStream } from "./npz.js";
-export { encodeNpz, openNpzStream, parseNpz, readNpz, writeNpz } from "./npz.js";
+export type { NpzStream, NpzWriter } from "./npz.js";
+export { createNpzWriter, encodeNpz, openNpzStream, parseNpz, readNpz, writeNpz } from "./npz.js";
 export type { PickleGlobalHandler, PickleOptions, PickleValue } from "./pickle.js";
 export { isPickleTuple, PickleGlobal, PickleObject, parsePickle, readPickle } from "./pickle.js";
 export { NUMPY_PICKLE_GLOBALS, PickledNumpyDtype } from "./pickle-numpy.js";
 export type { Safetensors, SafetensorsEntry, SafetensorsHeader, SafetensorsStream } from "./safetensors.js";
 export {
   encodeSafetensors,
+  encodeSafetensorsHeader,
   openSafetensorsStream,
   parseSafetensors,
   parseSafetensorsHeader,

@@ -1,6 +1,15 @@
 import { FormatError } from "@skeleton-cache/errors";
-import { readFileBytes, writeFileAtomic } from "./files.js";
-import { encodeNpyArray, type NpyArray, parseNpy } from "./npy.js";
+import { type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
+import { createAtomicWriter, readFileBytes, writeFileAtomic } from "./files.js";
+import {
+  encodeNpyArray,
+  encodeNpyHeader,
+  itemSizeOf,
+  type NpyArray,
+  type NpyDtype,
+  parseNpy,
+} from "./npy.js";
 import {
   type ArrayStream,
   type ByteRange,
@@ -9,7 +18,7 @@ import {
   OpenFile,
   StoredRange,
 } from "./stream.js";
-import { encodeZip, listZip, readZipEntry, type ZipEntry } from "./zip.js";
+import { encodeZip, listZip, readZipEntry, ZIP_EPOCH, type ZipEntry } from "./zip.js";
 
 /**
  * NumPy .npz archives: a ZIP of `.npy` members (stored by `np.savez`,
@@ -113,4 +122,75 @@ export function writeNpz(
   options: { compress?: boolean } = {},
 ): void {
   writeFileAtomic(path, encodeNpz(arrays, options));
+}
+
+/** An .npz written array by array, the large ones in pieces; nothing appears at the target until `commit()`. */
+export interface NpzWriter {
+  /** Adds a whole array. */
+  add(name: string, array: NpyArray): void;
+  /** Starts an array whose data bytes (C order, `shape` of `dtype`) are then given in pieces to `write`. */
+  begin(name: string, dtype: NpyDtype, shape: Shape): { write(bytes: Uint8Array): void; end(): void };
+  commit(): void;
+  abort(): void;
+}
+
+/** fflate writes no ZIP64, so a member stays under 4 GiB. */
+const ZIP_MEMBER_LIMIT = 0xfffffffe;
+
+/**
+ * Opens an .npz for writing in pieces through fflate's streaming `Zip`
+ * (members dated like NumPy's; sizes and CRC-32 after each member's data),
+ * so arrays larger than memory can be written; deterministic bytes.
+ */
+export function createNpzWriter(target: string, options: { compress?: boolean } = {}): NpzWriter {
+  const writer = createAtomicWriter(target);
+  let failure: Error | null = null;
+  const zip = new Zip((error, data) => {
+    if (error) failure = error;
+    else writer.write(data);
+  });
+  const check = () => {
+    if (failure) throw new FormatError(`${target}: ${failure.message}`, { file: target }, { cause: failure });
+  };
+  const member = (name: string, bytes: number) => {
+    if (bytes > ZIP_MEMBER_LIMIT)
+      throw new FormatError(
+        `${target}: array ${name} takes ${bytes} bytes, more than an .npz member without ZIP64 holds (4 GiB)`,
+        { file: target, field: name, value: bytes },
+      );
+    const file = options.compress
+      ? new ZipDeflate(`${name}.npy`, { level: 6 })
+      : new ZipPassThrough(`${name}.npy`);
+    file.mtime = ZIP_EPOCH;
+    zip.add(file);
+    return file;
+  };
+  return {
+    add(name, array) {
+      const bytes = encodeNpyArray(array);
+      member(name, bytes.length).push(bytes, true);
+      check();
+    },
+    begin(name, dtype, shape) {
+      const header = encodeNpyHeader(dtype, shape);
+      const file = member(name, header.length + shapeSize(shape) * itemSizeOf(dtype));
+      file.push(header);
+      return {
+        write: (bytes) => {
+          file.push(bytes);
+          check();
+        },
+        end: () => {
+          file.push(new Uint8Array(0), true);
+          check();
+        },
+      };
+    },
+    commit() {
+      zip.end();
+      check();
+      writer.commit();
+    },
+    abort: () => writer.abort(),
+  };
 }

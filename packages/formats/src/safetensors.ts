@@ -233,19 +233,49 @@ export function readSafetensors(path: string): Safetensors {
   return parseSafetensors(bytes, path);
 }
 
+/**
+ * The first bytes of a safetensors file holding tensors of these dtypes and
+ * shapes, in this order: the 8-byte length and the JSON header, space-padded
+ * to 8 bytes. The data follows, each tensor's bytes in the same order.
+ */
+export function encodeSafetensorsHeader(
+  tensors: readonly (readonly [string, { readonly dtype: NpyDtype; readonly shape: Shape }])[],
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header["__metadata__"] = { ...metadata };
+  let offset = 0;
+  for (const [name, { dtype, shape }] of tensors) {
+    const code = FROM_NPY[dtype];
+    if (!code)
+      throw new FormatError(
+        `encodeSafetensors: tensor ${name} has dtype ${dtype}, which safetensors cannot hold`,
+        {
+          field: name,
+          value: dtype,
+        },
+      );
+    const length = shapeSize(shape) * itemSizeOf(dtype);
+    header[name] = { dtype: code, shape: [...shape], data_offsets: [offset, offset + length] };
+    offset += length;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  return out;
+}
+
 /** Encodes tensors (in the given order) and optional metadata; the header is space-padded to 8 bytes. */
 export function encodeSafetensors(
   tensors: ReadonlyMap<string, NpyArray> | Readonly<Record<string, NpyArray>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header["__metadata__"] = { ...metadata };
-  let offset = 0;
-  const bodies: Uint8Array[] = [];
   for (const [name, array] of entries) {
-    const dtype = FROM_NPY[array.dtype];
-    if (!dtype || array.strings)
+    if (array.strings)
       throw new FormatError(
         `encodeSafetensors: tensor ${name} has dtype ${array.dtype}, which safetensors cannot hold`,
         {
@@ -253,18 +283,14 @@ export function encodeSafetensors(
           value: array.dtype,
         },
       );
-    const body = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
-    header[name] = { dtype, shape: [...array.shape], data_offsets: [offset, offset + body.length] };
-    bodies.push(body);
-    offset += body.length;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
+  const header = encodeSafetensorsHeader(entries, metadata);
+  const bodies = entries.map(
+    ([, array]) => new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength),
+  );
+  const out = new Uint8Array(header.length + bodies.reduce((total, body) => total + body.length, 0));
+  out.set(header, 0);
+  let at = header.length;
   for (const body of bodies) {
     out.set(body, at);
     at += body.length;

@@ -73,7 +73,7 @@ describe("streaming .npy", () => {
     try {
       const target = new Float32Array(2 * 15);
       stream.readRows(4, 2, target);
-      expect(Array.from(target)).toEqual(Array.from(array.data.subarray(4 * 15, 6 * 15)));
+      expect(Array.from(target)).toEqual(Array.from((array.data as Float32Array).subarray(4 * 15, 6 * 15)));
       expect(() => stream.readRows(6, 2, target)).toThrow(/rows 6\.\.7 are out of range \(the array has 7\)/);
       expect(() => stream.readRows(0, 3, target)).toThrow(/45 values do not fit the target/);
     } finally {
@@ -268,7 +268,7 @@ describe("streaming the authors' encoder_outputs.pt", () => {
       const array = stream.array(stream.value as unknown as TorchTensorRef);
       expect(Array.from(readInChunks(array, 1))).toEqual([2, 3, 4, 5]);
       expect(Array.from(readInChunks(array, 1))).toEqual(
-        Array.from((readTorch(offsetView) as NpyArray).data),
+        Array.from((readTorch(offsetView) as unknown as NpyArray).data as Float32Array),
       );
     } finally {
       stream.close();

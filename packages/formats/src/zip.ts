@@ -231,7 +231,7 @@ export interface ZipInput {
 }
 
 /** NumPy's member date: 1980-01-01 00:00 (local time, as ZIP dates are). */
-const ZIP_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
+export const ZIP_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
 
 /**
  * Writes a ZIP archive through fflate (members in the given order, dated
