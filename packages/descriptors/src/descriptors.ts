@@ -1,7 +1,7 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { BODY_PARTS, NTU25, NUM_PHASES, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, findNonFinite, type Tensor } from "@skeleton-cache/tensor";
-import { createDescriptorKernel, type DescriptorKernel } from "./kernel/kernel.js";
+import { createDescriptorKernel, type DescriptorKernel, hasDescriptorKernel } from "./kernel/kernel.js";
 
 export interface DescriptorOptions {
   /** "wasm" (WebAssembly SIMD, the default where available) or "js" (plain loops); same results up to float32 rounding. */
@@ -83,7 +83,8 @@ export class DescriptorExtractor {
   private readonly phaseJointSum: Float64Array;
   /** JS path: one channel's (P, V) table. */
   private readonly table64: Float64Array;
-  private readonly wasm: DescriptorKernel | null;
+  /** The one-sample kernel of `extractInto`, made on first use. */
+  private wasm: DescriptorKernel | null = null;
   private readonly kernelShape: Parameters<typeof createDescriptorKernel>[1];
   /** Which kernel extraction uses. */
   readonly kernel: "wasm" | "js";
@@ -132,14 +133,14 @@ export class DescriptorExtractor {
       phases: this.phases,
       parts: this.parts.map((members) => Array.from(members)),
     };
-    this.wasm = options.kernel === "js" ? null : createDescriptorKernel(channels, this.kernelShape);
-    if (options.kernel === "wasm" && !this.wasm) {
+    const wasm = options.kernel !== "js" && hasDescriptorKernel(this.kernelShape);
+    if (options.kernel === "wasm" && !wasm) {
       throw new ValueError('WebAssembly SIMD is not available in this runtime; use kernel: "js"', {
         field: "kernel",
         value: options.kernel,
       });
     }
-    this.kernel = this.wasm ? "wasm" : "js";
+    this.kernel = wasm ? "wasm" : "js";
   }
 
   /**
@@ -147,7 +148,7 @@ export class DescriptorExtractor {
    * (numSlots, C) at `outOffset` (slot-major: out[slot·C + c]).
    */
   extractInto(features: Float32Array, featureOffset: number, out: Float32Array, outOffset: number): void {
-    if (this.wasm) {
+    if (this.kernel === "wasm") {
       this.extractWasm(features, featureOffset, out, outOffset);
       return;
     }
@@ -185,7 +186,8 @@ export class DescriptorExtractor {
     }
     const perSample = this.channels * this.timeSteps * this.joints;
     const perOutput = this.numSlots * this.channels;
-    const kernel = this.wasm ? createDescriptorKernel(this.channels, this.kernelShape, capacity) : null;
+    const kernel =
+      this.kernel === "wasm" ? createDescriptorKernel(this.channels, this.kernelShape, capacity) : null;
     if (kernel)
       return { capacity, input: kernel.input, output: kernel.output, extract: (n) => kernel.run(n) };
     const input = new Float32Array(capacity * perSample);
@@ -208,6 +210,7 @@ export class DescriptorExtractor {
     out: Float32Array,
     outOffset: number,
   ): void {
+    this.wasm ??= createDescriptorKernel(this.channels, this.kernelShape);
     const kernel = this.wasm!;
     kernel.input.set(features.subarray(featureOffset, featureOffset + kernel.input.length));
     kernel.run(1);

@@ -143,12 +143,12 @@ export interface DescriptorKernel {
 
 const compiledByShape = new Map<string, object | null>();
 
-/** Builds the kernel for C channels, `shape` and `capacity` samples, or null without WebAssembly SIMD. */
-export function createDescriptorKernel(
-  channels: number,
-  shape: KernelShape,
-  capacity = 1,
-): DescriptorKernel | null {
+/** Whether the kernel for `shape` compiles here (WebAssembly with SIMD); compiled once per shape. */
+export function hasDescriptorKernel(shape: KernelShape): boolean {
+  return compiledModule(shape) !== null;
+}
+
+function compiledModule(shape: KernelShape): object | null {
   const key = JSON.stringify(shape);
   let module = compiledByShape.get(key);
   if (module === undefined) {
@@ -156,6 +156,16 @@ export function createDescriptorKernel(
     module = compileWasm(assembleModule([{ name: "descriptors", params: 3, locals, body }]));
     compiledByShape.set(key, module);
   }
+  return module;
+}
+
+/** Builds the kernel for C channels, `shape` and `capacity` samples, or null without WebAssembly SIMD. */
+export function createDescriptorKernel(
+  channels: number,
+  shape: KernelShape,
+  capacity = 1,
+): DescriptorKernel | null {
+  const module = compiledModule(shape);
   if (!module) return null;
   const sampleFloats = channels * shape.timeSteps * shape.joints;
   const slots = shape.parts.length + shape.phases.length + 1;
