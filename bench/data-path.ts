@@ -12,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertBundle, readBundleDescriptors } from "@skeleton-cache/bundle";
+import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { createAtomicWriter, encodeNpy, encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { seededRandom } from "@skeleton-cache/tensor";
@@ -107,18 +108,37 @@ const best = (values: number[]) => Math.min(...values);
 
 const ONLINE = { prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
 
-function warmTimings(dir: string, rounds: number) {
+/** Seconds to write a fresh (N, 8, C) float32 array once: the first touch of its pages (the descriptors' cost beyond the read). */
+function firstTouch(samples: number): number {
+  return timed(() => new Float32Array(samples * 8 * C).fill(1));
+}
+
+/** Seconds the descriptor kernel alone takes for N samples, each resident in cache (as right after its read). */
+function kernelOnly(samples: number): number {
+  const batch = new DescriptorExtractor(C, T, V).createBatch(1);
+  batch.input.fill(0.5);
+  batch.extract(1);
+  return timed(() => {
+    for (let sample = 0; sample < samples; sample++) batch.extract(1);
+  });
+}
+
+function warmTimings(dir: string, samples: number, rounds: number) {
   const times = {
     plain8M: [] as number[],
     plainChunk: [] as number[],
     dataPath: [] as number[],
     e2e: [] as number[],
+    firstTouch: [] as number[],
+    kernel: [] as number[],
   };
   plainRead(dir, 8 << 20); // warm the page cache
   for (let round = 0; round < rounds; round++) {
     times.plain8M.push(plainRead(dir, 8 << 20));
     times.plainChunk.push(plainRead(dir, 4 * C * T * V));
     times.dataPath.push(timed(() => readBundleDescriptors(dir)));
+    times.firstTouch.push(firstTouch(samples));
+    times.kernel.push(kernelOnly(samples));
     times.e2e.push(
       timed(() => {
         const bundle = readBundleDescriptors(dir);
@@ -222,7 +242,7 @@ export function dataPathBench(tmp: string, quick: boolean, log: (m: string) => v
   const dir = path.join(tmp, `bundle-${small}`);
   const bytes = writeBigBundle(dir, small);
   try {
-    const warm = warmTimings(dir, quick ? 2 : 5);
+    const warm = warmTimings(dir, small, quick ? 2 : 5);
     const gb = bytes / 1e9;
     rows.push({
       group: "data",
@@ -236,6 +256,8 @@ export function dataPathBench(tmp: string, quick: boolean, log: (m: string) => v
       dataPathSeconds: best(warm.dataPath),
       dataPathMedian: median(warm.dataPath),
       e2eSeconds: best(warm.e2e),
+      firstTouchSeconds: best(warm.firstTouch),
+      kernelSeconds: best(warm.kernel),
       ratioToPlain8M: best(warm.dataPath) / best(warm.plain8M),
       ratioToPlain8MMedian: median(warm.dataPath) / median(warm.plain8M),
       ratioToPlainChunk: best(warm.dataPath) / best(warm.plainChunk),

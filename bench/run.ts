@@ -447,6 +447,12 @@ function dataPathMarkdown(lines: string[]): void {
       `| ${r.name} | ${fmt(gb, 2)} | ${rate(r.plain8MSeconds as number)} [${fmt(r.plain8MMedian as number, 3)} s] | ${rate(r.plainChunkSeconds as number)} | ${rate(r.dataPathSeconds as number)} [${fmt(r.dataPathMedian as number, 3)} s] | ${fmt(r.ratioToPlain8M as number, 2)} [${fmt(r.ratioToPlain8MMedian as number, 2)}] | ${fmt((r.samples as number) / (r.e2eSeconds as number))} samples/s |`,
     );
   }
+  for (const r of data.filter((row) => row.kind === "warm")) {
+    lines.push(
+      "",
+      `Where the data path's time goes beyond the read (same run, best of rounds): the descriptor kernel alone, each sample resident in cache, ${fmt(r.kernelSeconds as number, 3)} s; the first write to a fresh (N, 8, C) float32 array (${fmt(((r.samples as number) * 8 * 256 * 4) / 2 ** 20, 0)} MiB, where the descriptors go; its pages are faulted in on first touch) ${fmt(r.firstTouchSeconds as number, 3)} s. The 8 MB read buffer of the plain read pays the same first touch for its own pages.`,
+    );
+  }
   for (const r of data.filter((row) => row.kind === "cold")) {
     lines.push(
       "",
