@@ -354,7 +354,7 @@ function markdown(growth: Record<string, number>, meta: Record<string, unknown>)
   const lines: string[] = [];
   lines.push("# Benchmarks", "");
   lines.push(
-    `Machine: ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}; one thread unless said. ${meta.date}.`,
+    `Machine: ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}; one thread unless said. ${meta.date}. Load average (1 min, other processes included) ${fmt(meta.loadAverageAtStart as number, 1)} at the start, ${fmt(meta.loadAverageAtEnd as number, 1)} at the end: figures measured on a busy machine are slower and noisier; ratios within one run stay comparable.`,
     "",
   );
   lines.push("## Adapt loop (retrieval + fusion + cache update; descriptors given; every block full)", "");
@@ -485,6 +485,7 @@ function dataPathMarkdown(lines: string[]): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0]!;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-bench-"));
   try {
     if (runs("adapt")) adaptLoop();
@@ -504,6 +505,8 @@ async function main(): Promise<void> {
       cores: os.cpus().length,
       quick: QUICK,
       seconds: (Date.now() - started) / 1000,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: os.loadavg()[0]!,
     };
     const md = markdown(growth, meta);
     if (!QUICK && ONLY === null) {
