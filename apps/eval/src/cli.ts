@@ -11,6 +11,7 @@ import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
 import { PRIOR_USAGE, runPriorCommand } from "@skeleton-cache/llm-prior";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { ZodError } from "zod";
+import { registerBundleCommand } from "./commands/bundle.js";
 import { registerReportCommand } from "./commands/report.js";
 import { compareText, runCompare } from "./compare.js";
 import { resolveConfig } from "./config.js";
@@ -325,6 +326,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       }
     });
 
+  registerBundleCommand(program, io, setExit);
   registerReportCommand(program, io, setExit);
   return program;
 }

@@ -13,7 +13,7 @@ export {
 export { DEMO_SPEC, demoFiles, syntheticBundleFiles, writeSyntheticBundle } from "./demo.js";
 export type { ExtractOptions, ExtractResult } from "./extract.js";
 export { ExtractOptionsSchema, parseExtractOptions, runExtract } from "./extract.js";
-export type { EvalData, ResolvedPrior } from "./inputs.js";
+export type { EvalData, LoadOptions, ResolvedPrior } from "./inputs.js";
 export {
   checkBundleSplit,
   DEMO_DIR,

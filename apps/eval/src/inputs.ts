@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readBundle } from "@skeleton-cache/bundle";
+import { readBundleDescriptors } from "@skeleton-cache/bundle";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import {
   assertPriorCovers,
@@ -15,7 +15,6 @@ import {
 } from "@skeleton-cache/prior";
 import { candidateClasses, classCatalog, getSplit, isDatasetId } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
-import { streamDescriptors } from "@skeleton-cache/tta";
 
 /** Where the shipped SYNTHETIC demo lives (works from src/ and from dist/). */
 export const DEMO_DIR = fileURLToPath(new URL("../assets/demo/", import.meta.url));
@@ -94,15 +93,25 @@ function checkBundleDirectory(target: string, label = "bundle"): void {
   }
 }
 
+/** How `loadEvalData` reads a bundle. */
+export interface LoadOptions {
+  /** Descriptor kernel: "wasm" (default where available) or "js". */
+  readonly kernel?: "wasm" | "js";
+  /** Called as chunks of F are described. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * Reads a bundle (a directory of .npy files + meta.json, .npz, .safetensors
  * or the authors' .pt) with @skeleton-cache/bundle and computes its
- * descriptors once (Eq. 3–4 when it holds feature volumes).
+ * descriptors once (Eq. 3–4 when it holds feature volumes). F is streamed in
+ * chunks and described as it is read, so it never sits whole in memory.
  */
 export function loadEvalData(
   target: string,
   isDemo = false,
   role: "bundle" | "validationBundle" = "bundle",
+  options: LoadOptions = {},
 ): EvalData {
   let stat: fs.Stats;
   const label = role === "bundle" ? "bundle" : "validation bundle (--validation-bundle)";
@@ -112,14 +121,10 @@ export function loadEvalData(
     throw new FormatError(`${label} ${target}: no such file or directory`, { file: target, field: role });
   }
   if (stat.isDirectory()) checkBundleDirectory(target, label);
-  const bundle = readBundle(target);
+  const bundle = readBundleDescriptors(target, options);
   const meta = bundle.meta as Record<string, unknown>;
-  const { logits, labels, classIds } = bundle;
+  const { logits, labels, classIds, descriptors, input } = bundle;
   const [numSamples, numClasses] = logits.shape as [number, number];
-  const input = bundle.descriptors ? "descriptors" : "features";
-  const descriptors = streamDescriptors(
-    bundle.descriptors ? { logits, descriptors: bundle.descriptors } : { logits, features: bundle.features! },
-  );
   const identity = classIds.every((id, u) => id === u);
   const classIdsKnown = stat.isDirectory()
     ? fs.existsSync(path.join(target, "class_ids.npy"))

@@ -1,11 +1,12 @@
-export type { BundleFormat, BundleReader } from "./io.js";
+export type { DescribedBundle, DescriptorReadOptions } from "./descriptors.js";
+export { DEFAULT_CHUNK_BYTES, describeStream, readBundleDescriptors } from "./descriptors.js";
+export type { BundleFormat, PtLayout } from "./io.js";
 export {
   bundleFromArrays,
   bundleToArrays,
   detectBundleFormat,
   encodeBundleNpz,
   encodeBundleSafetensors,
-  openBundle,
   parseBundleNpz,
   parseBundlePt,
   parseBundleSafetensors,
@@ -14,5 +15,9 @@ export {
   writeBundle,
   writeBundleDir,
 } from "./io.js";
-export type { Bundle, BundleMeta } from "./types.js";
-export { BundleMetaSchema, parseBundleMeta, validateBundle } from "./types.js";
+export type { BundleReader, BundleStream } from "./stream.js";
+export { openBundle, openBundleStream } from "./stream.js";
+export type { BundleInfo, BundleValidation, ConvertOptions, ConvertResult } from "./tools.js";
+export { bundleInfo, convertBundle, validateBundleStream } from "./tools.js";
+export type { Bundle, BundleLayout, BundleMeta } from "./types.js";
+export { BundleMetaSchema, checkBundleLayout, parseBundleMeta, validateBundle } from "./types.js";

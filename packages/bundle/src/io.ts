@@ -7,9 +7,8 @@ import {
   encodeNpz,
   encodeSafetensors,
   isPickleTuple,
+  listZip,
   type NpyArray,
-  type NpyFile,
-  openNpy,
   parseNpy,
   parseNpz,
   parseSafetensors,
@@ -18,7 +17,7 @@ import {
   toIntArray,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
-import { assertFinite, type Shape, shapeSize, type Tensor } from "@skeleton-cache/tensor";
+import type { Tensor } from "@skeleton-cache/tensor";
 import { type Bundle, type BundleMeta, parseBundleMeta, validateBundle } from "./types.js";
 
 /** On-disk bundle formats. */
@@ -35,7 +34,8 @@ function readBytes(file: string): Uint8Array {
   }
 }
 
-function floatTensor(array: NpyArray, field: string, source: string): Tensor {
+/** A float32 tensor of an f4/f8 array; other dtypes are refused naming the field. */
+export function floatTensor(array: NpyArray, field: string, source: string): Tensor {
   if (!FLOAT_DTYPES.has(array.dtype))
     throw new FormatError(`${source}: ${field} has dtype ${array.dtype}; float32 or float64 is required`, {
       file: source,
@@ -45,7 +45,8 @@ function floatTensor(array: NpyArray, field: string, source: string): Tensor {
   return { data: toFloat32(array, source), shape: [...array.shape] };
 }
 
-function intVector(array: NpyArray, field: string, source: string): Int32Array {
+/** An int32 vector of an integer array; other dtypes or ranks are refused naming the field. */
+export function intVector(array: NpyArray, field: string, source: string): Int32Array {
   if (!INT_DTYPES.has(array.dtype))
     throw new FormatError(`${source}: ${field} has dtype ${array.dtype}; an integer dtype is required`, {
       file: source,
@@ -61,7 +62,8 @@ function intVector(array: NpyArray, field: string, source: string): Int32Array {
   return toIntArray(array, `${source} ${field}`);
 }
 
-function defaultClassIds(count: number): Int32Array {
+/** Class ids 0..count-1, for bundles that give none. */
+export function defaultClassIds(count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, classIndex) => classIndex);
 }
 
@@ -118,7 +120,8 @@ function metaText(meta: BundleMeta): string {
   return `${JSON.stringify(meta, null, 2)}\n`;
 }
 
-function parseMetaText(text: string, source: string): BundleMeta {
+/** Parses meta JSON text (FormatError naming `source` when it is not JSON). */
+export function parseMetaText(text: string, source: string): BundleMeta {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -203,15 +206,35 @@ const PT_ARRAY_KEYS = new Set([
   "unseen_class_indices",
 ]);
 
+/** Where the parts of a schema v2 dict are; values are tensors (read whole) or tensor references (streamed). */
+export interface PtLayout {
+  /** `skeleton_features` (rank 4: F; rank 3: descriptors) or `descriptors`. */
+  readonly volume?: {
+    readonly key: string;
+    readonly kind: "features" | "descriptors";
+    readonly value: unknown;
+  };
+  readonly logits?: unknown;
+  readonly labels?: unknown;
+  readonly classIds?: Int32Array;
+  readonly meta: BundleMeta;
+  /** Checks num_unseen against U. */
+  readonly check: (numClasses: number) => void;
+}
+
+function rank(value: unknown): number {
+  return typeof value === "object" && value !== null && "shape" in value
+    ? (value as { shape: unknown[] }).shape.length
+    : -1;
+}
+
 /**
- * Decodes the Skeleton-Cache authors' `encoder_outputs.pt` (schema v2): a dict
- * with skeleton_features (N, C, T, V) — or descriptors (N, 8, C) —, logits
- * (N, U), labels (N,), unseen_class_indices (U ids), num_unseen, and plain
- * metadata (schema_version, backbone, dataset, split, slot_order, ...), which
- * goes to `meta`.
+ * Maps the Skeleton-Cache authors' `encoder_outputs.pt` dict (schema v2):
+ * skeleton_features (N, C, T, V) — or descriptors (N, 8, C) —, logits (N, U),
+ * labels (N,), unseen_class_indices (U ids), num_unseen, and plain metadata
+ * (schema_version, backbone, dataset, split, slot_order, ...) for `meta`.
  */
-export function parseBundlePt(bytes: Uint8Array, source = "<encoder_outputs.pt>"): Bundle {
-  const root = parseTorch(bytes, { file: source });
+export function ptLayout(root: unknown, source: string): PtLayout {
   if (!(root instanceof Map)) throw new FormatError(`${source}: top level is not a dict`, { file: source });
   const version = root.get("schema_version");
   if (version !== 2)
@@ -220,56 +243,82 @@ export function parseBundlePt(bytes: Uint8Array, source = "<encoder_outputs.pt>"
       field: "schema_version",
       value: version,
     });
-  const tensor = (key: string): NpyArray | undefined => {
-    const value = root.get(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== "object" || value === null || !("dtype" in value) || !("shape" in value))
-      throw new FormatError(`${source}: ${key} is not a tensor`, { file: source, field: key });
-    return value as unknown as NpyArray;
-  };
-  const arrays = new Map<string, NpyArray>();
-  const features = tensor("skeleton_features");
-  if (features?.shape.length === 3) arrays.set("descriptors", features);
-  else if (features) arrays.set("features", features);
-  const descriptors = tensor("descriptors");
-  if (descriptors) arrays.set("descriptors", descriptors);
-  for (const [key, name] of [
-    ["logits", "logits"],
-    ["labels", "labels"],
-  ] as const) {
-    const array = tensor(key);
-    if (array) arrays.set(name, array);
-  }
-  const ids = root.get("unseen_class_indices");
-  if (ids !== undefined) {
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === "number" && Number.isSafeInteger(id)))
-      throw new FormatError(`${source}: unseen_class_indices is not a list of integers`, {
+  const features = root.get("skeleton_features");
+  const descriptors = root.get("descriptors");
+  if (features !== undefined && descriptors !== undefined)
+    throw new FormatError(
+      `${source}: holds both skeleton_features and descriptors; exactly one is required`,
+      {
         file: source,
-        field: "unseen_class_indices",
-      });
-    arrays.set("class_ids", {
-      dtype: "i8",
-      shape: [ids.length],
-      data: BigInt64Array.from(ids as number[], BigInt),
+        field: "descriptors",
+      },
+    );
+  const volume =
+    descriptors !== undefined
+      ? { key: "descriptors", kind: "descriptors" as const, value: descriptors }
+      : features !== undefined
+        ? {
+            key: "skeleton_features",
+            kind: rank(features) === 3 ? ("descriptors" as const) : ("features" as const),
+            value: features,
+          }
+        : undefined;
+  const ids = root.get("unseen_class_indices");
+  if (
+    ids !== undefined &&
+    (!Array.isArray(ids) || !ids.every((id) => typeof id === "number" && Number.isSafeInteger(id)))
+  )
+    throw new FormatError(`${source}: unseen_class_indices is not a list of integers`, {
+      file: source,
+      field: "unseen_class_indices",
     });
-  }
   const meta: Record<string, unknown> = { source: `PyTorch encoder_outputs.pt (schema v2)` };
   for (const [key, value] of root) {
     if (typeof key !== "string" || PT_ARRAY_KEYS.has(key)) continue;
     meta[key] = plainJson(value, `${source}: ${key}`);
   }
   if (meta["dataset"] === "synthetic" && meta["synthetic"] === undefined) meta["synthetic"] = true;
-  const bundle = bundleFromArrays(arrays, parseBundleMeta(meta, source), source);
   const numUnseen = root.get("num_unseen");
-  if (numUnseen !== undefined && numUnseen !== bundle.logits.shape[1])
-    throw new ValueError(
-      `${source}: num_unseen is ${String(numUnseen)} but logits have ${bundle.logits.shape[1]} classes`,
-      {
-        file: source,
-        field: "num_unseen",
-        value: numUnseen,
-      },
-    );
+  return {
+    ...(volume ? { volume } : {}),
+    logits: root.get("logits"),
+    labels: root.get("labels"),
+    ...(ids !== undefined ? { classIds: Int32Array.from(ids as number[]) } : {}),
+    meta: parseBundleMeta(meta, source),
+    check: (numClasses) => {
+      if (numUnseen !== undefined && numUnseen !== numClasses)
+        throw new ValueError(
+          `${source}: num_unseen is ${String(numUnseen)} but logits have ${numClasses} classes`,
+          {
+            file: source,
+            field: "num_unseen",
+            value: numUnseen,
+          },
+        );
+    },
+  };
+}
+
+/** Decodes the authors' `encoder_outputs.pt` (schema v2, see `ptLayout`) held in memory. */
+export function parseBundlePt(bytes: Uint8Array, source = "<encoder_outputs.pt>"): Bundle {
+  const layout = ptLayout(parseTorch(bytes, { file: source }), source);
+  const tensor = (value: unknown, key: string): NpyArray => {
+    if (typeof value !== "object" || value === null || !("dtype" in value) || !("shape" in value))
+      throw new FormatError(`${source}: ${key} is not a tensor`, { file: source, field: key });
+    return value as NpyArray;
+  };
+  const arrays = new Map<string, NpyArray>();
+  if (layout.volume) arrays.set(layout.volume.kind, tensor(layout.volume.value, layout.volume.key));
+  if (layout.logits !== undefined) arrays.set("logits", tensor(layout.logits, "logits"));
+  if (layout.labels !== undefined) arrays.set("labels", tensor(layout.labels, "labels"));
+  if (layout.classIds)
+    arrays.set("class_ids", {
+      dtype: "i8",
+      shape: [layout.classIds.length],
+      data: BigInt64Array.from(layout.classIds, BigInt),
+    });
+  const bundle = bundleFromArrays(arrays, layout.meta, source);
+  layout.check(bundle.logits.shape[1]!);
   return bundle;
 }
 
@@ -314,8 +363,8 @@ export function detectBundleFormat(target: string): BundleFormat {
     fs.closeSync(fd);
   }
   if (head[0] === 0x50 && head[1] === 0x4b) {
-    const bytes = readBytes(target);
-    return new TextDecoder("latin1").decode(bytes).includes("data.pkl") ? "pt" : "npz";
+    // A ZIP: a PyTorch checkpoint has an <archive>/data.pkl member (only the central directory is read).
+    return zipHasDataPkl(target) ? "pt" : "npz";
   }
   if (stat.size >= 8 && head[0] !== 0x93) return "safetensors";
   throw new FormatError(`${target}: not a bundle (expected a directory, .npz, .safetensors or .pt)`, {
@@ -323,7 +372,25 @@ export function detectBundleFormat(target: string): BundleFormat {
   });
 }
 
-/** Reads a whole bundle in any format. */
+function zipHasDataPkl(target: string): boolean {
+  const fd = fs.openSync(target, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const source = {
+      size,
+      read(offset: number, length: number) {
+        const out = new Uint8Array(length);
+        fs.readSync(fd, out, 0, length, offset);
+        return out;
+      },
+    };
+    return listZip(source, target).some((e) => /(^|\/)data\.pkl$/.test(e.name));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads a whole bundle in any format (for small bundles; `openBundleStream` streams any size). */
 export function readBundle(target: string): Bundle {
   const format = detectBundleFormat(target);
   if (format === "dir") return readBundleDir(target);
@@ -345,168 +412,4 @@ export function writeBundle(target: string, bundle: Bundle, format?: Exclude<Bun
   if (chosen === "dir") writeBundleDir(target, bundle);
   else if (chosen === "npz") writeFileAtomic(target, encodeBundleNpz(bundle));
   else writeFileAtomic(target, encodeBundleSafetensors(bundle));
-}
-
-// --- streaming
-
-/** Sample-by-sample access to a bundle; for a directory only headers, labels and class ids are loaded up front. */
-export interface BundleReader {
-  readonly source: string;
-  readonly format: BundleFormat;
-  readonly numSamples: number;
-  readonly numClasses: number;
-  readonly featureKind: "features" | "descriptors";
-  /** Shape of one sample's features: (C, T, V) or (8, C). */
-  readonly featureShape: Shape;
-  readonly labels: Int32Array;
-  readonly classIds: Int32Array;
-  readonly meta: BundleMeta;
-  /** Sample `index`'s base logits (U,), checked finite. */
-  logits(index: number): Float32Array;
-  /** Sample `index`'s features or descriptors, flat in C order, checked finite. */
-  features(index: number): Float32Array;
-  close(): void;
-}
-
-/** Opens a bundle for streaming, detecting its format. */
-export function openBundle(target: string): BundleReader {
-  const format = detectBundleFormat(target);
-  if (format === "dir") return openBundleDir(target);
-  return inMemoryReader(readBundle(target), target, format);
-}
-
-function checkIndex(index: number, count: number, source: string): void {
-  if (!Number.isInteger(index) || index < 0 || index >= count)
-    throw new ValueError(`${source}: sample ${index} is out of range [0, ${count})`, {
-      file: source,
-      position: index,
-      value: index,
-    });
-}
-
-function inMemoryReader(bundle: Bundle, source: string, format: BundleFormat): BundleReader {
-  const volume = (bundle.features ?? bundle.descriptors)!;
-  const [n, u] = bundle.logits.shape as [number, number];
-  const per = shapeSize(volume.shape.slice(1));
-  return {
-    source,
-    format,
-    numSamples: n,
-    numClasses: u,
-    featureKind: bundle.features ? "features" : "descriptors",
-    featureShape: volume.shape.slice(1),
-    labels: bundle.labels,
-    classIds: bundle.classIds,
-    meta: bundle.meta,
-    logits(index) {
-      checkIndex(index, n, source);
-      return bundle.logits.data.slice(index * u, (index + 1) * u);
-    },
-    features(index) {
-      checkIndex(index, n, source);
-      return volume.data.slice(index * per, (index + 1) * per);
-    },
-    close() {},
-  };
-}
-
-function openBundleDir(dir: string): BundleReader {
-  const opened: NpyFile[] = [];
-  try {
-    const logitsFile = openNpy(path.join(dir, "logits.npy"));
-    opened.push(logitsFile);
-    const hasFeatures = fs.existsSync(path.join(dir, "features.npy"));
-    const hasDescriptors = fs.existsSync(path.join(dir, "descriptors.npy"));
-    if (hasFeatures === hasDescriptors)
-      throw new FormatError(`${dir}: exactly one of features.npy and descriptors.npy is required`, {
-        file: dir,
-      });
-    const featureKind = hasFeatures ? "features" : "descriptors";
-    const volumeFile = openNpy(path.join(dir, `${featureKind}.npy`));
-    opened.push(volumeFile);
-    for (const [file, field] of [
-      [logitsFile, "logits"],
-      [volumeFile, featureKind],
-    ] as const) {
-      if (!FLOAT_DTYPES.has(file.dtype))
-        throw new FormatError(
-          `${file.path}: ${field} has dtype ${file.dtype}; float32 or float64 is required`,
-          {
-            file: file.path,
-            field,
-            value: file.dtype,
-          },
-        );
-    }
-    const labelsPath = path.join(dir, "labels.npy");
-    const labels = intVector(parseNpy(readBytes(labelsPath), labelsPath), "labels", labelsPath);
-    const idsPath = path.join(dir, "class_ids.npy");
-    const [n, u] = logitsFile.shape as [number, number];
-    const classIds = fs.existsSync(idsPath)
-      ? intVector(parseNpy(readBytes(idsPath), idsPath), "class_ids", idsPath)
-      : defaultClassIds(u ?? 0);
-    const metaPath = path.join(dir, "meta.json");
-    const meta = fs.existsSync(metaPath)
-      ? parseMetaText(new TextDecoder().decode(readBytes(metaPath)), metaPath)
-      : {};
-    // Validate shapes, labels and ids with a zero-size stand-in for the big arrays (values are checked per sample).
-    validateBundle(
-      {
-        logits: { data: new Float32Array(0), shape: [0, logitsFile.shape[1] ?? 0] },
-        ...(featureKind === "features"
-          ? { features: { data: new Float32Array(0), shape: [0, ...volumeFile.sampleShape] } }
-          : { descriptors: { data: new Float32Array(0), shape: [0, ...volumeFile.sampleShape] } }),
-        labels: new Int32Array(0),
-        classIds,
-        meta,
-      },
-      dir,
-    );
-    if (logitsFile.shape.length !== 2 || volumeFile.length !== n || labels.length !== n)
-      throw new FormatError(
-        `${dir}: logits ${JSON.stringify(logitsFile.shape)}, ${featureKind} ${JSON.stringify(volumeFile.shape)} and labels (${labels.length}) disagree on N`,
-        { file: dir },
-      );
-    for (let sampleIndex = 0; sampleIndex < n; sampleIndex++) {
-      if (labels[sampleIndex]! < 0 || labels[sampleIndex]! >= u)
-        throw new ValueError(
-          `${labelsPath}: labels[${sampleIndex}] is ${labels[sampleIndex]}; expected [0, ${u})`,
-          {
-            file: labelsPath,
-            field: "labels",
-            position: sampleIndex,
-            value: labels[sampleIndex],
-          },
-        );
-    }
-    return {
-      source: dir,
-      format: "dir",
-      numSamples: n,
-      numClasses: u,
-      featureKind,
-      featureShape: volumeFile.sampleShape,
-      labels,
-      classIds,
-      meta,
-      logits(index) {
-        checkIndex(index, n, dir);
-        const values = logitsFile.readSampleFloat32(index);
-        assertFinite(values, `logits[${index}]`, [u], logitsFile.path);
-        return values;
-      },
-      features(index) {
-        checkIndex(index, n, dir);
-        const values = volumeFile.readSampleFloat32(index);
-        assertFinite(values, `${featureKind}[${index}]`, volumeFile.sampleShape, volumeFile.path);
-        return values;
-      },
-      close() {
-        for (const file of opened) file.close();
-      },
-    };
-  } catch (error) {
-    for (const file of opened) file.close();
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
-import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
+import { assertFinite, formatShape, type Shape, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
 
 /**
@@ -41,38 +41,37 @@ export interface Bundle {
   readonly meta: BundleMeta;
 }
 
-/** Checks a bundle: shapes agree, labels in range, class ids ascending, all values finite. */
-export function validateBundle(bundle: Bundle, source = "bundle"): void {
-  const { logits, features, descriptors, labels, classIds } = bundle;
-  const fail = (field: string, message: string, value?: unknown, position?: number): never => {
+/** What a bundle holds, without the values of F or the descriptors: enough to check its layout. */
+export interface BundleLayout {
+  /** (N, U). */
+  readonly logitsShape: Shape;
+  readonly featureKind: "features" | "descriptors";
+  /** (N, C, T, V) or (N, 8, C). */
+  readonly volumeShape: Shape;
+  readonly labels: Int32Array;
+  readonly classIds: Int32Array;
+}
+
+/** Checks a bundle's layout: shapes agree, labels in [0, U), class ids strictly ascending. */
+export function checkBundleLayout(layout: BundleLayout, source = "bundle"): void {
+  const { logitsShape, featureKind, volumeShape, labels, classIds } = layout;
+  const fail = (field: string, message: string, value?: unknown): never => {
     throw new ShapeError(`${source}: ${field}: ${message}`, {
       file: source,
       field,
       ...(value === undefined ? {} : { value }),
-      ...(position === undefined ? {} : { position }),
     });
   };
-  if (logits.shape.length !== 2)
-    fail("logits", `expected (N, U), got ${formatShape(logits.shape)}`, logits.shape);
-  const [n, u] = logits.shape as [number, number];
-  if (logits.data.length !== n * u)
-    fail("logits", `data holds ${logits.data.length} values, shape needs ${n * u}`);
-  if ((features === undefined) === (descriptors === undefined))
-    fail("features", "exactly one of features (N, C, T, V) and descriptors (N, 8, C) is required");
-  if (features) {
-    if (features.shape.length !== 4 || features.shape[0] !== n)
-      fail("features", `expected (${n}, C, T, V), got ${formatShape(features.shape)}`, features.shape);
-    const size = features.shape.reduce((a, b) => a * b, 1);
-    if (features.data.length !== size)
-      fail("features", `data holds ${features.data.length} values, shape needs ${size}`);
-  }
-  if (descriptors) {
-    if (descriptors.shape.length !== 3 || descriptors.shape[0] !== n || descriptors.shape[1] !== NUM_SLOTS)
-      fail("descriptors", `expected (${n}, 8, C), got ${formatShape(descriptors.shape)}`, descriptors.shape);
-    const size = descriptors.shape.reduce((a, b) => a * b, 1);
-    if (descriptors.data.length !== size)
-      fail("descriptors", `data holds ${descriptors.data.length} values, shape needs ${size}`);
-  }
+  if (logitsShape.length !== 2)
+    fail("logits", `expected (N, U), got ${formatShape(logitsShape)}`, logitsShape);
+  const [n, u] = logitsShape as [number, number];
+  if (featureKind === "features" && (volumeShape.length !== 4 || volumeShape[0] !== n))
+    fail("features", `expected (${n}, C, T, V), got ${formatShape(volumeShape)}`, volumeShape);
+  if (
+    featureKind === "descriptors" &&
+    (volumeShape.length !== 3 || volumeShape[0] !== n || volumeShape[1] !== NUM_SLOTS)
+  )
+    fail("descriptors", `expected (${n}, 8, C), got ${formatShape(volumeShape)}`, volumeShape);
   if (labels.length !== n)
     fail("labels", `has ${labels.length} entries, logits have ${n} samples`, labels.length);
   if (classIds.length !== u)
@@ -94,9 +93,32 @@ export function validateBundle(bundle: Bundle, source = "bundle"): void {
       );
     }
   }
+}
+
+/** Checks a bundle: its layout (`checkBundleLayout`), the data lengths, and that every value is finite. */
+export function validateBundle(bundle: Bundle, source = "bundle"): void {
+  const { logits, features, descriptors, labels, classIds } = bundle;
+  const fail = (field: string, message: string): never => {
+    throw new ShapeError(`${source}: ${field}: ${message}`, { file: source, field });
+  };
+  if ((features === undefined) === (descriptors === undefined))
+    fail("features", "exactly one of features (N, C, T, V) and descriptors (N, 8, C) is required");
+  const volume = (features ?? descriptors)!;
+  const featureKind = features ? "features" : "descriptors";
+  checkBundleLayout(
+    { logitsShape: logits.shape, featureKind, volumeShape: volume.shape, labels, classIds },
+    source,
+  );
+  for (const [field, tensor] of [
+    ["logits", logits],
+    [featureKind, volume],
+  ] as const) {
+    const size = tensor.shape.reduce((a, b) => a * b, 1);
+    if (tensor.data.length !== size)
+      fail(field, `data holds ${tensor.data.length} values, shape needs ${size}`);
+  }
   assertFinite(logits.data, "logits", logits.shape, source);
-  if (features) assertFinite(features.data, "features", features.shape, source);
-  if (descriptors) assertFinite(descriptors.data, "descriptors", descriptors.shape, source);
+  assertFinite(volume.data, featureKind, volume.shape, source);
 }
 
 /** Parses and checks bundle metadata. */

@@ -17,17 +17,29 @@ describe("insertion (Eq. 5)", () => {
   it("appends until K, then replaces the largest entropy only when strictly smaller", () => {
     const cache = new SkeletonCache({ numClasses: 2, capacity: 3, numSlots: D, channels: 4 });
     const key = randomKey(1, 4);
-    expect(cache.insert(1, key, 0, 0.9, 10)).toEqual({ inserted: true, position: 0, replacedId: null });
-    cache.insert(1, key, 0, 0.5, 11);
-    cache.insert(1, key, 0, 0.9, 12);
+    expect(cache.insert({ block: 1, key, entropy: 0.9, id: 10 })).toEqual({
+      inserted: true,
+      position: 0,
+      replacedId: null,
+    });
+    cache.insert({ block: 1, key, entropy: 0.5, id: 11 });
+    cache.insert({ block: 1, key, entropy: 0.9, id: 12 });
     expect(cache.block(1)).toEqual({ ids: [10, 11, 12], entropies: [0.9, 0.5, 0.9] });
     // equal entropy to the worst: dropped
-    expect(cache.insert(1, key, 0, 0.9, 13).inserted).toBe(false);
+    expect(cache.insert({ block: 1, key, entropy: 0.9, id: 13 }).inserted).toBe(false);
     // smaller: replaces the FIRST of the tied worst entries (position 0)
-    expect(cache.insert(1, key, 0, 0.7, 14)).toEqual({ inserted: true, position: 0, replacedId: 10 });
+    expect(cache.insert({ block: 1, key, entropy: 0.7, id: 14 })).toEqual({
+      inserted: true,
+      position: 0,
+      replacedId: 10,
+    });
     expect(cache.block(1).ids).toEqual([14, 11, 12]);
     // next worst is position 2 (0.9)
-    expect(cache.insert(1, key, 0, 0.1, 15)).toEqual({ inserted: true, position: 2, replacedId: 12 });
+    expect(cache.insert({ block: 1, key, entropy: 0.1, id: 15 })).toEqual({
+      inserted: true,
+      position: 2,
+      replacedId: 12,
+    });
     expect(cache.block(1)).toEqual({ ids: [14, 11, 15], entropies: [0.7, 0.5, 0.1] });
     expect(cache.occupancies()).toEqual([0, 3]);
   });
@@ -43,7 +55,7 @@ describe("insertion (Eq. 5)", () => {
           const cache = new SkeletonCache({ numClasses: 3, capacity: K, numSlots: D, channels: 2 });
           const key = new Float32Array(D * 2).fill(1);
           offers.forEach(([block, h], id) => {
-            cache.insert(block, key, 0, h, id);
+            cache.insert({ block, key, entropy: h, id });
           });
           for (let block = 0; block < 3; block++) {
             const offered = offers.filter(([b]) => b === block).map(([, h]) => h);
@@ -65,8 +77,10 @@ describe("insertion (Eq. 5)", () => {
   it("refuses a NaN entropy and a block outside 0..U-1", () => {
     const cache = new SkeletonCache({ numClasses: 2, capacity: 2, numSlots: D, channels: 2 });
     const key = new Float32Array(D * 2);
-    expect(() => cache.insert(0, key, 0, Number.NaN, 1)).toThrow(/entropy of entry 1 is NaN/);
-    expect(() => cache.insert(2, key, 0, 0.1, 1)).toThrow(/block 2 is outside 0\.\.1/);
+    expect(() => cache.insert({ block: 0, key, entropy: Number.NaN, id: 1 })).toThrow(
+      /entropy of entry 1 is NaN/,
+    );
+    expect(() => cache.insert({ block: 2, key, entropy: 0.1, id: 1 })).toThrow(/block 2 is outside 0\.\.1/);
     expect(() => new SkeletonCache({ numClasses: 0, capacity: 2, numSlots: D, channels: 2 })).toThrow(
       ValueError,
     );
@@ -82,7 +96,7 @@ describe("retrieval (Eq. 6–8)", () => {
         fc.double({ min: 0, max: 20 }),
         (U, C, beta) => {
           const cache = new SkeletonCache({ numClasses: U, capacity: 4, numSlots: D, channels: C });
-          const out = cache.retrieve(randomKey(3, C), beta);
+          const out = cache.retrieve({ query: randomKey(3, C), beta });
           expect(out.length).toBe(D * U);
           expect(out.every((v) => v === 0)).toBe(true);
         },
@@ -99,11 +113,11 @@ describe("retrieval (Eq. 6–8)", () => {
     for (let i = 0; i < 9; i++) {
       const block = i % U;
       const key = randomKey(100 + i, C);
-      cache.insert(block, key, 0, 0.5, i);
+      cache.insert({ block, key, entropy: 0.5, id: i });
       stored.push({ block, key });
     }
     const query = randomKey(7, C);
-    const out = cache.retrieve(query, beta);
+    const out = cache.retrieve({ query, beta });
     for (let slot = 0; slot < D; slot++) {
       for (let block = 0; block < U; block++) {
         let expected = 0;
@@ -119,8 +133,8 @@ describe("retrieval (Eq. 6–8)", () => {
   it("a query equal to a cached key scores exp(0) = 1 from it", () => {
     const cache = new SkeletonCache({ numClasses: 1, capacity: 1, numSlots: D, channels: 5 });
     const key = randomKey(9, 5);
-    cache.insert(0, key, 0, 0.2, 0);
-    const out = cache.retrieve(key, 9);
+    cache.insert({ block: 0, key, entropy: 0.2, id: 0 });
+    const out = cache.retrieve({ query: key, beta: 9 });
     // float32 keys: cos is 1 to about 1e-7, so exp(−9·(1 − cos)) is 1 to about 1e-6
     for (const v of out) expect(v).toBeCloseTo(1, 5);
   });
@@ -130,9 +144,9 @@ describe("retrieval (Eq. 6–8)", () => {
     const batch = new Float32Array(3 * D * 3);
     const random = seededRandom(5);
     for (let i = 0; i < batch.length; i++) batch[i] = random.normal();
-    cache.insert(1, batch, D * 3, 0.1, 1);
-    const direct = cache.retrieve(batch.slice(D * 3, 2 * D * 3), 3);
-    const offset = cache.retrieve(batch, 3, D * 3);
+    cache.insert({ block: 1, key: batch, keyOffset: D * 3, entropy: 0.1, id: 1 });
+    const direct = cache.retrieve({ query: batch.slice(D * 3, 2 * D * 3), beta: 3 });
+    const offset = cache.retrieve({ query: batch, queryOffset: D * 3, beta: 3 });
     expect(Array.from(offset)).toEqual(Array.from(direct));
   });
 });
@@ -153,12 +167,12 @@ describe("kernels", () => {
         expect(js.kernel).toBe("js");
         for (let i = 0; i < 5; i++) {
           const key = randomKey(seed + i, C);
-          wasm.insert(i % 3, key, 0, 0.1 * i, i);
-          js.insert(i % 3, key, 0, 0.1 * i, i);
+          wasm.insert({ block: i % 3, key, entropy: 0.1 * i, id: i });
+          js.insert({ block: i % 3, key, entropy: 0.1 * i, id: i });
         }
         const query = randomKey(seed + 99, C);
-        const a = wasm.retrieve(query, 7);
-        const b = js.retrieve(query, 7);
+        const a = wasm.retrieve({ query, beta: 7 });
+        const b = js.retrieve({ query, beta: 7 });
         for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 5);
         expect(wasm.toBytes()).toEqual(js.toBytes());
       }),
@@ -170,7 +184,8 @@ describe("kernels", () => {
 describe("snapshots", () => {
   function filled(): SkeletonCache {
     const cache = new SkeletonCache({ numClasses: 3, capacity: 2, numSlots: D, channels: 4 });
-    for (let i = 0; i < 7; i++) cache.insert(i % 3, randomKey(i, 4), 0, 1 / (i + 1), i);
+    for (let i = 0; i < 7; i++)
+      cache.insert({ block: i % 3, key: randomKey(i, 4), entropy: 1 / (i + 1), id: i });
     return cache;
   }
 
@@ -180,7 +195,9 @@ describe("snapshots", () => {
     for (let block = 0; block < 3; block++) expect(again.block(block)).toEqual(cache.block(block));
     expect(Array.from(again.key(0, 1))).toEqual(Array.from(cache.key(0, 1)));
     const query = randomKey(42, 4);
-    expect(Array.from(again.retrieve(query, 5))).toEqual(Array.from(cache.retrieve(query, 5)));
+    expect(Array.from(again.retrieve({ query, beta: 5 }))).toEqual(
+      Array.from(cache.retrieve({ query, beta: 5 })),
+    );
     expect(again.toBytes()).toEqual(cache.toBytes());
   });
 

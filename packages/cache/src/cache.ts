@@ -1,6 +1,6 @@
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { assertFinite, COSINE_NORM_EPS } from "@skeleton-cache/tensor";
-import { createDotKernel, type DotKernel } from "./kernel/wasm-dot.js";
+import { createDotKernel, type DotKernel } from "./kernel/dots.js";
 
 export interface CacheOptions {
   /** U: number of class blocks (candidate classes). */
@@ -33,6 +33,37 @@ export interface InsertResult {
 }
 
 type MutableInsertResult = { -readonly [K in keyof InsertResult]: InsertResult[K] };
+
+/**
+ * An entry offered to the cache (Eq. 5). Named fields, because a block
+ * index, an offset, an entropy and an id are all numbers that would swap
+ * silently as positional arguments. A caller in a hot loop may reuse one
+ * mutable object across calls.
+ */
+export interface CacheEntry {
+  /** The class block c to offer it to. */
+  readonly block: number;
+  /** Holds the entry's (D, C) descriptors from `keyOffset`. */
+  readonly key: Float32Array;
+  /** Index of the first descriptor value in `key` (default 0). */
+  readonly keyOffset?: number;
+  /** Entropy H of the posterior that put it there (not NaN). */
+  readonly entropy: number;
+  /** The id the block reports for it (e.g. the sample's index). */
+  readonly id: number;
+}
+
+/** A retrieval (Eq. 6–8): named fields, for the same reason as `CacheEntry`. */
+export interface RetrievalRequest {
+  /** Holds the query's (D, C) descriptors from `queryOffset`. */
+  readonly query: Float32Array;
+  /** Index of the first descriptor value in `query` (default 0). */
+  readonly queryOffset?: number;
+  /** β: affinity sharpness (Eq. 6). */
+  readonly beta: number;
+  /** Receives the (D, U) slot-wise class scores; overwritten. */
+  readonly out: Float64Array | Float32Array;
+}
 
 /** A block's entries in block position order. */
 export interface BlockContents {
@@ -189,18 +220,14 @@ export class SkeletonCache {
   }
 
   /**
-   * Offers an entry to block `block` (Eq. 5): appended while the block holds
+   * Offers an entry to its block (Eq. 5): appended while the block holds
    * fewer than K; otherwise it replaces the entry of largest entropy (the
    * first such on ties) if and only if its own entropy is strictly smaller,
-   * else it is dropped. `descriptors` holds (D, C) values from `offset`.
+   * else it is dropped.
    */
-  insert(
-    block: number,
-    descriptors: Float32Array,
-    offset: number,
-    entropy: number,
-    id: number,
-  ): InsertResult {
+  insert(entry: CacheEntry): InsertResult {
+    const { block, key, entropy, id } = entry;
+    const offset = entry.keyOffset ?? 0;
     this.checkBlock(block);
     if (Number.isNaN(entropy)) {
       throw new ValueError(`cache: entropy of entry ${id} is NaN`, { field: "entropy", value: entropy });
@@ -228,7 +255,7 @@ export class SkeletonCache {
     }
     this.entropies[block * capacity + position] = entropy;
     this.ids[block * capacity + position] = id;
-    this.storeKey(block, position, descriptors, offset);
+    this.storeKey(block, position, key, offset);
     return this.report(true, position, replacedId);
   }
 
@@ -243,10 +270,11 @@ export class SkeletonCache {
   /**
    * Descriptor-wise retrieval (Eq. 6–8): for every slot d and block u,
    * `out[d·U + u] = Σ_{entries j of block u} exp(−β·(1 − cos(q_d, k_{j,d})))`.
-   * `query` holds (D, C) values from `offset`; `out` has D·U elements and is
-   * overwritten. An empty cache gives zeros.
+   * `out` needs D·U elements and is overwritten. An empty cache gives zeros.
    */
-  retrieveInto(query: Float32Array, offset: number, beta: number, out: Float64Array | Float32Array): void {
+  retrieveInto(request: RetrievalRequest): void {
+    const { query, beta, out } = request;
+    const offset = request.queryOffset ?? 0;
     const { numSlots, numClasses, capacity, channels, stride, counts, similarities } = this;
     if (out.length < numSlots * numClasses) {
       throw new ShapeError(
@@ -322,9 +350,9 @@ export class SkeletonCache {
   }
 
   /** Retrieval as a new (D·U) Float64Array, row d = slot d's class scores. */
-  retrieve(query: Float32Array, beta: number, offset = 0): Float64Array {
+  retrieve(request: Omit<RetrievalRequest, "out">): Float64Array {
     const out = new Float64Array(this.numSlots * this.numClasses);
-    this.retrieveInto(query, offset, beta, out);
+    this.retrieveInto({ ...request, out });
     return out;
   }
 

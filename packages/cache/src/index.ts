@@ -1,2 +1,2 @@
-export type { BlockContents, CacheOptions, InsertResult } from "./cache.js";
+export type { BlockContents, CacheEntry, CacheOptions, InsertResult, RetrievalRequest } from "./cache.js";
 export { normaliseSlots, SkeletonCache } from "./cache.js";

@@ -1,6 +1,6 @@
-import zlib from "node:zlib";
 import { FormatError } from "@skeleton-cache/errors";
 import { readFileBytes } from "@skeleton-cache/formats";
+import { Unzlib } from "fflate";
 
 /** MATLAB array classes this reader returns (numeric, real, dense). */
 export type MatClass =
@@ -54,6 +54,40 @@ const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 
 
 /** Largest inflated element accepted (guards against a corrupt length asking for gigabytes). */
 const MAX_INFLATED = 1 << 28;
+
+/**
+ * Inflates a zlib stream (an miCOMPRESSED element) with fflate, 64 KiB of
+ * input at a time so a corrupt stream cannot ask for more than
+ * MAX_INFLATED bytes, then checks its Adler-32 trailer (fflate skips it;
+ * the check is hand-written because fflate does not export one).
+ */
+function inflateZlib(data: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Unzlib((chunk) => {
+    total += chunk.length;
+    if (total > MAX_INFLATED) throw new Error(`inflates to more than ${MAX_INFLATED} bytes`);
+    chunks.push(chunk);
+  });
+  const step = 1 << 16;
+  for (let at = 0; at < data.length || at === 0; at += step)
+    inflater.push(data.subarray(at, at + step), at + step >= data.length);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < out.length; i++) {
+    a = (a + out[i]!) % 65521;
+    b = (b + a) % 65521;
+  }
+  const expected = new DataView(data.buffer, data.byteOffset + data.length - 4, 4).getUint32(0, false);
+  if (((b << 16) | a) >>> 0 !== expected) throw new Error("Adler-32 checksum mismatch");
+  return out;
+}
 
 interface Tag {
   readonly type: number;
@@ -205,9 +239,7 @@ class MatReader {
       if (tag.type === MI_COMPRESSED) {
         let inflated: Uint8Array;
         try {
-          inflated = zlib.inflateSync(this.bytes.subarray(tag.data, tag.data + tag.size), {
-            maxOutputLength: MAX_INFLATED,
-          });
+          inflated = inflateZlib(this.bytes.subarray(tag.data, tag.data + tag.size));
         } catch (error) {
           this.fail(offset, `compressed element does not inflate (${(error as Error).message})`);
         }

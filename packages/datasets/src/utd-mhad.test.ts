@@ -1,7 +1,10 @@
 import fs from "node:fs";
+import path from "node:path";
 import zlib from "node:zlib";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import fc from "fast-check";
+import { zlibSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { loadUtdMhad, parseMat, parseUtdMhadName, readMat, UtdMhadDataset } from "./index.js";
 import { UTD_DIR } from "./test-support/shared.js";
@@ -54,7 +57,7 @@ function buildMat(name: string, dims: number[], values: number[], compress: bool
   matrix.set(body, 8);
   let element = matrix;
   if (compress) {
-    const z = zlib.deflateSync(matrix);
+    const z = zlibSync(matrix);
     element = new Uint8Array(8 + z.length);
     new DataView(element.buffer).setUint32(0, 15, true);
     new DataView(element.buffer).setUint32(4, z.length, true);
@@ -170,5 +173,40 @@ describe("UTD-MHAD", () => {
     });
     expect(() => parseUtdMhadName("a28_s1_t1_skeleton.mat")).toThrow(ValueError);
     expect(() => parseUtdMhadName("foo.mat")).toThrow(ValueError);
+  });
+});
+
+describe("MAT inflation through fflate", () => {
+  itWithData(
+    ["real/utd-mhad/a1_s1_t1_skeleton.mat"],
+    "gives every real UTD-MHAD file the bytes node:zlib inflates",
+    () => {
+      const dir = dataPath("real/utd-mhad");
+      const files = fs.readdirSync(dir).filter((name) => name.endsWith(".mat"));
+      expect(files.length).toBeGreaterThan(800);
+      for (const name of files) {
+        const bytes = fs.readFileSync(path.join(dir, name));
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        expect(view.getUint32(128, true), name).toBe(15); // one miCOMPRESSED element after the header
+        const size = view.getUint32(132, true);
+        // The reference: the same file with its element inflated by node:zlib (used only here, as a witness).
+        const plain = Buffer.concat([
+          bytes.subarray(0, 128),
+          zlib.inflateSync(bytes.subarray(136, 136 + size)),
+        ]);
+        const fromFflate = parseMat(bytes, name).get("d_skel")!;
+        const fromZlib = parseMat(plain, name).get("d_skel")!;
+        expect(fromFflate.dims).toEqual(fromZlib.dims);
+        expect(Buffer.from(fromFflate.data.buffer).equals(Buffer.from(fromZlib.data.buffer)), name).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it("refuses a compressed element whose Adler-32 trailer is wrong", () => {
+    const bytes = buildMat("x", [2, 3], [1, 2, 3, 4, 5, 6], true);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+    expect(() => parseMat(bytes, "z.mat")).toThrow(/z\.mat: compressed element does not inflate \(Adler-32/);
   });
 });

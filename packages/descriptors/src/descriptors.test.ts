@@ -186,3 +186,43 @@ describe("extractDescriptors (Eq. 3–4)", () => {
     );
   });
 });
+
+describe("DescriptorExtractor.createBatch (F read in place)", () => {
+  it("describes a chunk in place, bit for bit as one sample at a time, on both kernels (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(NTU25, KINECT_V1_20, COCO17),
+        fc.integer({ min: 3, max: 20 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom("wasm" as const, "js" as const),
+        fc.integer(),
+        (layout, T, C, capacity, kernel, seed) => {
+          const V = layout.numJoints;
+          const extractor = new DescriptorExtractor(C, T, V, { layout, kernel });
+          const batch = extractor.createBatch(capacity);
+          expect(batch.input.length).toBe(capacity * C * T * V);
+          expect(batch.output.length).toBe(capacity * NUM_SLOTS * C);
+          const random = seededRandom(seed);
+          for (let i = 0; i < batch.input.length; i++) batch.input[i] = random.normal();
+          const count = Math.max(1, capacity - 1);
+          batch.extract(count);
+          const one = new Float32Array(NUM_SLOTS * C);
+          for (let sample = 0; sample < count; sample++) {
+            extractor.extractInto(batch.input, sample * C * T * V, one, 0);
+            const got = batch.output.subarray(sample * NUM_SLOTS * C, (sample + 1) * NUM_SLOTS * C);
+            expect(Array.from(got)).toEqual(Array.from(one));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("keeps a WebAssembly batch's input in the kernel's own memory", () => {
+    const wasm = new DescriptorExtractor(4, 6, 25).createBatch(3);
+    expect(wasm.input.buffer).toBe(wasm.output.buffer);
+    expect(wasm.input.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(() => new DescriptorExtractor(4, 6, 25).createBatch(0)).toThrow(/batch capacity/);
+  });
+});

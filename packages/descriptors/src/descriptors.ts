@@ -1,13 +1,30 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { BODY_PARTS, NTU25, NUM_PHASES, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, findNonFinite, type Tensor } from "@skeleton-cache/tensor";
-import { createDescriptorKernel, type DescriptorKernel } from "./kernel.js";
+import { createDescriptorKernel, type DescriptorKernel, hasDescriptorKernel } from "./kernel/kernel.js";
 
 export interface DescriptorOptions {
   /** "wasm" (WebAssembly SIMD, the default where available) or "js" (plain loops); same results up to float32 rounding. */
   readonly kernel?: "wasm" | "js";
   /** Joint layout whose four body parts give the spatial slots. Default NTU25. */
   readonly layout?: SkeletonLayout;
+}
+
+/**
+ * Room for a chunk of samples: F is written straight into `input` (for the
+ * WebAssembly kernel, its own memory), `extract(count)` computes the first
+ * `count` samples' descriptors into `output`. Reading F from a file into
+ * `input` means each byte of F is copied once, by the read itself.
+ */
+export interface DescriptorBatch {
+  /** Samples the batch holds. */
+  readonly capacity: number;
+  /** (capacity, C, T, V): the feature volumes to describe. */
+  readonly input: Float32Array;
+  /** (capacity, slots, C): the descriptors, after `extract`. */
+  readonly output: Float32Array;
+  /** Descriptors of samples 0..count-1 of `input` into `output`; values are not checked. */
+  extract(count: number): void;
 }
 
 /** A half-open range [start, end) of time steps. */
@@ -66,7 +83,9 @@ export class DescriptorExtractor {
   private readonly phaseJointSum: Float64Array;
   /** JS path: one channel's (P, V) table. */
   private readonly table64: Float64Array;
-  private readonly wasm: DescriptorKernel | null;
+  /** The one-sample kernel of `extractInto`, made on first use. */
+  private wasm: DescriptorKernel | null = null;
+  private readonly kernelShape: Parameters<typeof createDescriptorKernel>[1];
   /** Which kernel extraction uses. */
   readonly kernel: "wasm" | "js";
 
@@ -108,22 +127,20 @@ export class DescriptorExtractor {
     this.jointSum = new Float64Array(joints);
     this.phaseJointSum = new Float64Array(joints);
     this.table64 = new Float64Array(this.phases.length * joints);
-    this.wasm =
-      options.kernel === "js"
-        ? null
-        : createDescriptorKernel(channels, {
-            timeSteps,
-            joints,
-            phases: this.phases,
-            parts: this.parts.map((members) => Array.from(members)),
-          });
-    if (options.kernel === "wasm" && !this.wasm) {
+    this.kernelShape = {
+      timeSteps,
+      joints,
+      phases: this.phases,
+      parts: this.parts.map((members) => Array.from(members)),
+    };
+    const wasm = options.kernel !== "js" && hasDescriptorKernel(this.kernelShape);
+    if (options.kernel === "wasm" && !wasm) {
       throw new ValueError('WebAssembly SIMD is not available in this runtime; use kernel: "js"', {
         field: "kernel",
         value: options.kernel,
       });
     }
-    this.kernel = this.wasm ? "wasm" : "js";
+    this.kernel = wasm ? "wasm" : "js";
   }
 
   /**
@@ -131,7 +148,7 @@ export class DescriptorExtractor {
    * (numSlots, C) at `outOffset` (slot-major: out[slot·C + c]).
    */
   extractInto(features: Float32Array, featureOffset: number, out: Float32Array, outOffset: number): void {
-    if (this.wasm) {
+    if (this.kernel === "wasm") {
       this.extractWasm(features, featureOffset, out, outOffset);
       return;
     }
@@ -155,6 +172,37 @@ export class DescriptorExtractor {
     }
   }
 
+  /**
+   * A batch for `capacity` samples (see `DescriptorBatch`): with the
+   * WebAssembly kernel its input and output live in the kernel's own memory,
+   * so F read into `input` is described in place.
+   */
+  createBatch(capacity: number): DescriptorBatch {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new ValueError(`batch capacity must be a positive integer, got ${capacity}`, {
+        field: "capacity",
+        value: capacity,
+      });
+    }
+    const perSample = this.channels * this.timeSteps * this.joints;
+    const perOutput = this.numSlots * this.channels;
+    const kernel =
+      this.kernel === "wasm" ? createDescriptorKernel(this.channels, this.kernelShape, capacity) : null;
+    if (kernel)
+      return { capacity, input: kernel.input, output: kernel.output, extract: (n) => kernel.run(n) };
+    const input = new Float32Array(capacity * perSample);
+    const output = new Float32Array(capacity * perOutput);
+    return {
+      capacity,
+      input,
+      output,
+      extract: (count) => {
+        for (let sample = 0; sample < count; sample++)
+          this.extractInto(input, sample * perSample, output, sample * perOutput);
+      },
+    };
+  }
+
   /** Copies F into the kernel's memory, runs it, copies the descriptors out. */
   private extractWasm(
     features: Float32Array,
@@ -162,9 +210,10 @@ export class DescriptorExtractor {
     out: Float32Array,
     outOffset: number,
   ): void {
+    this.wasm ??= createDescriptorKernel(this.channels, this.kernelShape);
     const kernel = this.wasm!;
     kernel.input.set(features.subarray(featureOffset, featureOffset + kernel.input.length));
-    kernel.run();
+    kernel.run(1);
     out.set(kernel.output, outOffset);
   }
 

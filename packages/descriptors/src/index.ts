@@ -1,2 +1,2 @@
-export type { DescriptorOptions, PhaseRange } from "./descriptors.js";
+export type { DescriptorBatch, DescriptorOptions, PhaseRange } from "./descriptors.js";
 export { DescriptorExtractor, extractDescriptors, phaseRanges } from "./descriptors.js";

@@ -26,6 +26,62 @@ export function writeFileAtomic(target: string, contents: Uint8Array | string): 
   }
 }
 
+/** A file written in pieces and published atomically: nothing appears at `target` until `commit()`. */
+export interface AtomicWriter {
+  readonly target: string;
+  /** Bytes written so far. */
+  readonly size: number;
+  write(bytes: Uint8Array): void;
+  /** Flushes, then renames the temporary file over the target. */
+  commit(): void;
+  /** Removes the temporary file (safe to call after commit or twice). */
+  abort(): void;
+}
+
+/**
+ * Opens an atomic writer for files too large to hold in memory: the pieces
+ * go to a temporary file beside the target, renamed over it by `commit()`,
+ * as `writeFileAtomic` does for a whole buffer.
+ */
+export function createAtomicWriter(target: string): AtomicWriter {
+  const dir = path.dirname(target);
+  fs.mkdirSync(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | undefined = fs.openSync(temp, "w");
+  let size = 0;
+  const close = () => {
+    if (fd !== undefined) fs.closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    target,
+    get size() {
+      return size;
+    },
+    write(bytes) {
+      if (fd === undefined) throw new FormatError(`${target}: writer is closed`, { file: target });
+      let done = 0;
+      while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      size += bytes.length;
+    },
+    commit() {
+      if (fd === undefined) throw new FormatError(`${target}: writer is closed`, { file: target });
+      fs.fsyncSync(fd);
+      close();
+      try {
+        fs.renameSync(temp, target);
+      } catch (error) {
+        fs.rmSync(temp, { force: true });
+        throw error;
+      }
+    },
+    abort() {
+      close();
+      fs.rmSync(temp, { force: true });
+    },
+  };
+}
+
 /** Reads a whole file; a missing or unreadable file is a FormatError naming it. */
 export function readFileBytes(file: string | URL, what = "file"): Uint8Array {
   try {

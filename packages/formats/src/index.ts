@@ -1,5 +1,13 @@
-export { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./files.js";
-export type { NpyArray, NpyData, NpyDtype, NpyFile, NpyHeader } from "./npy.js";
+export type { AtomicWriter } from "./files.js";
+export {
+  createAtomicWriter,
+  listDirectory,
+  readFileBytes,
+  readJsonFile,
+  readTextFile,
+  writeFileAtomic,
+} from "./files.js";
+export type { NpyArray, NpyData, NpyDtype, NpyHeader } from "./npy.js";
 export {
   decodeNpyData,
   encodeNpy,
@@ -7,20 +15,30 @@ export {
   encodeNpyHeader,
   encodeNpyStrings,
   itemSizeOf,
-  openNpy,
   parseNpy,
   parseNpyHeader,
   readNpy,
   toFloat32,
   toIntArray,
 } from "./npy.js";
-export { encodeNpz, parseNpz, readNpz, writeNpz } from "./npz.js";
+export type { NpzStream, NpzWriter } from "./npz.js";
+export { createNpzWriter, encodeNpz, openNpzStream, parseNpz, readNpz, writeNpz } from "./npz.js";
 export type { PickleGlobalHandler, PickleOptions, PickleValue } from "./pickle.js";
 export { isPickleTuple, PickleGlobal, PickleObject, parsePickle, readPickle } from "./pickle.js";
 export { NUMPY_PICKLE_GLOBALS, PickledNumpyDtype } from "./pickle-numpy.js";
-export type { Safetensors } from "./safetensors.js";
-export { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from "./safetensors.js";
-export type { TorchReadOptions } from "./torch.js";
-export { parseTorch, readTorch } from "./torch.js";
-export type { ZipEntry, ZipInput } from "./zip.js";
-export { crc32, encodeZip, listZip, readZipEntry } from "./zip.js";
+export type { Safetensors, SafetensorsEntry, SafetensorsHeader, SafetensorsStream } from "./safetensors.js";
+export {
+  encodeSafetensors,
+  encodeSafetensorsHeader,
+  openSafetensorsStream,
+  parseSafetensors,
+  parseSafetensorsHeader,
+  readSafetensors,
+  writeSafetensors,
+} from "./safetensors.js";
+export type { ArrayStream, NpyFile, NpyStream } from "./stream.js";
+export { openNpy, openNpyStream } from "./stream.js";
+export type { TorchReadOptions, TorchStream } from "./torch.js";
+export { openTorchStream, parseTorch, readTorch, TorchTensorRef } from "./torch.js";
+export type { ZipEntry, ZipInput, ZipSource } from "./zip.js";
+export { encodeZip, listZip, readZipEntry } from "./zip.js";

@@ -1,6 +1,7 @@
 import { FormatError } from "@skeleton-cache/errors";
 import { readFileBytes } from "./files.js";
 import { decodeNpyData, itemSizeOf, type NpyArray, type NpyDtype } from "./npy.js";
+import { zipMemberRange } from "./npz.js";
 import {
   isPickleTuple,
   PickleGlobal,
@@ -9,7 +10,8 @@ import {
   parsePickle,
 } from "./pickle.js";
 import { NUMPY_PICKLE_GLOBALS } from "./pickle-numpy.js";
-import { listZip, readZipEntry, type ZipEntry } from "./zip.js";
+import { type ArrayStream, arrayStream, OpenFile, subRange } from "./stream.js";
+import { bytesSource, listZip, readZipEntry, type ZipEntry, type ZipSource } from "./zip.js";
 
 /**
  * Reads PyTorch's zip serialization (`torch.save`, torch >= 1.6) without
@@ -31,14 +33,40 @@ const STORAGE_DTYPES: Record<string, NpyDtype> = {
   BoolStorage: "b1",
 };
 
-/** A storage named by a persistent id; its bytes are read when a tensor uses it. */
+/** A storage named by a persistent id: its member; its bytes are read when a tensor is materialised. */
 class TorchStorage {
   constructor(
     readonly dtype: NpyDtype,
     readonly key: string,
     readonly numel: number,
-    readonly bytes: Uint8Array,
+    readonly entry: ZipEntry,
   ) {}
+}
+
+/**
+ * A tensor of a `.pt` opened for streaming (`openTorchStream`): where its
+ * values lie, not the values. `TorchStream.array(ref)` reads it in chunks.
+ */
+export class TorchTensorRef {
+  constructor(
+    readonly dtype: NpyDtype,
+    readonly shape: readonly number[],
+    /** Strides in elements, as `tensor.stride()`. */
+    readonly strides: readonly number[],
+    readonly storageKey: string,
+    /** Offset of the first element in the storage, in elements. */
+    readonly storageOffset: number,
+  ) {}
+
+  /** Whether the elements lie in C order, one after the other (sizes of 1 may have any stride). */
+  get contiguous(): boolean {
+    let expected = 1;
+    for (let axis = this.shape.length - 1; axis >= 0; axis--) {
+      if (this.shape[axis] !== 1 && this.strides[axis] !== expected) return false;
+      expected *= this.shape[axis]!;
+    }
+    return true;
+  }
 }
 
 export interface TorchReadOptions {
@@ -66,8 +94,13 @@ function asInts(value: PickleValue | undefined, what: string): number[] {
   });
 }
 
-/** Copies a strided view of a storage into a C-contiguous array. */
-function rebuildTensor(args: readonly PickleValue[], file: string): NpyArray {
+/** The view `_rebuild_tensor_v2(storage, offset, size, stride, ...)` describes, checked against the storage. */
+function tensorView(args: readonly PickleValue[]): {
+  storage: TorchStorage;
+  offsetValue: number;
+  shape: number[];
+  strides: number[];
+} {
   const [storage, offsetValue, sizeValue, strideValue] = args;
   if (!(storage instanceof TorchStorage))
     throw new FormatError("_rebuild_tensor_v2: first argument is not a storage");
@@ -80,7 +113,6 @@ function rebuildTensor(args: readonly PickleValue[], file: string): NpyArray {
       `tensor size (${shape.join(", ")}) and stride (${strides.join(", ")}) differ in rank`,
     );
   const count = shape.reduce((a, b) => a * b, 1);
-  const itemSize = itemSizeOf(storage.dtype);
   if (count > 0) {
     let last = offsetValue;
     for (let axis = 0; axis < shape.length; axis++) {
@@ -92,6 +124,19 @@ function rebuildTensor(args: readonly PickleValue[], file: string): NpyArray {
         `tensor (size (${shape.join(", ")}), stride (${strides.join(", ")}), offset ${offsetValue}) reaches element ${last} of storage ${storage.key}, which has ${storage.numel}`,
       );
   }
+  return { storage, offsetValue, shape, strides };
+}
+
+/** Copies a strided view of a storage into a C-contiguous array. */
+function rebuildTensor(
+  args: readonly PickleValue[],
+  storageBytes: (storage: TorchStorage) => Uint8Array,
+  file: string,
+): NpyArray {
+  const { storage, offsetValue, shape, strides } = tensorView(args);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const itemSize = itemSizeOf(storage.dtype);
+  const bytes = storageBytes(storage);
   const out = new Uint8Array(count * itemSize);
   // Contiguous rows: when the last axis has stride 1, copy whole rows at a time.
   const rank = shape.length;
@@ -103,10 +148,7 @@ function rebuildTensor(args: readonly PickleValue[], file: string): NpyArray {
   for (let row = 0; row < rows; row++) {
     let element = offsetValue;
     for (let axis = 0; axis < rowAxes; axis++) element += index[axis]! * strides[axis]!;
-    out.set(
-      storage.bytes.subarray(element * itemSize, (element + rowLength) * itemSize),
-      row * rowLength * itemSize,
-    );
+    out.set(bytes.subarray(element * itemSize, (element + rowLength) * itemSize), row * rowLength * itemSize);
     for (let axis = rowAxes - 1; axis >= 0; axis--) {
       if (++index[axis]! < shape[axis]!) break;
       index[axis] = 0;
@@ -115,19 +157,26 @@ function rebuildTensor(args: readonly PickleValue[], file: string): NpyArray {
   return decodeNpyData(out, storage.dtype, shape, false, `${file}[storage ${storage.key}]`);
 }
 
-/** Decodes a PyTorch zip checkpoint held in memory into plain values. */
-export function parseTorch(bytes: Uint8Array, options: TorchReadOptions = {}): PickleValue {
-  const file = options.file ?? "<pt>";
-  if (bytes.length >= 2 && bytes[0] === 0x80)
+/**
+ * Parses `<archive>/data.pkl` of a torch zip read from `source`; `rebuild`
+ * turns each `_rebuild_tensor_v2` call (storage, offset, size, stride) into a value.
+ */
+function loadTorch(
+  source: ZipSource,
+  file: string,
+  options: Omit<TorchReadOptions, "file">,
+  rebuild: (args: readonly PickleValue[]) => PickleValue,
+): PickleValue {
+  if (source.size >= 2 && source.read(0, 1)[0] === 0x80)
     fail(file, 0, "legacy (pre-1.6) torch.save format is not supported; re-save with a recent PyTorch");
-  const entries = listZip(bytes, file);
+  const entries = listZip(source, file);
   const pickleEntry = entries.find((e) => e.name === "data.pkl" || /^[^/]+\/data\.pkl$/.test(e.name));
   if (!pickleEntry) fail(file, 0, "no <archive>/data.pkl member: not a PyTorch zip checkpoint");
   const prefix = pickleEntry.name.slice(0, -"data.pkl".length);
   const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
   const byteOrder = byName.get(`${prefix}byteorder`);
   if (byteOrder) {
-    const order = new TextDecoder().decode(readZipEntry(bytes, byteOrder, file)).trim();
+    const order = new TextDecoder().decode(readZipEntry(source, byteOrder, file)).trim();
     if (order !== "little")
       fail(file, byteOrder.dataOffset, `byte order ${JSON.stringify(order)} is not supported`);
   }
@@ -150,13 +199,13 @@ export function parseTorch(bytes: Uint8Array, options: TorchReadOptions = {}): P
       throw new FormatError(
         `storage ${key}: member has ${entry.size} bytes, ${numel} elements of torch.${type.name} need ${numel * itemSizeOf(dtype)}`,
       );
-    const storage = new TorchStorage(dtype, key, numel, readZipEntry(bytes, entry, file));
+    const storage = new TorchStorage(dtype, key, numel, entry);
     storages.set(key, storage);
     return storage as unknown as PickleValue;
   };
   const globals: Record<string, PickleGlobalHandler> = {
     ...NUMPY_PICKLE_GLOBALS,
-    "torch._utils._rebuild_tensor_v2": (args) => rebuildTensor(args, file) as unknown as PickleValue,
+    "torch._utils._rebuild_tensor_v2": rebuild,
     "torch._utils._rebuild_parameter": (args) => {
       const [data] = args;
       if (data === undefined) throw new FormatError("_rebuild_parameter without data");
@@ -173,11 +222,89 @@ export function parseTorch(bytes: Uint8Array, options: TorchReadOptions = {}): P
     ...Object.fromEntries(Object.keys(STORAGE_DTYPES).map((name) => [`torch.${name}`, true as const])),
     ...options.globals,
   };
-  return parsePickle(readZipEntry(bytes, pickleEntry, file), {
+  return parsePickle(readZipEntry(source, pickleEntry, file), {
     file: `${file}[${pickleEntry.name}]`,
     globals,
     persistentLoad,
   });
+}
+
+/** Decodes a PyTorch zip checkpoint held in memory into plain values. */
+export function parseTorch(bytes: Uint8Array, options: TorchReadOptions = {}): PickleValue {
+  const file = options.file ?? "<pt>";
+  const source = bytesSource(bytes);
+  const read = new Map<string, Uint8Array>();
+  const storageBytes = (storage: TorchStorage): Uint8Array => {
+    let data = read.get(storage.key);
+    if (!data) read.set(storage.key, (data = readZipEntry(source, storage.entry, file)));
+    return data;
+  };
+  return loadTorch(
+    source,
+    file,
+    options,
+    (args) => rebuildTensor(args, storageBytes, file) as unknown as PickleValue,
+  );
+}
+
+/** A `.pt` opened for streaming: `value` holds `TorchTensorRef`s where tensors are. */
+export interface TorchStream {
+  readonly path: string;
+  readonly value: PickleValue;
+  /** Opens a tensor for streaming; a non-contiguous view is refused (read it with `readTorch`). */
+  array(ref: TorchTensorRef): ArrayStream;
+  close(): void;
+}
+
+/**
+ * Opens a PyTorch zip checkpoint for streaming: `data.pkl` is parsed, no
+ * tensor is read. Storage members are stored by torch.save, so a contiguous
+ * tensor is read by byte offset straight from the file.
+ */
+export function openTorchStream(path: string, options: Omit<TorchReadOptions, "file"> = {}): TorchStream {
+  const file = new OpenFile(path);
+  try {
+    const source = file.asZipSource();
+    const storages = new Map<string, TorchStorage>();
+    const value = loadTorch(source, path, options, (args) => {
+      const { storage, offsetValue, shape, strides } = tensorView(args);
+      storages.set(storage.key, storage);
+      return new TorchTensorRef(
+        storage.dtype,
+        shape,
+        strides,
+        storage.key,
+        offsetValue,
+      ) as unknown as PickleValue;
+    });
+    return {
+      path,
+      value,
+      array(ref) {
+        const storage = storages.get(ref.storageKey);
+        if (!storage) throw new FormatError(`${path}: no storage ${ref.storageKey}`, { file: path });
+        const name = `${path}[storage ${ref.storageKey}]`;
+        if (!ref.contiguous)
+          throw new FormatError(
+            `${name}: tensor of size (${ref.shape.join(", ")}) has stride (${ref.strides.join(", ")}), not C-contiguous, so it cannot be streamed; read it whole (readTorch) or save tensor.contiguous()`,
+            { file: path, field: `storage ${ref.storageKey}`, value: [...ref.strides] },
+          );
+        const itemSize = itemSizeOf(ref.dtype);
+        const count = ref.shape.reduce((a, b) => a * b, 1);
+        const range = subRange(
+          zipMemberRange(file, storage.entry),
+          ref.storageOffset * itemSize,
+          count * itemSize,
+          name,
+        );
+        return arrayStream(range, { dtype: ref.dtype, shape: [...ref.shape], itemSize });
+      },
+      close: () => file.close(),
+    };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
 }
 
 /** Reads a PyTorch zip checkpoint (`.pt`, `.pth`, `.pth.tar`). */

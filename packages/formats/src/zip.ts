@@ -1,10 +1,15 @@
+import { crc32 } from "node:zlib";
 import { FormatError } from "@skeleton-cache/errors";
-import { deflateSync, inflateSync } from "fflate";
+import { inflateSync, zipSync } from "fflate";
 
 /**
- * A small ZIP reader/writer for .npz and PyTorch .pt archives: stored and
- * deflated members, ZIP64 sizes and offsets on read, CRC-32 checked. Every
- * defect is a `FormatError` naming the file and the byte offset.
+ * ZIP archives (.npz, PyTorch .pt) through fflate: it writes them
+ * (`zipSync`) and inflates their members. What fflate lacks is listed here
+ * by hand: reading the central directory for each member's data offset and
+ * CRC-32 (fflate's readers hold the whole archive in memory and do not check
+ * CRCs), so stored members can be read by byte offset straight from a file
+ * and every member is checked. CRC-32 is Node's zlib checksum (no inflater).
+ * Every defect is a `FormatError` naming the file and the byte offset.
  */
 
 /** One member of an archive, located by the central directory. */
@@ -21,156 +26,201 @@ export interface ZipEntry {
   readonly dataOffset: number;
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (the ZIP / PNG polynomial). */
-export function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+/** Random access to an archive's bytes: held in memory, or read from a file on demand. */
+export interface ZipSource {
+  readonly size: number;
+  /** `length` bytes from `offset` (the caller has checked the range lies inside `size`). */
+  read(offset: number, length: number): Uint8Array;
 }
 
-function fail(file: string, position: number, message: string): never {
+/** Fails with a FormatError naming the file and the byte offset. */
+export function zipFail(file: string, position: number, message: string): never {
   throw new FormatError(`${file}: ${message} (at byte ${position})`, { file, position });
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Lists the members of a ZIP archive held in memory (from its central directory). */
-export function listZip(bytes: Uint8Array, file = "<zip>"): ZipEntry[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function safeNumber(value: bigint, file: string, position: number): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) zipFail(file, position, `ZIP64 value ${value} is too large`);
+  return Number(value);
+}
+
+/** Where the central directory lies and how many entries it holds (EOCD, ZIP64 when flagged). */
+function centralDirectory(source: ZipSource, file: string): { count: number; offset: number; size: number } {
   // End of central directory: 22 bytes + comment (≤ 65535), scanned from the end.
+  const tailLength = Math.min(source.size, 22 + 65535 + 20);
+  const tailStart = source.size - tailLength;
+  const tail = source.read(tailStart, tailLength);
+  const tv = view(tail);
   let eocd = -1;
-  for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 22 - 65535); at--) {
-    if (view.getUint32(at, true) === 0x06054b50 && at + 22 + view.getUint16(at + 20, true) === bytes.length) {
+  for (let at = tail.length - 22; at >= 0; at--) {
+    if (tv.getUint32(at, true) === 0x06054b50 && at + 22 + tv.getUint16(at + 20, true) === tail.length) {
       eocd = at;
       break;
     }
   }
-  if (eocd < 0) fail(file, bytes.length, "not a ZIP archive (no end-of-central-directory record)");
-  let count = view.getUint16(eocd + 10, true);
-  let dirSize = view.getUint32(eocd + 12, true);
-  let dirOffset = view.getUint32(eocd + 16, true);
-  if (count === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff) {
-    // ZIP64: the locator sits just before the EOCD.
+  if (eocd < 0) zipFail(file, source.size, "not a ZIP archive (no end-of-central-directory record)");
+  let count = tv.getUint16(eocd + 10, true);
+  let size = tv.getUint32(eocd + 12, true);
+  let offset = tv.getUint32(eocd + 16, true);
+  if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
+    // ZIP64: the locator sits just before the EOCD and points at the ZIP64 record.
     const locator = eocd - 20;
-    if (locator < 0 || view.getUint32(locator, true) !== 0x07064b50)
-      fail(file, eocd, "ZIP64 locator missing");
-    const record = safeNumber(view.getBigUint64(locator + 8, true), file, locator + 8);
-    if (record + 56 > bytes.length || view.getUint32(record, true) !== 0x06064b50)
-      fail(file, record, "ZIP64 end-of-central-directory record missing");
-    count = safeNumber(view.getBigUint64(record + 32, true), file, record + 32);
-    dirSize = safeNumber(view.getBigUint64(record + 40, true), file, record + 40);
-    dirOffset = safeNumber(view.getBigUint64(record + 48, true), file, record + 48);
+    if (locator < 0 || tv.getUint32(locator, true) !== 0x07064b50)
+      zipFail(file, tailStart + eocd, "ZIP64 locator missing");
+    const record = safeNumber(tv.getBigUint64(locator + 8, true), file, tailStart + locator + 8);
+    if (record + 56 > source.size) zipFail(file, record, "ZIP64 end-of-central-directory record missing");
+    const rv = view(source.read(record, 56));
+    if (rv.getUint32(0, true) !== 0x06064b50)
+      zipFail(file, record, "ZIP64 end-of-central-directory record missing");
+    count = safeNumber(rv.getBigUint64(32, true), file, record + 32);
+    size = safeNumber(rv.getBigUint64(40, true), file, record + 40);
+    offset = safeNumber(rv.getBigUint64(48, true), file, record + 48);
   }
-  if (dirOffset + dirSize > bytes.length)
-    fail(file, eocd + 16, `central directory at ${dirOffset} runs past the end`);
+  if (offset + size > source.size)
+    zipFail(file, tailStart + eocd + 16, `central directory at ${offset} runs past the end`);
+  return { count, offset, size };
+}
+
+/** The ZIP64 extra field (id 1) replaces, in order, the sizes and offset that read 0xFFFFFFFF. */
+function zip64Fields(
+  dir: DataView,
+  at: number,
+  end: number,
+  sizes: { size: number; compressedSize: number; headerOffset: number },
+  file: string,
+  base: number,
+): void {
+  while (at + 4 <= end) {
+    const id = dir.getUint16(at, true);
+    const length = dir.getUint16(at + 2, true);
+    if (at + 4 + length > end) zipFail(file, base + at, "extra field runs past its entry");
+    if (id === 1) {
+      let field = at + 4;
+      const next = (): number => {
+        if (field + 8 > at + 4 + length) zipFail(file, base + field, "ZIP64 field too short");
+        const value = safeNumber(dir.getBigUint64(field, true), file, base + field);
+        field += 8;
+        return value;
+      };
+      if (sizes.size === 0xffffffff) sizes.size = next();
+      if (sizes.compressedSize === 0xffffffff) sizes.compressedSize = next();
+      if (sizes.headerOffset === 0xffffffff) sizes.headerOffset = next();
+    }
+    at += 4 + length;
+  }
+}
+
+/** Lists the members of an archive from its central directory, each with its data offset. */
+export function listZip(source: ZipSource | Uint8Array, file = "<zip>"): ZipEntry[] {
+  const src = source instanceof Uint8Array ? bytesSource(source) : source;
+  const directory = centralDirectory(src, file);
+  const dirBytes = src.read(directory.offset, directory.size);
+  const dir = view(dirBytes);
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
-  let at = dirOffset;
-  for (let index = 0; index < count; index++) {
-    if (at + 46 > dirOffset + dirSize || view.getUint32(at, true) !== 0x02014b50)
-      fail(file, at, `central directory entry ${index} is corrupt`);
-    const flags = view.getUint16(at + 8, true);
-    const method = view.getUint16(at + 10, true);
-    const crc = view.getUint32(at + 16, true);
-    let compressedSize = view.getUint32(at + 20, true);
-    let size = view.getUint32(at + 24, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    let headerOffset = view.getUint32(at + 42, true);
-    const end = at + 46 + nameLength + extraLength + commentLength;
-    if (end > dirOffset + dirSize) fail(file, at, `central directory entry ${index} runs past the directory`);
-    if (flags & 1) fail(file, at, `member ${index} is encrypted`);
+  let at = 0;
+  for (let index = 0; index < directory.count; index++) {
+    const where = directory.offset + at;
+    if (at + 46 > dirBytes.length || dir.getUint32(at, true) !== 0x02014b50)
+      zipFail(file, where, `central directory entry ${index} is corrupt`);
+    const method = dir.getUint16(at + 10, true);
+    const nameLength = dir.getUint16(at + 28, true);
+    const extraLength = dir.getUint16(at + 30, true);
+    const end = at + 46 + nameLength + extraLength + dir.getUint16(at + 32, true);
+    if (end > dirBytes.length)
+      zipFail(file, where, `central directory entry ${index} runs past the directory`);
+    if (dir.getUint16(at + 8, true) & 1) zipFail(file, where, `member ${index} is encrypted`);
     let name: string;
     try {
-      name = utf8.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+      name = utf8.decode(dirBytes.subarray(at + 46, at + 46 + nameLength));
     } catch {
-      fail(file, at + 46, `member ${index} has a name that is not UTF-8`);
+      zipFail(file, where + 46, `member ${index} has a name that is not UTF-8`);
     }
-    // ZIP64 extended information (header id 1): the fields that were 0xFFFFFFFF, in order.
-    let extra = at + 46 + nameLength;
-    const extraEnd = extra + extraLength;
-    while (extra + 4 <= extraEnd) {
-      const id = view.getUint16(extra, true);
-      const length = view.getUint16(extra + 2, true);
-      if (extra + 4 + length > extraEnd) fail(file, extra, `member ${name}: extra field runs past its entry`);
-      if (id === 1) {
-        let field = extra + 4;
-        const next = (): number => {
-          if (field + 8 > extra + 4 + length) fail(file, field, `member ${name}: ZIP64 field too short`);
-          const value = safeNumber(view.getBigUint64(field, true), file, field);
-          field += 8;
-          return value;
-        };
-        if (size === 0xffffffff) size = next();
-        if (compressedSize === 0xffffffff) compressedSize = next();
-        if (headerOffset === 0xffffffff) headerOffset = next();
-      }
-      extra += 4 + length;
-    }
-    if (method !== 0 && method !== 8) fail(file, at + 10, `member ${name} uses compression method ${method}`);
-    if (names.has(name)) fail(file, at, `member ${name} appears twice`);
+    const sizes = {
+      compressedSize: dir.getUint32(at + 20, true),
+      size: dir.getUint32(at + 24, true),
+      headerOffset: dir.getUint32(at + 42, true),
+    };
+    zip64Fields(dir, at + 46 + nameLength, at + 46 + nameLength + extraLength, sizes, file, directory.offset);
+    if (method !== 0 && method !== 8)
+      zipFail(file, where + 10, `member ${name} uses compression method ${method}`);
+    if (names.has(name)) zipFail(file, where, `member ${name} appears twice`);
     names.add(name);
-    if (headerOffset + 30 > bytes.length || view.getUint32(headerOffset, true) !== 0x04034b50)
-      fail(file, headerOffset, `member ${name}: local header missing`);
-    const dataOffset =
-      headerOffset + 30 + view.getUint16(headerOffset + 26, true) + view.getUint16(headerOffset + 28, true);
-    if (dataOffset + compressedSize > bytes.length)
-      fail(file, dataOffset, `member ${name}: ${compressedSize} bytes of data run past the end`);
+    const { size, compressedSize, headerOffset } = sizes;
+    if (headerOffset + 30 > src.size) zipFail(file, headerOffset, `member ${name}: local header missing`);
+    const local = view(src.read(headerOffset, 30));
+    if (local.getUint32(0, true) !== 0x04034b50)
+      zipFail(file, headerOffset, `member ${name}: local header missing`);
+    const dataOffset = headerOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
+    if (dataOffset + compressedSize > src.size)
+      zipFail(file, dataOffset, `member ${name}: ${compressedSize} bytes of data run past the end`);
     if (method === 0 && compressedSize !== size)
-      fail(file, at + 20, `member ${name} is stored but its sizes differ (${compressedSize} vs ${size})`);
-    entries.push({ name, method, compressedSize, size, crc32: crc, headerOffset, dataOffset });
+      zipFail(
+        file,
+        where + 20,
+        `member ${name} is stored but its sizes differ (${compressedSize} vs ${size})`,
+      );
+    entries.push({
+      name,
+      method,
+      compressedSize,
+      size,
+      crc32: dir.getUint32(at + 16, true),
+      headerOffset,
+      dataOffset,
+    });
     at = end;
   }
   return entries;
 }
 
-function safeNumber(value: bigint, file: string, position: number): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) fail(file, position, `ZIP64 value ${value} is too large`);
-  return Number(value);
+/** An archive held in memory as a `ZipSource`. */
+export function bytesSource(bytes: Uint8Array): ZipSource {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
 }
 
-/** The uncompressed bytes of one member, CRC-checked. */
-export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, file = "<zip>"): Uint8Array {
-  const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+/** DEFLATE expands at most about 1032:1; a larger claimed size is a corrupt header, not a reason to allocate. */
+export function checkInflatedSize(entry: ZipEntry, file: string): void {
+  if (entry.size > entry.compressedSize * 1032 + 1024)
+    zipFail(
+      file,
+      entry.headerOffset,
+      `member ${entry.name} claims ${entry.size} bytes from ${entry.compressedSize} compressed`,
+    );
+}
+
+/** The uncompressed bytes of one member (inflated by fflate), CRC-checked. */
+export function readZipEntry(source: ZipSource | Uint8Array, entry: ZipEntry, file = "<zip>"): Uint8Array {
+  const src = source instanceof Uint8Array ? bytesSource(source) : source;
+  const raw = src.read(entry.dataOffset, entry.compressedSize);
   let data: Uint8Array;
   if (entry.method === 0) {
     data = raw;
   } else {
-    // DEFLATE expands at most about 1032:1; a larger claimed size is a corrupt header, not a reason to allocate.
-    if (entry.size > entry.compressedSize * 1032 + 1024)
-      fail(
-        file,
-        entry.headerOffset,
-        `member ${entry.name} claims ${entry.size} bytes from ${entry.compressedSize} compressed`,
-      );
+    checkInflatedSize(entry, file);
     try {
       data = inflateSync(raw, { out: new Uint8Array(entry.size) });
     } catch (error) {
-      fail(
+      zipFail(
         file,
         entry.dataOffset,
         `member ${entry.name}: deflate data is corrupt (${(error as Error).message})`,
       );
     }
     if (data.length !== entry.size)
-      fail(
+      zipFail(
         file,
         entry.dataOffset,
         `member ${entry.name} inflates to ${data.length} bytes, expected ${entry.size}`,
       );
   }
-  if (crc32(data) !== entry.crc32) fail(file, entry.dataOffset, `member ${entry.name}: CRC-32 mismatch`);
+  if (crc32(data) >>> 0 !== entry.crc32)
+    zipFail(file, entry.dataOffset, `member ${entry.name}: CRC-32 mismatch`);
   return data;
 }
 
@@ -180,69 +230,30 @@ export interface ZipInput {
   readonly data: Uint8Array;
 }
 
+/** NumPy's member date: 1980-01-01 00:00 (local time, as ZIP dates are). */
+export const ZIP_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
+
 /**
- * Writes a ZIP archive (members in the given order, date fixed at
- * 1980-01-01 00:00 like NumPy), so equal inputs give equal bytes.
+ * Writes a ZIP archive through fflate (members in the given order, dated
+ * 1980-01-01 00:00 like NumPy's), so equal inputs give equal bytes.
  */
 export function encodeZip(members: readonly ZipInput[], options: { compress?: boolean } = {}): Uint8Array {
-  const encoder = new TextEncoder();
-  const locals: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
+  const files: Record<string, Uint8Array> = {};
   for (const member of members) {
-    const name = encoder.encode(member.name);
-    const body = options.compress ? deflateSync(member.data, { level: 6 }) : member.data;
-    const crc = crc32(member.data);
-    if (member.data.length > 0xfffffffe || offset > 0xfffffffe)
+    // A plain object keeps insertion order except for integer-like keys, which JavaScript sorts first.
+    if (/^(0|[1-9]\d*)$/.test(member.name) || member.name in files)
+      throw new FormatError(
+        `encodeZip: member name ${JSON.stringify(member.name)} is a duplicate or an integer`,
+        {
+          field: member.name,
+        },
+      );
+    if (member.data.length > 0xfffffffe)
       throw new FormatError(`encodeZip: member ${member.name} is too large for a ZIP without ZIP64`, {
         field: member.name,
         value: member.data.length,
       });
-    const method = options.compress ? 8 : 0;
-    const local = new Uint8Array(30 + name.length);
-    const lv = new DataView(local.buffer);
-    lv.setUint32(0, 0x04034b50, true);
-    lv.setUint16(4, 20, true); // version needed
-    lv.setUint16(6, 0x0800, true); // UTF-8 names
-    lv.setUint16(8, method, true);
-    lv.setUint16(10, 0, true); // time 00:00
-    lv.setUint16(12, 0x21, true); // date 1980-01-01
-    lv.setUint32(14, crc, true);
-    lv.setUint32(18, body.length, true);
-    lv.setUint32(22, member.data.length, true);
-    lv.setUint16(26, name.length, true);
-    local.set(name, 30);
-    const entry = new Uint8Array(46 + name.length);
-    const cv = new DataView(entry.buffer);
-    cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(4, 20, true);
-    cv.setUint16(6, 20, true);
-    cv.setUint16(8, 0x0800, true);
-    cv.setUint16(10, method, true);
-    cv.setUint16(14, 0x21, true);
-    cv.setUint32(16, crc, true);
-    cv.setUint32(20, body.length, true);
-    cv.setUint32(24, member.data.length, true);
-    cv.setUint16(28, name.length, true);
-    cv.setUint32(42, offset, true);
-    entry.set(name, 46);
-    locals.push(local, body);
-    central.push(entry);
-    offset += local.length + body.length;
+    files[member.name] = member.data;
   }
-  const dirSize = central.reduce((s, c) => s + c.length, 0);
-  const eocd = new Uint8Array(22);
-  const ev = new DataView(eocd.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, members.length, true);
-  ev.setUint16(10, members.length, true);
-  ev.setUint32(12, dirSize, true);
-  ev.setUint32(16, offset, true);
-  const out = new Uint8Array(offset + dirSize + 22);
-  let at = 0;
-  for (const part of [...locals, ...central, eocd]) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return zipSync(files, { level: options.compress ? 6 : 0, mtime: ZIP_EPOCH });
 }

@@ -1,5 +1,6 @@
 import { ShapeError } from "@skeleton-cache/errors";
 import type { FusionWeights, Prior } from "@skeleton-cache/prior";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertShape, type Tensor } from "@skeleton-cache/tensor";
 import type { MethodParams } from "@skeleton-cache/tta";
 
@@ -16,7 +17,7 @@ export interface StreamData {
 /** A stream from its arrays, shapes checked against each other. */
 export function streamData(arrays: { logits: Tensor; descriptors: Tensor; labels: Int32Array }): StreamData {
   assertShape(arrays.logits.shape, ["N", "U"], "logits");
-  assertShape(arrays.descriptors.shape, ["N", 8, "C"], "descriptors");
+  assertShape(arrays.descriptors.shape, ["N", NUM_SLOTS, "C"], "descriptors");
   const [numSamples, numClasses] = arrays.logits.shape as [number, number];
   for (const [name, count] of [
     ["descriptors", arrays.descriptors.shape[0]!],
@@ -43,6 +44,8 @@ export interface MethodSetup {
   readonly prior: Prior;
   /** Masked fusion weights (ablations). */
   readonly weights?: FusionWeights;
+  /** Retrieval kernel of the cache methods (default: WebAssembly where available). */
+  readonly kernel?: "wasm" | "js";
 }
 
 /** Called once per finished pass (progress). */

@@ -11,6 +11,7 @@ export function buildMethod(data: StreamData, setup: MethodSetup): TestTimeMetho
       channels: data.channels,
       prior: setup.prior,
       ...(setup.weights ? { weights: setup.weights } : {}),
+      ...(setup.kernel ? { kernel: setup.kernel } : {}),
     },
     setup.params,
   );

@@ -8,19 +8,22 @@ import path from "node:path";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
 import { loadPrior, uniformPrior } from "@skeleton-cache/prior";
 import { parityCases, parityDir } from "@skeleton-cache/test-support";
-import { streamDescriptors } from "@skeleton-cache/tta";
+import { streamDescriptors, type TestTimeAdapter } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { meanMaxBaseLogit, onlinePass, referenceGrid, referenceRun, streamData } from "./index.js";
 
-function loadCase(name: string) {
+function loadCase(name: string, kernel: "wasm" | "js" = "wasm") {
   const dir = parityDir(name);
   const read = (file: string) => readNpy(path.join(dir, file));
   const features = read("features.npy");
   const logits = read("logits.npy");
-  const descriptors = streamDescriptors({
-    logits: { data: toFloat32(logits), shape: logits.shape },
-    features: { data: toFloat32(features), shape: features.shape },
-  });
+  const descriptors = streamDescriptors(
+    {
+      logits: { data: toFloat32(logits), shape: logits.shape },
+      features: { data: toFloat32(features), shape: features.shape },
+    },
+    { kernel },
+  );
   return {
     data: streamData({
       logits: { data: toFloat32(logits), shape: logits.shape },
@@ -40,12 +43,16 @@ describe("reference protocol parity", () => {
     expect(cases.length).toBeGreaterThanOrEqual(4);
   });
 
-  describe.each(cases)("case %s", (name) => {
-    const { data, prior, expected, params } = loadCase(name);
+  // Every case through both kernels: WebAssembly SIMD (float32 accumulation) and plain JS loops (float64),
+  // for the descriptors (Eq. 3–4) and for retrieval (Eq. 6–8).
+  const runs = cases.flatMap((name) => (["wasm", "js"] as const).map((kernel) => [name, kernel] as const));
+  describe.each(runs)("case %s, %s kernels", (name, kernel) => {
+    const { data, prior, expected, params } = loadCase(name, kernel);
     const setup = (alpha: number, beta: number, K: number, hedge = "auto") => ({
       method: "skeleton-cache",
       params: { alpha, beta, K, hedge, hedgeMargin: params.hedge_margin },
       prior,
+      kernel,
     });
 
     it("every grid point's correct count and second-pass decision", () => {
@@ -90,6 +97,7 @@ describe("reference protocol parity", () => {
     it("online at params.json's α, β, K gives the reference predictions", () => {
       const run = onlinePass(data, setup(params.alpha_s, params.beta, params.K));
       expect(Array.from(run.refinedPred)).toEqual(expected.refined_pred);
+      expect((run.method as TestTimeAdapter).cache.kernel).toBe(kernel);
     });
   });
 

@@ -17,5 +17,3 @@ export type { Random } from "./random.js";
 export { permutation, seededRandom } from "./random.js";
 export type { Shape, Tensor } from "./shape.js";
 export { assertShape, assertValidShape, formatShape, shapeSize, tensor, zeros } from "./shape.js";
-export type { WasmFunction, WasmMemory } from "./wasm.js";
-export { asm, assembleModule, compileWasm, instantiateWasm, OP, SIMD, sleb, TYPE, uleb } from "./wasm.js";

@@ -1,4 +1,4 @@
-import { SkeletonCache } from "@skeleton-cache/cache";
+import { type CacheEntry, type RetrievalRequest, SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { type FusionStep, fuseInto } from "@skeleton-cache/fusion";
@@ -29,7 +29,11 @@ export interface AdapterOptions {
   readonly hedgeMargin?: number;
   /** Overrides the prior-derived weights (e.g. a masked copy for ablations). */
   readonly weights?: FusionWeights;
+  /** Retrieval kernel (see `CacheOptions.kernel`): "wasm" (default where available) or "js". */
+  readonly kernel?: "wasm" | "js";
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const DEFAULT_CAPACITY = 8;
 const DEFAULT_HEDGE_MARGIN = 0.5;
@@ -71,6 +75,9 @@ export class TestTimeAdapter implements TestTimeMethod {
   private stepCount = 0;
   /** The argument of every fuseInto call; `base` is re-pointed at each sample. */
   private readonly fusionStep: FusionStep & { base: { values: ArrayLike<number>; offset: number } };
+  /** The cache's entry and retrieval arguments, reused by every step (no allocation per sample). */
+  private readonly entry: Mutable<CacheEntry>;
+  private readonly retrieval: Mutable<RetrievalRequest>;
 
   constructor(options: AdapterOptions) {
     const { numClasses, channels, alpha, beta } = options;
@@ -96,7 +103,13 @@ export class TestTimeAdapter implements TestTimeMethod {
     }
     this.hedgeActive = hedge === "on" || (hedge === "auto" && numClasses < this.capacity);
     this.hedgeMargin = options.hedgeMargin ?? DEFAULT_HEDGE_MARGIN;
-    this.cache = new SkeletonCache({ numClasses, capacity: this.capacity, numSlots: NUM_SLOTS, channels });
+    this.cache = new SkeletonCache({
+      numClasses,
+      capacity: this.capacity,
+      numSlots: NUM_SLOTS,
+      channels,
+      ...(options.kernel ? { kernel: options.kernel } : {}),
+    });
     this.fusion = options.weights ?? buildFusionWeights(options.prior, numClasses);
     if (this.fusion.numClasses !== numClasses) {
       throw new ShapeError(
@@ -118,6 +131,8 @@ export class TestTimeAdapter implements TestTimeMethod {
       alpha,
       out: this.refinedLogits,
     };
+    this.entry = { block: 0, key: this.descriptorScratch, keyOffset: 0, entropy: 0, id: 0 };
+    this.retrieval = { query: this.descriptorScratch, queryOffset: 0, beta, out: this.scores };
   }
 
   /** The registry name of the method. */
@@ -185,26 +200,21 @@ export class TestTimeAdapter implements TestTimeMethod {
     const refinedPred = argmax(this.refinedLogits);
     const sampleEntropy = entropy(this.posterior);
     // Step 4: insert into the block of the refined prediction.
-    const inserted = this.cache.insert(
-      refinedPred,
-      descriptors,
-      descriptorOffset,
-      sampleEntropy,
-      id,
-    ).inserted;
+    const entry = this.entry;
+    entry.block = refinedPred;
+    entry.key = descriptors;
+    entry.keyOffset = descriptorOffset;
+    entry.entropy = sampleEntropy;
+    entry.id = id;
+    const inserted = this.cache.insert(entry).inserted;
     let hedgeBlock = -1;
     let hedgeInserted = false;
     if (this.hedgeActive) {
       const runnerUp = this.runnerUp(refinedPred);
       if (this.posterior[refinedPred]! - this.posterior[runnerUp]! < this.hedgeMargin) {
         hedgeBlock = runnerUp;
-        hedgeInserted = this.cache.insert(
-          runnerUp,
-          descriptors,
-          descriptorOffset,
-          sampleEntropy,
-          id,
-        ).inserted;
+        entry.block = runnerUp;
+        hedgeInserted = this.cache.insert(entry).inserted;
       }
     }
     this.stepCount++;
@@ -285,8 +295,11 @@ export class TestTimeAdapter implements TestTimeMethod {
 
   /** Fills `scores` with the slot-wise class scores O (8, U) of a query against the cache as it is now. */
   protected retrieveScores(descriptors: Float32Array, descriptorOffset: number): void {
-    // Eq. 6–8: affinities summed per block.
-    this.cache.retrieveInto(descriptors, descriptorOffset, this.beta, this.scores);
+    // Eq. 6–8: affinities summed per block (one request object, re-pointed at this query).
+    const retrieval = this.retrieval;
+    retrieval.query = descriptors;
+    retrieval.queryOffset = descriptorOffset;
+    this.cache.retrieveInto(retrieval);
   }
 
   /** The class with the second largest posterior (first index on ties, excluding the top-1). */

@@ -126,6 +126,8 @@ export interface MethodContext {
   readonly prior: Prior;
   /** Overrides the prior-derived fusion weights (ablations; fusion methods only). */
   readonly weights?: FusionWeights;
+  /** Retrieval kernel of the cache methods: "wasm" (default where available) or "js"; same predictions. */
+  readonly kernel?: "wasm" | "js";
 }
 
 /** A registered method: its name, citation, hyper-parameters with defaults, validation grid and capabilities. */

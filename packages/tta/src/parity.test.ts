@@ -54,57 +54,67 @@ describe("parity with the reference implementation", () => {
     expect(cases.length).toBeGreaterThanOrEqual(4);
   });
 
-  describe.each(cases)("case %s", (name) => {
-    const c = loadCase(name);
-    const run = runOnline(
-      { logits: c.logits, features: c.features },
-      {
-        prior: c.prior,
-        alpha: c.params.alpha_s,
-        beta: c.params.beta,
-        capacity: c.params.K,
-        hedge: c.params.hedge ? "on" : "off",
-        hedgeMargin: c.params.hedge_margin,
-      },
-    );
-    const N = run.numSamples;
-    const U = run.numClasses;
+  // Every case through both kernels: WebAssembly SIMD (float32 accumulation) and plain JS loops (float64).
+  describe.each(cases.flatMap((name) => (["wasm", "js"] as const).map((kernel) => [name, kernel] as const)))(
+    "case %s, %s kernels",
+    (name, kernel) => {
+      const c = loadCase(name);
+      const run = runOnline(
+        { logits: c.logits, features: c.features },
+        {
+          prior: c.prior,
+          alpha: c.params.alpha_s,
+          beta: c.params.beta,
+          capacity: c.params.K,
+          hedge: c.params.hedge ? "on" : "off",
+          hedgeMargin: c.params.hedge_margin,
+          kernel,
+        },
+        { descriptorOptions: { kernel } },
+      );
 
-    it("baseline predictions", () => {
-      expect(Array.from(run.baselinePred)).toEqual(c.expected.baseline_pred);
-    });
+      it("retrieval ran on the named kernel", () => {
+        expect(run.adapter.cache.kernel).toBe(kernel);
+      });
+      const N = run.numSamples;
+      const U = run.numClasses;
 
-    it("identical refined prediction for every sample", () => {
-      expect(Array.from(run.refinedPred)).toEqual(c.expected.refined_pred);
-      let correct = 0;
-      for (let i = 0; i < N; i++) if (run.refinedPred[i] === c.labels[i]) correct++;
-      expect(correct).toBe(c.expected.cache_correct);
-    });
+      it("baseline predictions", () => {
+        expect(Array.from(run.baselinePred)).toEqual(c.expected.baseline_pred);
+      });
 
-    it("refined logits within 1e-4 and entropies within 1e-5", () => {
-      let worst = 0;
-      for (let i = 0; i < N; i++) {
-        for (let u = 0; u < U; u++) {
-          worst = Math.max(
-            worst,
-            Math.abs(run.refinedLogits[i * U + u]! - c.expected.refined_logits[i]![u]!),
-          );
+      it("identical refined prediction for every sample", () => {
+        expect(Array.from(run.refinedPred)).toEqual(c.expected.refined_pred);
+        let correct = 0;
+        for (let i = 0; i < N; i++) if (run.refinedPred[i] === c.labels[i]) correct++;
+        expect(correct).toBe(c.expected.cache_correct);
+      });
+
+      it("refined logits within 1e-4 and entropies within 1e-5", () => {
+        let worst = 0;
+        for (let i = 0; i < N; i++) {
+          for (let u = 0; u < U; u++) {
+            worst = Math.max(
+              worst,
+              Math.abs(run.refinedLogits[i * U + u]! - c.expected.refined_logits[i]![u]!),
+            );
+          }
+          expect(Math.abs(run.entropy[i]! - c.expected.refined_entropy[i]!)).toBeLessThan(1e-5);
         }
-        expect(Math.abs(run.entropy[i]! - c.expected.refined_entropy[i]!)).toBeLessThan(1e-5);
-      }
-      expect(worst).toBeLessThan(1e-4);
-    });
+        expect(worst).toBeLessThan(1e-4);
+      });
 
-    it("same cache decisions, hedge included", () => {
-      expect(Array.from(run.inserted, (v) => v === 1)).toEqual(c.expected.cache_inserted);
-      expect(Array.from(run.hedgeBlock)).toEqual(c.expected.hedge_block.map((b) => (b === null ? -1 : b)));
-      expect(Array.from(run.hedgeInserted, (v) => v === 1)).toEqual(c.expected.hedge_inserted.map(Boolean));
-    });
+      it("same cache decisions, hedge included", () => {
+        expect(Array.from(run.inserted, (v) => v === 1)).toEqual(c.expected.cache_inserted);
+        expect(Array.from(run.hedgeBlock)).toEqual(c.expected.hedge_block.map((b) => (b === null ? -1 : b)));
+        expect(Array.from(run.hedgeInserted, (v) => v === 1)).toEqual(c.expected.hedge_inserted.map(Boolean));
+      });
 
-    it("identical final cache membership, in block position order", () => {
-      const cache = run.adapter.cache;
-      expect(cache.occupancies()).toEqual(c.expected.final_cache.occupancy);
-      for (let u = 0; u < U; u++) expect(cache.block(u).ids).toEqual(c.expected.final_cache.members[u]);
-    });
-  });
+      it("identical final cache membership, in block position order", () => {
+        const cache = run.adapter.cache;
+        expect(cache.occupancies()).toEqual(c.expected.final_cache.occupancy);
+        for (let u = 0; u < U; u++) expect(cache.block(u).ids).toEqual(c.expected.final_cache.members[u]);
+      });
+    },
+  );
 });

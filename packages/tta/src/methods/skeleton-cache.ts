@@ -41,6 +41,7 @@ export function adapterOptions(context: MethodContext, params: MethodParams) {
     channels: context.channels,
     prior: context.prior,
     ...(context.weights ? { weights: context.weights } : {}),
+    ...(context.kernel ? { kernel: context.kernel } : {}),
     alpha: params.alpha as number,
     beta: params.beta as number,
     capacity: params.K as number,

@@ -1,12 +1,12 @@
 /**
- * A very small WebAssembly assembler: opcode constants, LEB128, sections and
- * a typed view of the WebAssembly JS API. Kernels (the cache's dot products,
- * descriptor extraction) are written as instruction lists and assembled at
- * run time, so no compiled binary is shipped or downloaded: their source is
- * the TypeScript that emits them.
+ * The small WebAssembly assembler behind the descriptor kernel (private to
+ * this package). It stays because the kernel is specialised at run time to
+ * (T, V, phases, body parts): the same kernel written once as WebAssembly
+ * text with loops over them ran 1.35–1.8× slower (bench/results.md, "Kernels").
+ * Opcodes, LEB128, sections and a typed view of the WebAssembly JS API.
  */
 
-/** Core opcodes used by the kernels. */
+/** Core opcodes the kernel uses. */
 export const OP = {
   block: 0x02,
   loop: 0x03,
@@ -15,28 +15,24 @@ export const OP = {
   end: 0x0b,
   localGet: 0x20,
   localSet: 0x21,
-  localTee: 0x22,
   f32Load: 0x2a,
   f32Store: 0x38,
   i32Const: 0x41,
   f32Const: 0x43,
-  i32Eqz: 0x45,
   i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Mul: 0x6c,
-  i32Shl: 0x74,
   f32Add: 0x92,
+  f32Mul: 0x94,
   simd: 0xfd,
 } as const;
 
-/** SIMD (0xfd-prefixed) opcodes used by the kernels. */
+/** SIMD (0xfd-prefixed) opcodes the kernel uses. */
 export const SIMD = {
   v128Load: 0x00,
-  v128Store: 0x0b,
   v128Const: 0x0c,
   f32x4ExtractLane: 0x1f,
   f32x4Add: 0xe4,
-  f32x4Mul: 0xe6,
 } as const;
 
 /** Value and block types. */
@@ -68,15 +64,23 @@ export function sleb(value: number): number[] {
   }
 }
 
+/** Little-endian bytes of a float32 constant. */
+function f32Bytes(value: number): number[] {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setFloat32(0, value, true);
+  return [...bytes];
+}
+
 /** Instruction helpers returning byte lists. */
 export const asm = {
   get: (local: number): number[] => [OP.localGet, ...uleb(local)],
   set: (local: number): number[] => [OP.localSet, ...uleb(local)],
   i32: (value: number): number[] => [OP.i32Const, ...sleb(value)],
+  /** f32.const, the value rounded to float32. */
+  f32: (value: number): number[] => [OP.f32Const, ...f32Bytes(value)],
   simd: (op: number): number[] => [OP.simd, ...uleb(op)],
   /** v128.load with a byte offset immediate (alignment hint 1 byte: any address works). */
   v128Load: (offset: number): number[] => [OP.simd, ...uleb(SIMD.v128Load), 0, ...uleb(offset)],
-  v128Store: (offset: number): number[] => [OP.simd, ...uleb(SIMD.v128Store), 0, ...uleb(offset)],
   f32Load: (offset: number): number[] => [OP.f32Load, 0, ...uleb(offset)],
   f32Store: (offset: number): number[] => [OP.f32Store, 0, ...uleb(offset)],
   v128Zero: (): number[] => [OP.simd, ...uleb(SIMD.v128Const), ...new Array<number>(16).fill(0)],
@@ -129,37 +133,4 @@ export function assembleModule(functions: readonly WasmFunction[]): Uint8Array {
     ...section(7, exports),
     ...section(10, code),
   ]);
-}
-
-/** The parts of the WebAssembly JS API used here (typed locally: the ES lib has no WebAssembly types). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-/** Compiles module bytes, or returns null where WebAssembly (with SIMD) is unavailable. */
-export function compileWasm(bytes: Uint8Array): object | null {
-  try {
-    return wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Instantiates a compiled module over a fresh memory of at least `bytes` bytes. */
-export function instantiateWasm(
-  module: object,
-  bytes: number,
-): { memory: WasmMemory; exports: Record<string, unknown> } | null {
-  if (!wasmApi) return null;
-  const pages = Math.max(1, Math.ceil(bytes / 65536));
-  const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
-  const instance = new wasmApi.Instance(module, { env: { memory } });
-  return { memory, exports: instance.exports };
 }

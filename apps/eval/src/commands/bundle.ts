@@ -1,0 +1,137 @@
+/**
+ * `skc bundle info | validate | convert`: inspect, check and convert
+ * pre-encoded bundles of any size (F is streamed, never held whole). Thin:
+ * parse the arguments, call @skeleton-cache/bundle, print.
+ */
+import { type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import {
+  type BundleInfo,
+  type BundleValidation,
+  bundleInfo,
+  convertBundle,
+  validateBundleStream,
+} from "@skeleton-cache/bundle";
+import { createProgress } from "../progress.js";
+
+/** Where the command writes (the CLI's io). */
+export interface BundleCommandIo {
+  readonly stdout: { write(text: string): unknown };
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function idRange(ids: readonly number[]): string {
+  if (ids.length === 0) return "none";
+  const contiguous = ids.every((id, u) => id === ids[0]! + u);
+  return contiguous ? `${ids[0]}..${ids[ids.length - 1]}` : ids.join(", ");
+}
+
+const META_KEYS = ["dataset", "split", "backbone", "synthetic", "source"] as const;
+
+/** The lines `skc bundle info` prints. */
+export function infoText(info: BundleInfo): string {
+  const shape = [info.numSamples, ...info.featureShape].join(", ");
+  const volume =
+    info.featureKind === "features"
+      ? `F (N, C, T, V) = (${shape}) ${info.featureDtype}`
+      : `descriptors (N, 8, C) = (${shape}) ${info.featureDtype}`;
+  const known = META_KEYS.filter((key) => info.meta[key] !== undefined).map(
+    (key) => `${key}=${JSON.stringify(info.meta[key])}`,
+  );
+  const others = Object.keys(info.meta).filter((key) => !(META_KEYS as readonly string[]).includes(key));
+  return [
+    `bundle: ${info.source} (${info.format}, ${megabytes(info.bytes)} on disk)`,
+    `samples: N=${info.numSamples}  classes: U=${info.numClasses} (class ids ${idRange(info.classIds)})`,
+    `holds: ${volume}, C=${info.channels}`,
+    `meta: ${known.join(", ") || "(none)"}${others.length > 0 ? `; also ${others.join(", ")}` : ""}`,
+    "",
+  ].join("\n");
+}
+
+function validationText(report: BundleValidation): string {
+  const counts = report.samplesPerClass;
+  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.featureKind} finite; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
+}
+
+/** A progress callback over samples, drawn on stderr unless quiet. */
+function sampleProgress(
+  quiet: boolean,
+  label: string,
+): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  const progress = createProgress(quiet || process.env.CI === "true" || process.env.CI === "1");
+  let shown = 0;
+  return {
+    onProgress(done, total) {
+      if (shown === 0) progress.start(total, label, "samples");
+      for (; shown < done; shown++) progress.tick();
+    },
+    stop: () => progress.stop(),
+  };
+}
+
+/** Registers `bundle` and its subcommands on the `skc` program. */
+export function registerBundleCommand(
+  program: CommandUnknownOpts,
+  io: BundleCommandIo,
+  setExit: (code: number) => void,
+): void {
+  const bundle = program
+    .command("bundle")
+    .description("inspect, check and convert pre-encoded bundles (streamed: any size)");
+  bundle
+    .command("info")
+    .description("format, N, U, what it holds (F (C, T, V) or descriptors) and the meta; reads no F")
+    .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
+    .option("--json", "print JSON")
+    .action((target, options) => {
+      const info = bundleInfo(target);
+      io.stdout.write(options.json ? `${JSON.stringify(info, null, 2)}\n` : infoText(info));
+      setExit(0);
+    });
+  bundle
+    .command("validate")
+    .description("full streaming check: shapes, dtypes, labels, class ids, every value finite, ZIP CRCs")
+    .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
+    .option("--quiet", "no progress bar")
+    .action((target, options) => {
+      const progress = sampleProgress(options.quiet === true, "validate");
+      try {
+        io.stdout.write(validationText(validateBundleStream(target, { onProgress: progress.onProgress })));
+      } finally {
+        progress.stop();
+      }
+      setExit(0);
+    });
+  bundle
+    .command("convert")
+    .description(
+      "any format to a directory, .npz or .safetensors; --descriptors-only stores (N, 8, C) instead of F",
+    )
+    .argument("<source>", "bundle to read")
+    .argument("<target>", "bundle to write (format from --to, else from the extension; else a directory)")
+    .addOption(new Option("--to <format>", "output format").choices(["dir", "npz", "safetensors"] as const))
+    .option("--descriptors-only", "store the descriptors (Eq. 3–4, computed as F streams by) instead of F")
+    .option("--compress", ".npz: deflate the members (savez_compressed)")
+    .option("--quiet", "no progress bar, no summary")
+    .action((source, target, options) => {
+      const progress = sampleProgress(options.quiet === true, "convert");
+      let result: ReturnType<typeof convertBundle>;
+      try {
+        result = convertBundle(source, target, {
+          ...(options.to ? { to: options.to } : {}),
+          descriptorsOnly: options.descriptorsOnly === true,
+          compress: options.compress === true,
+          onProgress: progress.onProgress,
+        });
+      } finally {
+        progress.stop();
+      }
+      if (options.quiet !== true)
+        io.stdout.write(
+          `wrote ${result.target} (${result.format}, ${result.featureKind}, N=${result.numSamples}, ${megabytes(result.bytes)})\n`,
+        );
+      setExit(0);
+    });
+}

@@ -1,0 +1,266 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ValueError } from "@skeleton-cache/errors";
+import {
+  type AtomicWriter,
+  createAtomicWriter,
+  createNpzWriter,
+  encodeNpy,
+  encodeNpyHeader,
+  encodeNpyStrings,
+  encodeSafetensorsHeader,
+  type NpyArray,
+  parseNpy,
+  writeFileAtomic,
+} from "@skeleton-cache/formats";
+import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { type Shape, shapeSize } from "@skeleton-cache/tensor";
+import {
+  DEFAULT_CHUNK_BYTES,
+  type DescriptorReadOptions,
+  describeStream,
+  samplesPerChunk,
+} from "./descriptors.js";
+import { type BundleFormat, encodeBundleNpz, writeBundle } from "./io.js";
+import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stream.js";
+import type { BundleMeta } from "./types.js";
+
+/** What `skc bundle info` shows: the layout and the meta, read from headers and the small arrays only. */
+export interface BundleInfo {
+  readonly source: string;
+  readonly format: BundleFormat;
+  /** N, U. */
+  readonly numSamples: number;
+  readonly numClasses: number;
+  readonly featureKind: "features" | "descriptors";
+  /** (C, T, V) or (8, C). */
+  readonly featureShape: Shape;
+  readonly featureDtype: string;
+  readonly channels: number;
+  readonly classIds: number[];
+  readonly meta: BundleMeta;
+  /** Bytes on disk (a directory: its files). */
+  readonly bytes: number;
+}
+
+function diskBytes(target: string): number {
+  const stat = fs.statSync(target);
+  if (!stat.isDirectory()) return stat.size;
+  return fs.readdirSync(target).reduce((total, name) => total + fs.statSync(path.join(target, name)).size, 0);
+}
+
+/** Reads a bundle's layout and meta (F is not read). */
+export function bundleInfo(target: string): BundleInfo {
+  const stream = openBundleStream(target);
+  try {
+    return {
+      source: target,
+      format: stream.format,
+      numSamples: stream.numSamples,
+      numClasses: stream.numClasses,
+      featureKind: stream.featureKind,
+      featureShape: stream.featureShape,
+      featureDtype: stream.featureDtype,
+      channels: stream.featureKind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!,
+      classIds: Array.from(stream.classIds),
+      meta: stream.meta,
+      bytes: diskBytes(target),
+    };
+  } finally {
+    stream.close();
+  }
+}
+
+/** What a full streaming check of a bundle found (it throws at the first problem). */
+export interface BundleValidation extends BundleInfo {
+  /** Values of F or the descriptors checked finite. */
+  readonly valuesChecked: number;
+  /** Samples per candidate class (labels). */
+  readonly samplesPerClass: number[];
+}
+
+/**
+ * Checks a whole bundle in one streaming pass: shapes and dtypes, labels in
+ * range, class ids ascending (when it opens), every logit and every value of
+ * F or the descriptors finite (chunk by chunk, naming the first that is not),
+ * and, for ZIP-based formats, each member's CRC-32 as its last byte is read.
+ */
+export function validateBundleStream(
+  target: string,
+  options: Pick<DescriptorReadOptions, "chunkBytes" | "onProgress"> = {},
+): BundleValidation {
+  const info = bundleInfo(target);
+  const stream = openBundleStream(target);
+  try {
+    const { numSamples, featureShape, featureKind } = stream;
+    const perSample = shapeSize(featureShape);
+    const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const chunk = new Float32Array(step * perSample);
+    for (let start = 0; start < numSamples; start += step) {
+      const count = Math.min(step, numSamples - start);
+      const values = chunk.subarray(0, count * perSample);
+      stream.readFeatures(start, count, values);
+      assertFiniteSamples(values, start, [numSamples, ...featureShape], featureKind, target);
+      options.onProgress?.(start + count, numSamples);
+    }
+    const samplesPerClass = new Array<number>(stream.numClasses).fill(0);
+    for (const label of stream.labels) samplesPerClass[label]!++;
+    return { ...info, valuesChecked: numSamples * perSample, samplesPerClass };
+  } finally {
+    stream.close();
+  }
+}
+
+export interface ConvertOptions extends DescriptorReadOptions {
+  /** Output format; default from the target's extension (.npz, .safetensors, else a directory). */
+  readonly to?: Exclude<BundleFormat, "pt">;
+  /** Store the (N, 8, C) descriptors instead of F (computed chunk by chunk when the source holds F). */
+  readonly descriptorsOnly?: boolean;
+  /** .npz only: deflate the members (savez_compressed). */
+  readonly compress?: boolean;
+}
+
+/** What `convertBundle` wrote. */
+export interface ConvertResult {
+  readonly target: string;
+  readonly format: Exclude<BundleFormat, "pt">;
+  readonly featureKind: "features" | "descriptors";
+  readonly numSamples: number;
+  readonly bytes: number;
+}
+
+function formatFor(target: string, to?: Exclude<BundleFormat, "pt">): Exclude<BundleFormat, "pt"> {
+  if (to) return to;
+  const lower = target.toLowerCase();
+  return lower.endsWith(".npz") ? "npz" : lower.endsWith(".safetensors") ? "safetensors" : "dir";
+}
+
+/**
+ * Converts a bundle of any format to a directory, .npz or .safetensors. With
+ * `descriptorsOnly` (or a source holding descriptors) the descriptors are
+ * computed by streaming F and the small result is written with `writeBundle`;
+ * otherwise F is copied chunk by chunk into the new file, never held whole.
+ * Every file is written atomically; the output is deterministic.
+ */
+export function convertBundle(source: string, target: string, options: ConvertOptions = {}): ConvertResult {
+  const format = formatFor(target, options.to);
+  if (path.resolve(source) === path.resolve(target))
+    throw new ValueError(`bundle convert: the target ${target} is the source`, {
+      field: "target",
+      value: target,
+    });
+  const stream = openBundleStream(source);
+  try {
+    const { numSamples } = stream;
+    if (options.descriptorsOnly || stream.featureKind === "descriptors") {
+      const data = describeStream(stream, options);
+      const channels = data.length / (numSamples * NUM_SLOTS) || 0;
+      const bundle = {
+        logits: stream.logits,
+        descriptors: { data, shape: [numSamples, NUM_SLOTS, channels] },
+        labels: stream.labels,
+        classIds: stream.classIds,
+        meta: stream.meta,
+      };
+      if (format === "npz")
+        writeFileAtomic(target, encodeBundleNpz(bundle, { compress: options.compress === true }));
+      else writeBundle(target, bundle, format);
+      return { target, format, featureKind: "descriptors", numSamples, bytes: diskBytes(target) };
+    }
+    if (format === "dir") writeFeaturesDir(stream, target, options);
+    else if (format === "safetensors") writeFeaturesSafetensors(stream, target, options);
+    else writeFeaturesNpz(stream, target, options);
+    return { target, format, featureKind: "features", numSamples, bytes: diskBytes(target) };
+  } finally {
+    stream.close();
+  }
+}
+
+/** The small arrays written next to F, as `bundleToArrays` writes them (labels and class ids as int64, like NumPy). */
+function smallArrays(stream: BundleStream): Map<string, NpyArray> {
+  return new Map<string, NpyArray>([
+    ["logits", { dtype: "f4", shape: stream.logits.shape, data: stream.logits.data }],
+    [
+      "labels",
+      { dtype: "i8", shape: [stream.labels.length], data: BigInt64Array.from(stream.labels, BigInt) },
+    ],
+    [
+      "class_ids",
+      { dtype: "i8", shape: [stream.classIds.length], data: BigInt64Array.from(stream.classIds, BigInt) },
+    ],
+  ]);
+}
+
+/** Streams F (as float32) into `writer`, chunk by chunk, checking each chunk is finite. */
+function copyFeatures(
+  stream: BundleStream,
+  write: (bytes: Uint8Array) => void,
+  options: ConvertOptions,
+): void {
+  const { numSamples, featureShape } = stream;
+  const perSample = shapeSize(featureShape);
+  const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes);
+  const chunk = new Float32Array(step * perSample);
+  for (let start = 0; start < numSamples; start += step) {
+    const count = Math.min(step, numSamples - start);
+    const values = chunk.subarray(0, count * perSample);
+    stream.readFeatures(start, count, values);
+    assertFiniteSamples(values, start, [numSamples, ...featureShape], "features", stream.source);
+    write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    options.onProgress?.(start + count, numSamples);
+  }
+}
+
+function withWriter(target: string, body: (writer: AtomicWriter) => void): void {
+  const writer = createAtomicWriter(target);
+  try {
+    body(writer);
+    writer.commit();
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
+function writeFeaturesDir(stream: BundleStream, dir: string, options: ConvertOptions): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const shape = [stream.numSamples, ...stream.featureShape];
+  withWriter(path.join(dir, "features.npy"), (writer) => {
+    writer.write(encodeNpyHeader("f4", shape));
+    copyFeatures(stream, (bytes) => writer.write(bytes), options);
+  });
+  fs.rmSync(path.join(dir, "descriptors.npy"), { force: true });
+  for (const [name, array] of smallArrays(stream))
+    writeFileAtomic(path.join(dir, `${name}.npy`), encodeNpy(array.data, array.shape, array.dtype));
+  writeFileAtomic(path.join(dir, "meta.json"), `${JSON.stringify(stream.meta, null, 2)}\n`);
+}
+
+function writeFeaturesSafetensors(stream: BundleStream, target: string, options: ConvertOptions): void {
+  const small = smallArrays(stream);
+  const shape = [stream.numSamples, ...stream.featureShape];
+  const layout: [string, { dtype: NpyArray["dtype"]; shape: Shape }][] = [
+    ["features", { dtype: "f4", shape }],
+    ...small,
+  ];
+  withWriter(target, (writer) => {
+    writer.write(encodeSafetensorsHeader(layout, { meta: JSON.stringify(stream.meta) }));
+    copyFeatures(stream, (bytes) => writer.write(bytes), options);
+    for (const array of small.values())
+      writer.write(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength));
+  });
+}
+
+function writeFeaturesNpz(stream: BundleStream, target: string, options: ConvertOptions): void {
+  const npz = createNpzWriter(target, { compress: options.compress === true });
+  try {
+    const features = npz.begin("features", "f4", [stream.numSamples, ...stream.featureShape]);
+    copyFeatures(stream, (bytes) => features.write(bytes), options);
+    features.end();
+    for (const [name, array] of smallArrays(stream)) npz.add(name, array);
+    npz.add("meta", parseNpy(encodeNpyStrings([JSON.stringify(stream.meta)], [])));
+    npz.commit();
+  } catch (error) {
+    npz.abort();
+    throw error;
+  }
+}
