@@ -1,18 +1,17 @@
 /**
  * The reference protocol against the authors' code: every grid point's
  * correct count, the second pass, the best point and the reported top-1 of
- * every parity fixture (../shared/fixtures/parity).
+ * every parity fixture (fixtures/parity, committed).
  */
 import fs from "node:fs";
 import path from "node:path";
+import { parityCases, parityDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { loadEvalData, resolvePrior } from "./inputs.js";
 import { meanMaxBaseLogit, onlinePass, referencePoint } from "./protocols.js";
-import { PARITY } from "./test-support/paths.js";
 
-const cases = fs.existsSync(PARITY)
-  ? fs.readdirSync(PARITY).filter((name) => fs.existsSync(path.join(PARITY, name, "expected.json")))
-  : [];
+const PARITY = parityDir();
+const cases = parityCases().filter((name) => fs.existsSync(path.join(PARITY, name, "expected.json")));
 
 describe("reference protocol parity", () => {
   it("finds the parity fixtures", () => {

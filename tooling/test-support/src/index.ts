@@ -71,6 +71,11 @@ export function parityDir(caseName?: string): string {
   return caseName ? path.join(root, caseName) : root;
 }
 
+/** A file or folder under the repository root. */
+export function repoPath(...parts: string[]): string {
+  return path.join(REPO, ...parts);
+}
+
 /** Names of the committed parity cases. */
 export function parityCases(): string[] {
   return fs
@@ -111,4 +116,19 @@ export function tempDir(prefix = "skc-test-"): string {
     }
   }
   return dir;
+}
+
+/**
+ * The environment for a child process a test spawns: the test's own
+ * environment with `TMPDIR` pointing at a fresh {@link tempDir}, so whatever
+ * the child leaves in its temporary folder (tsx's compile cache, a library's
+ * log file) is removed with it. `extra` overrides or (with `undefined`) removes keys.
+ */
+export function childEnv(extra: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tempDir("skc-child-") };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
 }
