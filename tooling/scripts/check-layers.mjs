@@ -3,7 +3,8 @@
 // table of docs/DESIGN.md ("may depend on"), then every package.json
 // (dependencies and devDependencies) and every import under src/. Nothing
 // under packages/ may import apps/ or tooling/, tooling never imports the app,
-// and the heavy third-party dependencies stay in their one home.
+// the heavy third-party dependencies stay in their one home, and in packages
+// only bin entry files (src/bin/) import the cli package.
 // Exits 1 naming each violation.
 import fs from "node:fs";
 import path from "node:path";
@@ -74,9 +75,13 @@ for (const dir of dirs) {
       if ((isTooling || !runtime.has(dep)) && other === "eval")
         problems.push(`${path.relative(root, file)}: "${name}" depends on the app`);
       else if (rule !== "*" && runtime.has(dep) && !rule.has(other))
-        problems.push(`${path.relative(root, file)}: "${name}" depends on "${other}", not in its "may depend on" list`);
+        problems.push(
+          `${path.relative(root, file)}: "${name}" depends on "${other}", not in its "may depend on" list`,
+        );
     } else if (ONLY[dep] && !ONLY[dep].includes(name)) {
-      problems.push(`${path.relative(root, file)}: "${name}" depends on "${dep}", reserved to ${ONLY[dep].join(", ")}`);
+      problems.push(
+        `${path.relative(root, file)}: "${name}" depends on "${dep}", reserved to ${ONLY[dep].join(", ")}`,
+      );
     }
   }
   for (const src of sources(path.join(dir, "src"))) {
@@ -84,10 +89,24 @@ for (const dir of dirs) {
     for (const match of text.matchAll(/(?:from|import)\s*\(?\s*"(@skeleton-cache\/[a-z0-9-]+)"/g)) {
       const imported = match[1];
       if (imported !== pkg.name && !(imported in deps))
-        problems.push(`${path.relative(root, src)}: imports ${imported}, not declared in ${path.relative(root, file)}`);
+        problems.push(
+          `${path.relative(root, src)}: imports ${imported}, not declared in ${path.relative(root, file)}`,
+        );
     }
     if (!dir.includes(`${path.sep}apps${path.sep}`) && /from "(\.\.\/)+apps\//.test(text))
       problems.push(`${path.relative(root, src)}: imports from apps/`);
+    // Argument parsing lives in thin bin entry files (src/bin/) and the app only.
+    const inPackages = dir.includes(`${path.sep}packages${path.sep}`) && name !== "cli";
+    const isTest = /\.test\.ts$|test-support/.test(src);
+    if (
+      inPackages &&
+      !isTest &&
+      /from "@skeleton-cache\/cli"/.test(text) &&
+      !src.includes(`${path.sep}src${path.sep}bin${path.sep}`)
+    )
+      problems.push(
+        `${path.relative(root, src)}: imports @skeleton-cache/cli outside src/bin/ (argument parsing belongs in bin entry files)`,
+      );
   }
 }
 if (problems.length > 0) {
