@@ -5,9 +5,13 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ExtractOptionsSchema } from "./extract.js";
 
+/** The shipped demos (apps/eval/assets): real UTD-MHAD skeletons, the SYNTHETIC one, and a SYNTHETIC GZSL one (seen + unseen candidates). */
+export const DEMO_IDS = ["utd-mhad", "synthetic", "synthetic-gzsl"] as const;
+
 /** The evaluation protocols (always named in the report). */
 export const PROTOCOLS = ["online", "validation", "orders", "reference"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+export type DemoId = (typeof DEMO_IDS)[number];
 
 export const PROTOCOL_DESCRIPTIONS: Record<Protocol, string> = {
   online: "online: fixed α, β, K; one pass in the stream's order",
@@ -24,7 +28,7 @@ export const REFERENCE_GRID = { alpha: [0.5, 1, 2, 3, 5], beta: [3, 5, 7, 9] } a
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const nonNegative = finite.refine((v) => v >= 0, "must be ≥ 0");
 
-const GzslSchema = z.strictObject({
+export const GzslSchema = z.strictObject({
   /** Dataset class ids of the seen candidates (default: the split's seen list). */
   seen: z.array(z.number().int().nonnegative()).optional(),
   /** Constant subtracted from seen-class scores; omit to sweep. */
@@ -48,7 +52,7 @@ export const EvalConfigSchema = z.strictObject({
    */
   extract: ExtractOptionsSchema.extend({ out: z.string().min(1).optional() }).optional(),
   /** The shipped demo used when no bundle is given: real UTD-MHAD skeletons (default) or the SYNTHETIC one. */
-  demo: z.enum(["utd-mhad", "synthetic"]).default("utd-mhad"),
+  demo: z.enum(DEMO_IDS).default("utd-mhad"),
   /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
   prior: z.string().min(1).optional(),
   /** γ of the uniform prior. */
@@ -96,6 +100,7 @@ const PATH_KEYS = ["bundle", "prior", "out", "validationBundle", "validationPrio
 
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text && text.length > 60 ? `${text.slice(0, 57)}...` : String(text);
 }
@@ -118,8 +123,10 @@ export function parseEvalConfig(
       field: keys[0]!,
     });
   }
-  const key = issue.path.join(".") || "(top level)";
   const source_ = sourceOf(String(issue.path[0] ?? ""));
+  // A flag names itself: "-K/--capacity: must be ≤ 4096"; a file names the key: "run.yaml: K: ...".
+  const fromFlag = source_.startsWith("-");
+  const key = fromFlag ? issue.path.slice(1).join(".") : issue.path.join(".") || "(top level)";
   let value: unknown = input;
   for (const part of issue.path) {
     value =
@@ -127,9 +134,9 @@ export function parseEvalConfig(
         ? (value as Record<string, unknown>)[part as string]
         : undefined;
   }
-  throw new ValueError(`${source_}: ${key}: ${issue.message} (found ${describe(value)})`, {
-    file: source_,
-    field: key,
+  throw new ValueError(`${source_}: ${key ? `${key}: ` : ""}${issue.message} (found ${describe(value)})`, {
+    ...(fromFlag ? {} : { file: source_ }),
+    field: fromFlag ? source_ : key,
     value,
   });
 }
@@ -181,8 +188,16 @@ function looksLikePath(value: string): boolean {
   return value.includes("/") || value.includes("\\") || value.endsWith(".json") || value.startsWith(".");
 }
 
-/** Merges the config file (if any) with flags (flags win) and validates. */
-export function resolveConfig(file: string | undefined, flags: Record<string, unknown>): EvalConfig {
+/**
+ * Merges the config file (if any) with flags (flags win) and validates. A bad
+ * value from a flag is named as the user typed it: `flagNames` maps a config
+ * key to its flag (e.g. `K` → `-K/--capacity`); otherwise `--<kebab-key>`.
+ */
+export function resolveConfig(
+  file: string | undefined,
+  flags: Record<string, unknown>,
+  flagNames: Readonly<Record<string, string>> = {},
+): EvalConfig {
   const base = file ? readConfigFile(file) : {};
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(flags)) {
@@ -197,11 +212,12 @@ export function resolveConfig(file: string | undefined, flags: Record<string, un
     } else merged[key] = value;
   }
   return parseEvalConfig(merged, (topKey) =>
-    flags[topKey] !== undefined ? `option --${kebab(topKey)}` : (file ?? "options"),
+    flags[topKey] !== undefined ? (flagNames[topKey] ?? flagOf(topKey)) : (file ?? "options"),
   );
 }
 
-function kebab(key: string): string {
-  if (key === "K") return "K";
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The flag of a config key: `-K/--capacity` for K, else `--kebab-case`. */
+function flagOf(key: string): string {
+  if (key === "K") return "-K/--capacity";
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

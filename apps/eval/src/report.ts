@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } from "./plots.js";
 import type { EvalReport } from "./run.js";
 
 /** Per-sample arrays behind predictions.csv (indexed by sample). */
@@ -72,6 +71,7 @@ export function reportMarkdown(report: EvalReport): string {
       "> **Hyper-parameters selected on TEST labels.** The `reference` protocol reproduces the authors' evaluation: the best point of the α × β grid, chosen with the test labels (an oracle). It is not a deployable setting; see the fixed-parameter result below.",
     );
   }
+  for (const warning of report.warnings) parts.push(`> **Warning.** ${warning}`);
   parts.push(`Protocol: ${report.protocol.description}.`);
   const b = report.bundle;
   const p = report.params;
@@ -308,6 +308,10 @@ export function reportMarkdown(report: EvalReport): string {
 }
 
 async function renderPlots(report: EvalReport): Promise<{ name: string; svg: string; png: Uint8Array }[]> {
+  // The plotting libraries (vega, vega-lite, resvg) load only when a run writes plots.
+  const { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } = await import(
+    "./plots.js"
+  );
   const tag = report.synthetic ? ` [${SYNTHETIC_TAG}]` : "";
   const r = report.results;
   const out = [

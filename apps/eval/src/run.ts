@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import {
@@ -12,6 +11,8 @@ import {
   type PerClassAccuracy,
   perClassAccuracy,
   runningAccuracy,
+  type StreamOrderStats,
+  streamOrderStats,
   topKAccuracy,
 } from "@skeleton-cache/metrics";
 import { getSplit } from "@skeleton-cache/skeleton";
@@ -20,6 +21,7 @@ import { type EvalConfig, PROTOCOL_DESCRIPTIONS, type Protocol, REFERENCE_GRID }
 import { runExtract } from "./extract.js";
 import {
   checkBundleSplit,
+  checkValidationBundle,
   DEMOS,
   type EvalData,
   loadEvalData,
@@ -44,6 +46,7 @@ import {
   SECOND_PASS_THRESHOLD,
 } from "./protocols.js";
 import { type RunFiles, writeRunDirectory } from "./report.js";
+import { EVAL_REPORT_FORMAT } from "./schemas.js";
 import { toolVersions } from "./versions.js";
 
 /** Accuracy figures of one set of predictions. */
@@ -67,6 +70,8 @@ export interface GzslSection {
 
 /** Everything a run computed; report.json is this object. */
 export interface EvalReport {
+  /** Schema name and version of report.json (schemas.ts). */
+  readonly format: typeof EVAL_REPORT_FORMAT;
   readonly tool: Record<string, unknown>;
   readonly synthetic: boolean;
   readonly syntheticNote: string | null;
@@ -127,6 +132,10 @@ export interface EvalReport {
   } | null;
   readonly ablations: AblationRow[] | null;
   readonly gzsl: GzslSection | null;
+  /** How the labels run along the bundle's order (sorted by label = long runs of one class). */
+  readonly stream: StreamOrderStats;
+  /** What the reader of the figures must know (also printed by `skc eval`). */
+  readonly warnings: string[];
   readonly files: string[];
   readonly timing: Record<string, number>;
 }
@@ -139,8 +148,14 @@ export interface RunOutcome {
 const SYNTHETIC_NOTE =
   "Encoder outputs made by this project's seeded generator (apps/eval/src/synthetic.ts), not a real backbone on real skeletons. The figures show what the code does, not what Skeleton-Cache achieves.";
 
-/** Default run directory: deterministic, no timestamp. */
-export function defaultOutDir(config: EvalConfig, bundleName: string): string {
+/**
+ * Default run directory: deterministic, no timestamp, named after the
+ * parameters the run used (pass the chosen α, β of the validation protocol).
+ */
+export function defaultOutDir(
+  config: Pick<EvalConfig, "protocol" | "alpha" | "beta" | "K">,
+  bundleName: string,
+): string {
   const name =
     config.protocol === "reference"
       ? `reference-${bundleName}-k${config.K}`
@@ -282,7 +297,7 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
-  const prior: ResolvedPrior = resolvePrior(config.prior, data, {
+  const prior: ResolvedPrior = resolvePrior(config.prior ?? (isDemo ? demo.prior : undefined), data, {
     uniformGamma: config.uniformGamma,
     split: splitId,
   });
@@ -331,6 +346,7 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
       isDemo && config.validationBundle === undefined,
       "validationBundle",
     );
+    checkValidationBundle(data, valData);
     // A dataset prior covers the validation classes too; a split prior does not (then uniform).
     const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
     const valPrior = resolvePrior(valPriorSpec, valData, {
@@ -422,8 +438,11 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
   const runningBackbone = runningAccuracy(baselinePred, data.labels, mainRun.order);
   const runningCache = runningAccuracy(refinedPred, data.labels, mainRun.order);
   const gzsl = gzslSection(config, data, mainRun, splitId);
+  const stream = streamOrderStats(data.labels);
+  const warnings = streamWarnings(stream, protocol);
 
   const report: EvalReport = {
+    format: EVAL_REPORT_FORMAT,
     tool: toolVersions(),
     synthetic: data.synthetic,
     syntheticNote: data.synthetic ? SYNTHETIC_NOTE : null,
@@ -463,12 +482,14 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
     reference,
     ablations: ablationRows,
     gzsl,
+    stream,
+    warnings,
     files: [],
     timing,
   };
 
-  const outDir = config.out ?? defaultOutDir(config, bundleName(data));
-  t = performance.now();
+  const outDir =
+    config.out ?? defaultOutDir({ ...config, alpha: params.alpha, beta: params.beta }, bundleName(data));
   const files: RunFiles = {
     order: mainRun.order,
     labels: data.labels,
@@ -501,12 +522,13 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
       timing.total = Math.round(performance.now() - started) / 1000;
     },
   });
-  void t;
   return { report: { ...report, files: written }, outDir };
 }
 
-/** The directory of the shipped demo (for messages). */
-export function demoDirectory(name: keyof typeof DEMOS = "utd-mhad"): string {
-  const dir = DEMOS[name].dir;
-  return fs.existsSync(dir) ? dir : `(missing: apps/eval/assets/${DEMOS[name].assets})`;
+/** The warning for a stream sorted by label, unless the protocol shuffles it. */
+function streamWarnings(stream: StreamOrderStats, protocol: Protocol): string[] {
+  if (!stream.sortedByLabel || protocol === "orders") return [];
+  return [
+    `the bundle's stream is sorted by label: ${stream.runs} runs of one class (longest ${stream.longestRun} samples) where a shuffled order gives about ${Math.round(stream.expectedRuns)}; online figures on this order are not representative — use --protocol orders (mean ± sd over seeded shuffles)`,
+  ];
 }

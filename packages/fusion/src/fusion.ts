@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { ShapeError } from "@skeleton-cache/errors";
 import type { FusionWeights } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax } from "@skeleton-cache/tensor";

@@ -12,3 +12,5 @@ export type { GzslAverage, GzslResult, GzslSweep } from "./gzsl.js";
 export { calibrationRange, gzslAccuracy, gzslSweep, harmonicMean } from "./gzsl.js";
 export type { CacheContents, CacheStatistics, MeanSd } from "./stats.js";
 export { cacheStatistics, formatMeanSd, meanSd } from "./stats.js";
+export type { StreamOrderStats } from "./stream.js";
+export { SORTED_RUN_FACTOR, streamOrderStats } from "./stream.js";
