@@ -95,6 +95,11 @@ for (const dir of dirs) {
     }
     if (!dir.includes(`${path.sep}apps${path.sep}`) && /from "(\.\.\/)+apps\//.test(text))
       problems.push(`${path.relative(root, src)}: imports from apps/`);
+    // Tests reach the optional research data and the parity fixtures only through test-support.
+    if (/\.test\.ts$/.test(src) && /SKC_SHARED|\bshared\/(data|fixtures)\b/.test(text))
+      problems.push(
+        `${path.relative(root, src)}: reads ../shared directly; use @skeleton-cache/test-support (dataPath, itWithData, parityDir)`,
+      );
     // Argument parsing lives in thin bin entry files (src/bin/) and the app only.
     const inPackages = dir.includes(`${path.sep}packages${path.sep}`) && name !== "cli";
     const isTest = /\.test\.ts$|test-support/.test(src);

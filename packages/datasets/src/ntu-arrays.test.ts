@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy } from "@skeleton-cache/formats";
-import { dataPath, describeWithData, tempDir } from "@skeleton-cache/test-support";
+import { dataPath, describeWithData, suiteTempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
 import {
@@ -15,12 +15,16 @@ import {
 } from "./index.js";
 
 const NTU_DIR = `${dataPath("real/ntu")}/`;
-const tmp = tempDir("skc-arrays-");
-const data = path.join(tmp, "data.npy");
-const label = path.join(tmp, "label.pkl");
 
 describeWithData(["real/ntu"], "NTU preprocessed arrays (from the real NTU samples)", () => {
+  const folder = suiteTempDir("skc-arrays-");
+  let tmp = "";
+  let data = "";
+  let label = "";
   beforeAll(() => {
+    tmp = folder.path;
+    data = path.join(tmp, "data.npy");
+    label = path.join(tmp, "label.pkl");
     ntuGendata({ inputDir: NTU_DIR, outDir: tmp, preprocess: { frames: 120 }, onProgress: () => {} });
   });
 

@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, it, onTestFinished } from "vitest";
 
 /** The repository root (with no trailing slash). */
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
@@ -131,4 +131,27 @@ export function childEnv(extra: Readonly<Record<string, string | undefined>> = {
     else env[key] = value;
   }
   return env;
+}
+
+/**
+ * A temporary folder for the tests of one `describe` block, made before its
+ * first test and removed after its last one; call it in the block's body.
+ * Unlike `tempDir` at collection time, nothing is made when the block is
+ * skipped (e.g. a `describeWithData` block without the data).
+ */
+export function suiteTempDir(prefix = "skc-test-"): { readonly path: string } {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    pending.add(dir);
+  });
+  afterAll(() => {
+    if (dir) remove(dir);
+  });
+  return {
+    get path(): string {
+      if (dir === undefined) throw new Error("suiteTempDir: read .path inside a test or hook of its block");
+      return dir;
+    },
+  };
 }
