@@ -2,6 +2,7 @@ import { ValueError } from "@skeleton-cache/errors";
 import { type Random, seededRandom } from "@skeleton-cache/tensor";
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import { answerJsonSchema } from "./answer.js";
+import { ENDPOINT_DEFAULTS, OPENAI_BASE_URL } from "./defaults.js";
 import { PriorGenerationError } from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, sleep } from "./retry.js";
 
@@ -56,15 +57,8 @@ export interface CompletionRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
-export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+export { ENDPOINT_DEFAULTS, OPENAI_BASE_URL };
 
-/** Defaults of the endpoint options that have one. */
-export const ENDPOINT_DEFAULTS = {
-  timeoutMs: 60_000,
-  maxTokens: 400,
-  seed: 0,
-  responseFormat: "auto",
-} as const;
 const FORMAT_ORDER: readonly ResponseFormatMode[] = ["json_schema", "json_object", "text"];
 
 /** Host (and port) of a base URL, without credentials: what provenance records. */

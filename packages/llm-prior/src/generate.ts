@@ -12,6 +12,7 @@ import {
 import pLimit from "p-limit";
 import { type ClassAnswer, checkAnswer } from "./answer.js";
 import type { ClassSpec } from "./classes.js";
+import { GENERATE_DEFAULTS } from "./defaults.js";
 import {
   ChatEndpoint,
   type EndpointOptions,
@@ -53,8 +54,7 @@ export interface GeneratePriorOptions extends EndpointOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Defaults of the generate options that have one. */
-export const GENERATE_DEFAULTS = { samples: 1, concurrency: 4, maxInvalidAnswers: 2 } as const;
+export { GENERATE_DEFAULTS };
 
 /** Progress after each class. */
 export interface GenerateProgress {

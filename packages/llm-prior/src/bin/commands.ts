@@ -20,8 +20,7 @@ import {
 import { ValueError } from "@skeleton-cache/errors";
 import { type Prior, savePrior, uniformPrior } from "@skeleton-cache/prior";
 import { loadDescriptions, resolveClassSelection, selectClasses } from "../classes.js";
-import { ENDPOINT_DEFAULTS, OPENAI_BASE_URL } from "../endpoint.js";
-import { GENERATE_DEFAULTS, generatePrior } from "../generate.js";
+import { ENDPOINT_DEFAULTS, GENERATE_DEFAULTS, OPENAI_BASE_URL } from "../defaults.js";
 import { checkPrior, loadPriorOrShipped, uniformPriorFor } from "../priors.js";
 import { diffPriors, formatDiff, formatPrior } from "../report.js";
 import { DEFAULT_RETRY_POLICY } from "../retry.js";
@@ -148,6 +147,8 @@ function addGenerate(parent: Command, context: PriorCommandContext): void {
       const out = options.out;
       const tty = io.stderr.isTTY === true;
       const say = (line: string) => io.stderr.write(`${tty ? "\n" : ""}prior: ${line}\n`);
+      // The openai SDK loads here, not when the program starts.
+      const { generatePrior } = await import("../generate.js");
       const interrupt = interruptible(
         io,
         context.bin,
