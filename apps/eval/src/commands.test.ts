@@ -73,6 +73,19 @@ describe("errors name the flag as typed and never leave the process running", ()
     expect(c.stderr).toContain(`${config}: K: Too small`);
   });
 
+  it("skc prior names itself in its errors (not skc-prior)", async () => {
+    const file = path.join(tempDir(), "empty-prior.json");
+    fs.writeFileSync(file, JSON.stringify({ num_classes: 3, weights: {} }));
+    const c = captureIo();
+    expect(await main(["prior", "validate", file], c.io)).toBe(2);
+    expect(c.stderr).toBe(
+      `skc prior validate: error: ${file}: none of its 3 classes has importances (an interrupted or failed generate leaves such a file; rerun it to fill the classes in)\n`,
+    );
+    const unknown = captureIo();
+    expect(await main(["prior", "generate", "--bogus"], unknown.io)).toBe(2);
+    expect(unknown.stderr).toMatch(/^skc prior generate: error: /);
+  });
+
   it("with the progress bar on, a protocol error exits 2 at once (built CLI, child process)", () => {
     // SKC_PROGRESS=1 forces the bar on; CI unset as on a user's machine.
     const env = { SKC_PROGRESS: "1", CI: undefined };
