@@ -27,8 +27,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "skc-verify-packages-"));
 const tarballs = path.join(work, "tarballs");
 const tsxLoader = path.join(root, "node_modules", "tsx", "dist", "loader.mjs");
 const failures = [];
+// Children keep their temporary files (tsx's cache, npm's) in the work folder, removed at the end.
+fs.mkdirSync(path.join(work, "tmp"));
 const env = {
   ...process.env,
+  TMPDIR: path.join(work, "tmp"),
   ONNXRUNTIME_NODE_INSTALL: "skip",
   npm_config_audit: "false",
   npm_config_fund: "false",
