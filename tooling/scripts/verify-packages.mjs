@@ -99,6 +99,11 @@ function checkManifest(dir, manifest) {
       fail(`${manifest.name}: the tarball holds ${file}`);
   }
   if (!fs.existsSync(path.join(dir, "LICENSE"))) fail(`${manifest.name}: the tarball has no LICENSE`);
+  if (manifest.name === "@skeleton-cache/prior") {
+    const attribution = path.join(dir, "assets", "published", "ATTRIBUTION.md");
+    if (!fs.existsSync(attribution) || !/BSD 3-Clause/.test(fs.readFileSync(attribution, "utf8")))
+      fail(`${manifest.name}: the published priors travel without their BSD-3-Clause attribution`);
+  }
 }
 
 function listFiles(dir, prefix = "") {
