@@ -58,6 +58,26 @@ describe("--help", () => {
   });
 });
 
+describe("flags and the config file", () => {
+  it("the defaults --help shows never override the config file; flags a user types do", async () => {
+    const dir = tempDir();
+    const config = path.join(dir, "run.yaml");
+    fs.writeFileSync(config, "alpha: 2\nK: 4\nhedge: off\nablations: false\nplots: false\n");
+    const fromFile = path.join(dir, "file");
+    expect(await main(["eval", "--config", config, "--quiet", "--out", fromFile], captureIo().io)).toBe(0);
+    expect(readEvalReport(path.join(fromFile, "report.json")).params).toMatchObject({
+      alpha: 2,
+      K: 4,
+      hedge: "off",
+    });
+    const typed = path.join(dir, "typed");
+    expect(
+      await main(["eval", "--config", config, "--alpha", "3", "--quiet", "--out", typed], captureIo().io),
+    ).toBe(0);
+    expect(readEvalReport(path.join(typed, "report.json")).params).toMatchObject({ alpha: 3, K: 4, beta: 5 });
+  });
+});
+
 describe("errors name the flag as typed and never leave the process running", () => {
   it("-K 0 and --capacity 0 name -K/--capacity, never 'option --K'", async () => {
     for (const flag of ["-K", "--capacity"]) {
