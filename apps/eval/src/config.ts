@@ -1,9 +1,15 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ExtractOptionsSchema } from "./extract.js";
+
+/** YAML, loaded only when a config file needs it (not at every start of skc). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
+}
 
 /** The shipped demos (apps/eval/assets): real UTD-MHAD skeletons, the SYNTHETIC one, and a SYNTHETIC GZSL one (seen + unseen candidates). */
 export const DEMO_IDS = ["utd-mhad", "synthetic", "synthetic-gzsl"] as const;
