@@ -3,7 +3,8 @@
 // table of docs/DESIGN.md ("may depend on"), then every package.json
 // (dependencies and devDependencies) and every import under src/. Nothing
 // under packages/ may import apps/ or tooling/, tooling never imports the app,
-// and the heavy third-party dependencies stay in their one home.
+// the heavy third-party dependencies stay in their one home, and in packages
+// only bin entry files (src/bin/) import the cli package.
 // Exits 1 naming each violation.
 import fs from "node:fs";
 import path from "node:path";
@@ -94,6 +95,23 @@ for (const dir of dirs) {
     }
     if (!dir.includes(`${path.sep}apps${path.sep}`) && /from "(\.\.\/)+apps\//.test(text))
       problems.push(`${path.relative(root, src)}: imports from apps/`);
+    // Tests reach the optional research data and the parity fixtures only through test-support.
+    if (/\.test\.ts$/.test(src) && /SKC_SHARED|\bshared\/(data|fixtures)\b/.test(text))
+      problems.push(
+        `${path.relative(root, src)}: reads ../shared directly; use @skeleton-cache/test-support (dataPath, itWithData, parityDir)`,
+      );
+    // Argument parsing lives in thin bin entry files (src/bin/) and the app only.
+    const inPackages = dir.includes(`${path.sep}packages${path.sep}`) && name !== "cli";
+    const isTest = /\.test\.ts$|test-support/.test(src);
+    if (
+      inPackages &&
+      !isTest &&
+      /from "@skeleton-cache\/cli"/.test(text) &&
+      !src.includes(`${path.sep}src${path.sep}bin${path.sep}`)
+    )
+      problems.push(
+        `${path.relative(root, src)}: imports @skeleton-cache/cli outside src/bin/ (argument parsing belongs in bin entry files)`,
+      );
   }
 }
 if (problems.length > 0) {

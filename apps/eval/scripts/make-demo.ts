@@ -3,7 +3,8 @@
  * verifies that the committed files are exactly what this script makes:
  * - assets/demo-utd-mhad/: the real-data demo, copied from the UTD-MHAD
  *   benchmark bundles (benchmarks/utd-mhad) in a seeded stream order;
- * - assets/demo/: the SYNTHETIC demo from the seeded generator.
+ * - assets/demo/: the SYNTHETIC demo from the seeded generator;
+ * - assets/demo-gzsl/: the SYNTHETIC GZSL demo (every NTU60 class a candidate).
  *
  *   pnpm --filter @skeleton-cache/eval make-demo [--check]
  */
@@ -11,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { demoFiles } from "../src/demo.js";
+import { demoFiles, gzslDemoFiles } from "../src/demo.js";
 import { utdDemoFiles } from "../src/utd-demo.js";
 
 const assets = fileURLToPath(new URL("../assets/", import.meta.url));
@@ -21,6 +22,7 @@ let differing = 0;
 const demos: [string, Map<string, Map<string, Uint8Array>>][] = [
   ["demo-utd-mhad", utdDemoFiles(repoRoot)],
   ["demo", demoFiles()],
+  ["demo-gzsl", gzslDemoFiles()],
 ];
 for (const [demo, parts] of demos) {
   for (const [dir, files] of parts) {

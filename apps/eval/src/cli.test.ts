@@ -6,16 +6,19 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { childEnv, dataPath, itWithData, parityDir, REPO, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import type { EvalReport } from "./run.js";
-import { CLI, captureIo, PARITY, REPO, SHARED, tempDir } from "./test-support/paths.js";
+import { CLI, captureIo } from "./test-support/io.js";
+
+const PARITY = parityDir();
 
 function skc(args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: REPO,
     encoding: "utf8",
-    env: { ...process.env, CI: "true", NO_COLOR: "1" },
+    env: childEnv({ CI: "true", NO_COLOR: "1" }),
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -281,7 +284,7 @@ describe("bad input: exit 2, a message naming the culprit, no report", () => {
 
     const badFlag = captureIo();
     expect(await main(["eval", "--alpha", "abc", "--out", out], badFlag.io)).toBe(2);
-    expect(badFlag.stderr).toMatch(/option --alpha: "abc" is not a number/);
+    expect(badFlag.stderr).toMatch(/^skc eval: error: --alpha: "abc" is not a number/);
 
     const badProtocol = captureIo();
     expect(await main(["eval", "--protocol", "oracle"], badProtocol.io)).toBe(2);
@@ -340,44 +343,53 @@ describe("priors that do not belong to the bundle", () => {
     expect(fs.existsSync(path.join(dir, "run"))).toBe(false);
   });
 
-  it("negative α or β is refused (exit 2)", async () => {
+  it("negative α or β is refused (exit 2), from a flag or a config file", async () => {
     const capture = captureIo();
     expect(await main(["eval", "--beta", "-5", "--quiet"], capture.io)).toBe(2);
-    expect(capture.stderr).toContain("beta: must be ≥ 0 (found -5)");
+    expect(capture.stderr).toContain('skc eval: error: --beta: "-5" is not a number ≥ 0');
+    const config = path.join(tempDir(), "run.yaml");
+    fs.writeFileSync(config, "alpha: -1\n");
+    const file = captureIo();
+    expect(await main(["eval", "--config", config, "--quiet"], file.io)).toBe(2);
+    expect(file.stderr).toContain(`skc eval: error: ${config}: alpha: must be ≥ 0 (found -1)`);
   });
 });
 
 describe("skc eval on a dataset + backbone (extract first)", () => {
-  it("encodes the real NTU samples with the ONNX fixture, writes the bundle, then evaluates it", async () => {
-    const dir = tempDir();
-    const config = path.join(dir, "run.yaml");
-    fs.writeFileSync(
-      config,
-      [
-        "extract:",
-        `  model: ${path.join(REPO, "packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx")}`,
-        `  data: ${path.join(SHARED, "data/real/ntu")}`,
-        "  classes: [0, 2, 10, 16, 33, 57]",
-        "  frames: 64",
-        "  descriptorsOnly: true",
-        `  out: ${path.join(dir, "bundle")}`,
-        "prior: uniform",
-        "ablations: false",
-        "plots: false",
-        "",
-      ].join("\n"),
-    );
-    const capture = captureIo();
-    const code = await main(
-      ["eval", "--config", config, "--out", path.join(dir, "run"), "--quiet"],
-      capture.io,
-    );
-    expect(capture.stderr).toBe("");
-    expect(code).toBe(0);
-    expect(fs.existsSync(path.join(dir, "bundle", "descriptors.npy"))).toBe(true);
-    const report = readReport(path.join(dir, "run"));
-    expect(report.bundle.numSamples).toBe(6);
-    expect(report.bundle.numClasses).toBe(6);
-    expect(report.bundle.classIds).toEqual([0, 2, 10, 16, 33, 57]);
-  });
+  itWithData(
+    ["real/ntu"],
+    "encodes the real NTU samples with the ONNX fixture, writes the bundle, then evaluates it",
+    async () => {
+      const dir = tempDir();
+      const config = path.join(dir, "run.yaml");
+      fs.writeFileSync(
+        config,
+        [
+          "extract:",
+          `  model: ${path.join(REPO, "packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx")}`,
+          `  data: ${dataPath("real/ntu")}`,
+          "  classes: [0, 2, 10, 16, 33, 57]",
+          "  frames: 64",
+          "  descriptorsOnly: true",
+          `  out: ${path.join(dir, "bundle")}`,
+          "prior: uniform",
+          "ablations: false",
+          "plots: false",
+          "",
+        ].join("\n"),
+      );
+      const capture = captureIo();
+      const code = await main(
+        ["eval", "--config", config, "--out", path.join(dir, "run"), "--quiet"],
+        capture.io,
+      );
+      expect(capture.stderr).toBe("");
+      expect(code).toBe(0);
+      expect(fs.existsSync(path.join(dir, "bundle", "descriptors.npy"))).toBe(true);
+      const report = readReport(path.join(dir, "run"));
+      expect(report.bundle.numSamples).toBe(6);
+      expect(report.bundle.numClasses).toBe(6);
+      expect(report.bundle.classIds).toEqual([0, 2, 10, 16, 33, 57]);
+    },
+  );
 });

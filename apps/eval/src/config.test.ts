@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
+import { tempDir } from "@skeleton-cache/test-support";
 import { REFERENCE_GRID } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { parseEvalConfig, resolveConfig } from "./config.js";
 import { methodGridOf, methodParams } from "./method-config.js";
-import { tempDir } from "./test-support/paths.js";
 
 describe("config", () => {
   it("fills defaults: online, skeleton-cache with α 1, β 5, K 8, hedge auto, the reference grid", () => {
@@ -42,7 +42,7 @@ describe("config", () => {
     expect(methodParams(all, "skeleton-cache").alpha).toBe(2);
     expect(methodParams(all, "knn-past")).toEqual({ k: 3, lambda: 2 });
     expect(() => resolveConfig(undefined, { method: "tent" })).toThrow(
-      /option --method: method: unknown method; known methods: skeleton-cache, skeleton-cache-mean, knn-past, tda, or all/,
+      /--method: unknown method; known methods: skeleton-cache, skeleton-cache-mean, knn-past, tda, or all/,
     );
   });
 
@@ -72,11 +72,14 @@ describe("config", () => {
     }
   });
 
-  it("names the key and the value of a bad value; flags are named as options", () => {
+  it("names the key and the value of a bad value; a flag is named as the user types it", () => {
     expect(() => parseEvalConfig({ K: 0 })).toThrow(/K: .*found 0/);
     expect(() => parseEvalConfig({ protocol: "oracle" })).toThrow(/protocol: .*"oracle"/);
-    expect(() => resolveConfig(undefined, { alpha: Number.NaN })).toThrow(/option --alpha: alpha/);
-    expect(() => resolveConfig(undefined, { hedgeMargin: 2 })).toThrow(/option --hedge-margin/);
+    expect(() => resolveConfig(undefined, { alpha: Number.NaN })).toThrow(/^--alpha: .*\(found NaN\)$/);
+    expect(() => resolveConfig(undefined, { hedgeMargin: 2 })).toThrow(/^--hedge-margin: .*found 2/);
+    expect(() => resolveConfig(undefined, { K: 5000 })).toThrow(/^-K\/--capacity: .*found 5000/);
+    expect(() => resolveConfig(undefined, { K: 0 })).not.toThrow(/--K\b/);
+    expect(() => resolveConfig(undefined, { seed: -1 }, { seed: "-s/--seed" })).toThrow(/^-s\/--seed: /);
   });
 
   it("reads YAML and JSON, resolves relative paths against the file, lets flags win", () => {

@@ -1,16 +1,26 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { methodNames } from "@skeleton-cache/tta";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ExtractOptionsSchema } from "./extract.js";
+
+/** YAML, loaded only when a config file needs it (not at every start of skc). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
+}
+
+/** The shipped demos (apps/eval/assets): real UTD-MHAD skeletons, the SYNTHETIC one, and a SYNTHETIC GZSL one (seen + unseen candidates). */
+export const DEMO_IDS = ["utd-mhad", "synthetic", "synthetic-gzsl"] as const;
+export type DemoId = (typeof DEMO_IDS)[number];
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const nonNegative = finite.refine((v) => v >= 0, "must be ≥ 0");
 
-const GzslSchema = z.strictObject({
+export const GzslSchema = z.strictObject({
   /** Dataset class ids of the seen candidates (default: the split's seen list). */
   seen: z.array(z.number().int().nonnegative()).optional(),
   /** Constant subtracted from seen-class scores; omit to sweep. */
@@ -34,7 +44,7 @@ export const EvalConfigSchema = z.strictObject({
    */
   extract: ExtractOptionsSchema.extend({ out: z.string().min(1).optional() }).optional(),
   /** The shipped demo used when no bundle is given: real UTD-MHAD skeletons (default) or the SYNTHETIC one. */
-  demo: z.enum(["utd-mhad", "synthetic"]).default("utd-mhad"),
+  demo: z.enum(DEMO_IDS).default("utd-mhad"),
   /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
   prior: z.string().min(1).optional(),
   /** γ of the uniform prior. */
@@ -91,6 +101,7 @@ const PATH_KEYS = ["bundle", "prior", "out", "validationBundle", "validationPrio
 
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text && text.length > 60 ? `${text.slice(0, 57)}...` : String(text);
 }
@@ -113,8 +124,10 @@ export function parseEvalConfig(
       field: keys[0]!,
     });
   }
-  const key = issue.path.join(".") || "(top level)";
   const source_ = sourceOf(String(issue.path[0] ?? ""));
+  // A flag names itself: "-K/--capacity: must be ≤ 4096"; a file names the key: "run.yaml: K: ...".
+  const fromFlag = source_.startsWith("-");
+  const key = fromFlag ? issue.path.slice(1).join(".") : issue.path.join(".") || "(top level)";
   let value: unknown = input;
   for (const part of issue.path) {
     value =
@@ -122,9 +135,9 @@ export function parseEvalConfig(
         ? (value as Record<string, unknown>)[part as string]
         : undefined;
   }
-  throw new ValueError(`${source_}: ${key}: ${issue.message} (found ${describe(value)})`, {
-    file: source_,
-    field: key,
+  throw new ValueError(`${source_}: ${key ? `${key}: ` : ""}${issue.message} (found ${describe(value)})`, {
+    ...(fromFlag ? {} : { file: source_ }),
+    field: fromFlag ? source_ : key,
     value,
   });
 }
@@ -176,8 +189,16 @@ function looksLikePath(value: string): boolean {
   return value.includes("/") || value.includes("\\") || value.endsWith(".json") || value.startsWith(".");
 }
 
-/** Merges the config file (if any) with flags (flags win) and validates. */
-export function resolveConfig(file: string | undefined, flags: Record<string, unknown>): EvalConfig {
+/**
+ * Merges the config file (if any) with flags (flags win) and validates. A bad
+ * value from a flag is named as the user typed it: `flagNames` maps a config
+ * key to its flag (e.g. `K` → `-K/--capacity`); otherwise `--<kebab-key>`.
+ */
+export function resolveConfig(
+  file: string | undefined,
+  flags: Record<string, unknown>,
+  flagNames: Readonly<Record<string, string>> = {},
+): EvalConfig {
   const base = file ? readConfigFile(file) : {};
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(flags)) {
@@ -193,7 +214,7 @@ export function resolveConfig(file: string | undefined, flags: Record<string, un
     } else merged[key] = value;
   }
   return parseEvalConfig(merged, (topKey) =>
-    flags[topKey] !== undefined ? `option --${kebab(topKey)}` : (file ?? "options"),
+    flags[topKey] !== undefined ? (flagNames[topKey] ?? flagOf(topKey)) : (file ?? "options"),
   );
 }
 
@@ -208,8 +229,9 @@ function mergeParams(file: unknown, flags: object): Record<string, unknown> {
   return out;
 }
 
-function kebab(key: string): string {
-  if (key === "K") return "K";
-  if (key === "params") return "param";
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The flag of a config key: `-K/--capacity` for K, `--param` for params, else `--kebab-case`. */
+function flagOf(key: string): string {
+  if (key === "K") return "-K/--capacity";
+  if (key === "params") return "--param";
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

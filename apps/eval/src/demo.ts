@@ -22,6 +22,16 @@ export const DEMO_SPEC = {
   },
 } as const;
 
+/**
+ * The shipped GZSL demo (assets/demo-gzsl): every NTU60 class a candidate —
+ * the 55 seen and 5 unseen classes of ntu60_55_5 — so `--gzsl` can be tried
+ * on something shipped: `skc eval --demo synthetic-gzsl --gzsl`.
+ */
+export const GZSL_DEMO_SPEC = {
+  options: { seed: 2027, samples: 600, classIds: Array.from({ length: 60 }, (_, id) => id), channels: 64 },
+  candidates: "seen + unseen classes of ntu60_55_5 (GZSL: every NTU60 class)",
+} as const;
+
 function toInt64(values: Int32Array): BigInt64Array {
   return BigInt64Array.from(values, (v) => BigInt(v));
 }
@@ -78,4 +88,13 @@ export function demoFiles(): Map<string, Map<string, Uint8Array>> {
     );
   }
   return out;
+}
+
+/** The GZSL demo's files (one bundle directory, assets/demo-gzsl). */
+export function gzslDemoFiles(): Map<string, Map<string, Uint8Array>> {
+  const files = syntheticBundleFiles(
+    { ...GZSL_DEMO_SPEC.options, classIds: [...GZSL_DEMO_SPEC.options.classIds] },
+    { dataset: "ntu60", split: "ntu60_55_5", candidates: GZSL_DEMO_SPEC.candidates },
+  );
+  return new Map([[".", files]]);
 }

@@ -4,7 +4,6 @@
  * descriptors), ready for `skc eval`.
  */
 import path from "node:path";
-import { loadOnnxBackbone } from "@skeleton-cache/backbone-onnx";
 import { type Bundle, writeBundle } from "@skeleton-cache/bundle";
 import {
   NtuSkeletonDataset,
@@ -19,6 +18,7 @@ import { candidateClasses, getSplit, NUM_SLOTS } from "@skeleton-cache/skeleton"
 import type { Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
 import type { Progress } from "./progress.js";
+import { BUNDLE_META_FORMAT } from "./schemas.js";
 
 export const ExtractOptionsSchema = z.strictObject({
   /** The `.onnx` model (its adapter config `<stem>.backbone.json` beside it, or `modelConfig`). */
@@ -101,6 +101,8 @@ export async function runExtract(options: ExtractOptions, progress: Progress): P
       { file: options.data, field: "data" },
     );
   }
+  // onnxruntime loads here, not when the CLI starts (skc --help, skc eval on a bundle never need it).
+  const { loadOnnxBackbone } = await import("@skeleton-cache/backbone-onnx");
   const backbone = await loadOnnxBackbone({
     model: options.model,
     ...(options.modelConfig ? { config: options.modelConfig } : {}),
@@ -156,6 +158,7 @@ export async function runExtract(options: ExtractOptions, progress: Progress): P
       labels,
       classIds: Int32Array.from(classIds),
       meta: {
+        format: BUNDLE_META_FORMAT,
         dataset: options.dataset,
         ...(options.split ? { split: options.split } : {}),
         backbone: `onnx:${path.basename(options.model)}`,

@@ -2,11 +2,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
+import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import { writeSyntheticBundle } from "./demo.js";
 import type { EvalReport } from "./run.js";
-import { captureIo, tempDir } from "./test-support/paths.js";
+import { captureIo } from "./test-support/io.js";
 
 const CLASS_IDS = [3, 10, 11, 19, 26, 30, 40, 56];
 const SEEN = new Set([3, 30, 40]);

@@ -1,8 +1,8 @@
 export type { CliIo } from "./cli.js";
-export { buildProgram, main } from "./cli.js";
+export { buildProgram, COMMANDS, main } from "./cli.js";
 export type { CompareResult, CompareRow } from "./compare.js";
 export { compareOutDir, compareText, runCompare } from "./compare.js";
-export type { EvalConfig, EvalConfigInput, GzslConfig } from "./config.js";
+export type { DemoId, EvalConfig, EvalConfigInput, GzslConfig } from "./config.js";
 export {
   EvalConfigSchema,
   PARAM_SHORTHANDS,
@@ -10,12 +10,20 @@ export {
   readConfigFile,
   resolveConfig,
 } from "./config.js";
-export { DEMO_SPEC, demoFiles, syntheticBundleFiles, writeSyntheticBundle } from "./demo.js";
+export {
+  DEMO_SPEC,
+  demoFiles,
+  GZSL_DEMO_SPEC,
+  gzslDemoFiles,
+  syntheticBundleFiles,
+  writeSyntheticBundle,
+} from "./demo.js";
 export type { ExtractOptions, ExtractResult } from "./extract.js";
 export { ExtractOptionsSchema, parseExtractOptions, runExtract } from "./extract.js";
 export type { EvalData, LoadOptions, ResolvedPrior } from "./inputs.js";
 export {
   checkBundleSplit,
+  checkValidationBundle,
   DEMO_DIR,
   DEMO_PRIOR,
   DEMO_VALIDATION_DIR,
@@ -25,12 +33,11 @@ export {
 export { configMethods, methodGridOf, methodParams } from "./method-config.js";
 export { collectParam } from "./method-options.js";
 export type { Progress } from "./progress.js";
-export { createProgress } from "./progress.js";
+export { createProgress, progressEnabled } from "./progress.js";
 export type { RunFiles } from "./report.js";
 export {
   fmt,
   predictionsCsv,
-  REPORT_SCHEMA_VERSION,
   reportMarkdown,
   SYNTHETIC_TAG,
   writeRunDirectory,
@@ -39,6 +46,16 @@ export type { ReportHtmlOptions, ReportHtmlResult } from "./report-html/index.js
 export { PLAYBACK_META_KEYS, writeReportHtml } from "./report-html/index.js";
 export type { EvalReport, GzslSection, MethodSection, PredictionSummary, RunOutcome } from "./run.js";
 export { bundleName, defaultOutDir, runEval } from "./run.js";
+export type { BundleMeta, EvalReportFile } from "./schemas.js";
+export {
+  BUNDLE_META_FORMAT,
+  BundleMetaSchema,
+  EVAL_REPORT_FORMAT,
+  EvalReportSchema,
+  jsonSchemaFiles,
+  parseBundleMeta,
+  readEvalReport,
+} from "./schemas.js";
 export { paramsText, summaryText } from "./summary.js";
 export type { SyntheticBundle, SyntheticOptions } from "./synthetic.js";
 export { generateSynthetic, SYNTHETIC_DEFAULTS } from "./synthetic.js";

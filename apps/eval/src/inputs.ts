@@ -15,6 +15,8 @@ import {
 } from "@skeleton-cache/prior";
 import { candidateClasses, classCatalog, getSplit, isDatasetId } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
+import type { DemoId } from "./config.js";
+import { parseBundleMeta } from "./schemas.js";
 
 /** Where the shipped SYNTHETIC demo lives (works from src/ and from dist/). */
 export const DEMO_DIR = fileURLToPath(new URL("../assets/demo/", import.meta.url));
@@ -24,17 +26,31 @@ export const DEMO_PRIOR = "ntu60_55_5";
 /** Where the shipped real-data demo lives: UTD-MHAD 22/5 through this project's ST-GCN (see src/utd-demo.ts). */
 export const UTD_DEMO_DIR = fileURLToPath(new URL("../assets/demo-utd-mhad/", import.meta.url));
 
-/** The shipped demos: `utd-mhad` (real skeletons, the default) and `synthetic`. */
-export const DEMOS = {
+/** Where the SYNTHETIC GZSL demo lives: every NTU60 class as a candidate (the 55 seen + 5 unseen of ntu60_55_5). */
+export const GZSL_DEMO_DIR = fileURLToPath(new URL("../assets/demo-gzsl/", import.meta.url));
+
+/** The shipped demos: `utd-mhad` (real skeletons, the default), `synthetic` and `synthetic-gzsl`. */
+export const DEMOS: Readonly<
+  Record<
+    DemoId,
+    {
+      readonly dir: string;
+      readonly validation?: string;
+      readonly assets: string;
+      /** The prior when none is named (default: the published prior of the bundle's split). */
+      readonly prior?: string;
+    }
+  >
+> = {
   "utd-mhad": {
     dir: UTD_DEMO_DIR,
     validation: path.join(UTD_DEMO_DIR, "validation"),
     assets: "demo-utd-mhad",
   },
   synthetic: { dir: DEMO_DIR, validation: DEMO_VALIDATION_DIR, assets: "demo" },
-} as const;
-export type DemoName = keyof typeof DEMOS;
-export const DEMO_NAMES = Object.keys(DEMOS) as DemoName[];
+  // The published ntu60_55_5 prior covers the 5 unseen classes only; the 60 GZSL candidates get the uniform one.
+  "synthetic-gzsl": { dir: GZSL_DEMO_DIR, assets: "demo-gzsl", prior: "uniform" },
+};
 
 function demoLabel(target: string): string {
   for (const [name, demo] of Object.entries(DEMOS)) {
@@ -122,7 +138,8 @@ export function loadEvalData(
   }
   if (stat.isDirectory()) checkBundleDirectory(target, label);
   const bundle = readBundleDescriptors(target, options);
-  const meta = bundle.meta as Record<string, unknown>;
+  const metaFile = stat.isDirectory() ? path.join(target, "meta.json") : target;
+  const meta = parseBundleMeta(bundle.meta, metaFile) as Record<string, unknown>;
   const { logits, labels, classIds, descriptors, input } = bundle;
   const [numSamples, numClasses] = logits.shape as [number, number];
   const identity = classIds.every((id, u) => id === u);
@@ -273,6 +290,24 @@ export function resolvePrior(
     }
   }
   return { ...resolved, prior };
+}
+
+/**
+ * Refuses a validation bundle that cannot belong to the test bundle: another
+ * dataset, or (where both say) another split.
+ */
+export function checkValidationBundle(test: EvalData, validation: EvalData): void {
+  const field = "validationBundle";
+  for (const key of ["dataset", "split"] as const) {
+    const a = test.meta[key];
+    const b = validation.meta[key];
+    if (typeof a === "string" && typeof b === "string" && a !== b) {
+      throw new ValueError(
+        `validation bundle (--validation-bundle) ${validation.source} is of ${key} ${b}, but the test bundle ${test.source} is of ${key} ${a}: α and β must be chosen on the same ${key}'s validation classes`,
+        { field, value: b, expected: a },
+      );
+    }
+  }
 }
 
 /** Checks the bundle's class ids against a split's candidates (zsl or gzsl). */

@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/errors";
+import { InvalidArgumentError } from "@skeleton-cache/cli";
 import { DEFAULT_METHOD, methodNames } from "@skeleton-cache/tta";
 
 /** `--param METHOD.KEY=VALUE` (repeatable) into { method: { key: value } }; a numeric value becomes a number. */
@@ -7,12 +7,7 @@ export function collectParam(
   previous: Record<string, Record<string, number | string>> = {},
 ): Record<string, Record<string, number | string>> {
   const match = /^([a-z0-9-]+)\.([A-Za-z0-9_]+)=(.+)$/.exec(value.trim());
-  if (!match) {
-    throw new ValueError(
-      `option --param: expected METHOD.KEY=VALUE (e.g. knn-past.k=5), got ${JSON.stringify(value)}`,
-      { field: "param", value },
-    );
-  }
+  if (!match) throw new InvalidArgumentError("is not METHOD.KEY=VALUE (e.g. knn-past.k=5)");
   const [, method, key, raw] = match as unknown as [string, string, string, string];
   const number = Number(raw);
   const parsed = raw.trim() !== "" && Number.isFinite(number) ? number : raw;

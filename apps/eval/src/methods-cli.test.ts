@@ -12,7 +12,7 @@ import { main } from "./cli.js";
 import type { CompareResult } from "./compare.js";
 import { writeSyntheticBundle } from "./demo.js";
 import type { EvalReport } from "./run.js";
-import { captureIo } from "./test-support/paths.js";
+import { captureIo } from "./test-support/io.js";
 
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as T;
 

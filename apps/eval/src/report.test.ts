@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
+import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { predictionsCsv, type RunFiles, writeRunDirectory } from "./report.js";
 import type { EvalReport } from "./run.js";
-import { tempDir } from "./test-support/paths.js";
 
 const files: RunFiles = {
   order: Int32Array.from([1, 0]),

@@ -2,21 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import {
-  confusionSpec,
-  gridSpec,
-  perClassSpec,
-  renderPlot,
-  runningAccuracySpec,
-} from "@skeleton-cache/plots";
 import type { EvalReport } from "./run.js";
-
-/**
- * Version of report.json's layout, written as its first key `schemaVersion`.
- * Readers (`skc report`) refuse a report.json without it (written before
- * versioning) or with another number, naming both.
- */
-export const REPORT_SCHEMA_VERSION = 1;
 
 /** Per-sample arrays behind predictions.csv (indexed by sample). */
 export interface RunFiles {
@@ -163,6 +149,7 @@ export function reportMarkdown(report: EvalReport): string {
   if (report.protocol.selectsOnTestLabels) {
     parts.push(`> **${ORACLE_NOTE.title}** ${ORACLE_NOTE.text}`);
   }
+  for (const warning of report.warnings) parts.push(`> **Warning.** ${warning}`);
   parts.push(`Protocol: ${report.protocol.description}.`);
   const b = report.bundle;
   const p = report.params;
@@ -340,6 +327,10 @@ export function reportMarkdown(report: EvalReport): string {
 }
 
 async function renderPlots(report: EvalReport): Promise<{ name: string; svg: string; png: Uint8Array }[]> {
+  // The plotting libraries (vega, vega-lite, resvg) load only when a run writes plots.
+  const { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } = await import(
+    "@skeleton-cache/plots"
+  );
   const tag = report.synthetic ? ` [${SYNTHETIC_TAG}]` : "";
   const r = report.results;
   const out = [
@@ -426,7 +417,7 @@ export async function writeRunDirectory(
     }
     written.push("report.json");
     options.onTiming?.(Math.round(performance.now() - started) / 1000);
-    const final = { schemaVersion: REPORT_SCHEMA_VERSION, ...report, files: written };
+    const final = { ...report, files: written };
     writeFileAtomic(path.join(temp, "report.json"), `${JSON.stringify(final, jsonReplacer, 1)}\n`);
     const old = `${target}.old-${process.pid}`;
     if (fs.existsSync(target)) fs.renameSync(target, old);

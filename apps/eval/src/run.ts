@@ -11,6 +11,8 @@ import {
   type PerClassAccuracy,
   perClassAccuracy,
   runningAccuracy,
+  type StreamOrderStats,
+  streamOrderStats,
   topKAccuracy,
 } from "@skeleton-cache/metrics";
 import {
@@ -44,6 +46,7 @@ import type { EvalConfig } from "./config.js";
 import { runExtract } from "./extract.js";
 import {
   checkBundleSplit,
+  checkValidationBundle,
   DEMOS,
   type EvalData,
   loadEvalData,
@@ -54,6 +57,7 @@ import { methodGridOf, methodParams } from "./method-config.js";
 import type { Progress } from "./progress.js";
 import { type RunFiles, writeRunDirectory } from "./report.js";
 import { writeReportHtml } from "./report-html/index.js";
+import { EVAL_REPORT_FORMAT } from "./schemas.js";
 import { toolVersions } from "./versions.js";
 
 /** Accuracy figures of one set of predictions. */
@@ -88,6 +92,8 @@ export interface MethodSection {
 
 /** Everything a run computed; report.json is this object. */
 export interface EvalReport {
+  /** Schema name and version of report.json (schemas.ts). */
+  readonly format: typeof EVAL_REPORT_FORMAT;
   readonly tool: Record<string, unknown>;
   readonly synthetic: boolean;
   readonly syntheticNote: string | null;
@@ -98,6 +104,10 @@ export interface EvalReport {
   };
   readonly config: EvalConfig;
   readonly seed: number;
+  /** How the labels run along the bundle's order (sorted by label = long runs of one class). */
+  readonly stream: StreamOrderStats;
+  /** What the reader of the figures must know (also printed by `skc eval`). */
+  readonly warnings: string[];
   readonly bundle: {
     readonly source: string;
     readonly numSamples: number;
@@ -277,7 +287,10 @@ function loadInputs(config: EvalConfig, bundlePath: string | undefined): EvalInp
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
-  const prior = resolvePrior(config.prior, data, { uniformGamma: config.uniformGamma, split: splitId });
+  const prior = resolvePrior(config.prior ?? (isDemo ? DEMOS[config.demo].prior : undefined), data, {
+    uniformGamma: config.uniformGamma,
+    split: splitId,
+  });
   return { data, prior, splitId, isDemo };
 }
 
@@ -311,6 +324,7 @@ function validationProtocol(
     inputs.isDemo && config.validationBundle === undefined,
     "validationBundle",
   );
+  checkValidationBundle(inputs.data, valData);
   // A dataset prior covers the validation classes too; a split prior does not (then uniform).
   const { prior } = inputs;
   const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
@@ -513,7 +527,9 @@ function assembleReport(
   sections: Pick<EvalReport, "orders" | "ablations" | "gzsl" | "timing">,
 ): EvalReport {
   const { data, prior } = inputs;
+  const stream = streamOrderStats(data.labels);
   return {
+    format: EVAL_REPORT_FORMAT,
     tool: toolVersions(),
     synthetic: data.synthetic,
     syntheticNote: data.synthetic ? SYNTHETIC_NOTE : null,
@@ -524,6 +540,8 @@ function assembleReport(
     },
     config,
     seed: config.seed,
+    stream,
+    warnings: streamWarnings(stream, config.protocol),
     bundle: bundleSection(data),
     prior: { kind: prior.kind, source: prior.source, split: prior.prior.split ?? null },
     method: methodSection(config.method, outcome.mainRun),
@@ -590,4 +608,12 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
   });
   writeReportHtml(outDir, { data, prior: prior.prior }); // report.html from the folder just written
   return { report: { ...report, files: written }, outDir };
+}
+
+/** The warning for a stream sorted by label, unless the protocol shuffles it. */
+function streamWarnings(stream: StreamOrderStats, protocol: Protocol): string[] {
+  if (!stream.sortedByLabel || protocol === "orders") return [];
+  return [
+    `the bundle's stream is sorted by label: ${stream.runs} runs of one class (longest ${stream.longestRun} samples) where a shuffled order gives about ${Math.round(stream.expectedRuns)}; online figures on this order are not representative — use --protocol orders (mean ± sd over seeded shuffles)`,
+  ];
 }

@@ -28,7 +28,7 @@ function setupLines(report: EvalReport): string[] {
       `data: ${meta.dataset}${typeof meta.split === "string" ? ` split ${meta.split}` : ""}${backbone}`,
     );
   }
-  lines.push(`prior: ${report.prior.kind} ${report.prior.source}${priorOrigin(report.prior.kind)}`);
+  lines.push(`prior: ${priorLine(report)}`);
   const hedge =
     report.method.hedgeActive === null ? "" : ` (hedge ${report.method.hedgeActive ? "on" : "off"})`;
   lines.push(`method: ${report.method.name} — ${paramsText(report.params)}${hedge}`);
@@ -78,6 +78,15 @@ export function summaryText(report: EvalReport, outDir: string): string {
   if (report.protocol.selectsOnTestLabels)
     lines.push("  NOTE: hyper-parameters selected on TEST labels (oracle) — reproduction only");
   lines.push(...setupLines(report), ...resultLines(report));
+  for (const warning of report.warnings) lines.push(`NOTE: ${warning}`);
   lines.push(`report: ${path.join(outDir, "report.md")}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** How the prior is named in the summary: its kind and source, once each. */
+function priorLine(report: EvalReport): string {
+  const prior = report.prior;
+  if (prior.kind === "uniform")
+    return `uniform (no LLM prior: equal part and phase importances, γ = ${report.config.uniformGamma})`;
+  return `${prior.kind} ${prior.source}${priorOrigin(prior.kind)}`;
 }

@@ -1,12 +1,12 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { createBackbone, encodeDataset, listBackbones, zeroShotLogits } from "@skeleton-cache/backbone";
 import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy } from "@skeleton-cache/formats";
 import type { Tensor } from "@skeleton-cache/tensor";
+import { tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   loadOnnxBackbone,
   ONNX_BACKBONE_CONFIG_FORMAT,
@@ -22,8 +22,7 @@ import {
   tinyWeights,
 } from "./test-support/tiny-model.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-onnx-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("skc-onnx-");
 
 const weights = tinyWeights(11);
 

@@ -120,6 +120,11 @@ export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<On
     logSeverityLevel: 3,
     ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
   };
+  // onnxruntime-node 1.30's Linux build starts Microsoft telemetry (1DS) with
+  // its first session: it tries HTTPS uploads and leaves mat-debug-<pid>.log
+  // and .ses in the temporary folder of every process. Nothing may reach the
+  // network at run time here; ORT_DISABLE_TELEMETRY (read at that moment) turns it off.
+  process.env.ORT_DISABLE_TELEMETRY ??= "1";
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, sessionOptions);

@@ -1,18 +1,14 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, readNpy, toFloat32 } from "@skeleton-cache/formats";
 import { cosine, dot, seededRandom } from "@skeleton-cache/tensor";
+import { tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createZeroShotHead, loadClassEmbeddings, zeroShotLogits } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
-const BERT60 = path.join(SHARED, "data/reference/embeddings/ntu60_bert_labels.npy");
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-heads-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("skc-heads-");
 
 function randomMatrix(rows: number, cols: number, seed: number): Float32Array {
   const random = seededRandom(seed);
@@ -105,7 +101,10 @@ describe("zero-shot heads", () => {
 });
 
 describe("loadClassEmbeddings", () => {
-  it("reads the NTU-60 BERT embeddings and picks candidate rows", () => {
+  it("reads (60, 1024) class text embeddings from a .npy and picks candidate rows", () => {
+    // The shape of the BERT label embeddings SZAR models ship (ntu60_bert_labels.npy), seeded values.
+    const BERT60 = path.join(tmp, "ntu60_bert_labels.npy");
+    fs.writeFileSync(BERT60, encodeNpy(randomMatrix(60, 1024, 60), [60, 1024]));
     const all = loadClassEmbeddings(BERT60);
     expect(all.shape).toEqual([60, 1024]);
     const picked = loadClassEmbeddings(BERT60, [9, 10, 18, 25, 55]);

@@ -1,17 +1,13 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { writeBundleDir } from "@skeleton-cache/bundle";
 import { ValueError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
-import { afterAll, describe, expect, it } from "vitest";
+import { parityDir, tempDir } from "@skeleton-cache/test-support";
+import { describe, expect, it } from "vitest";
 import { createBackbone, listBackbones, type PrecomputedBackbone } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
-const PARITY = path.join(SHARED, "fixtures/parity/u12-t13");
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-precomputed-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const PARITY = parityDir("u12-t13");
+const tmp = tempDir("skc-precomputed-");
 
 describe("precomputed adapter", () => {
   it("is registered and streams a bundle's logits and features in order", async () => {

@@ -1,9 +1,8 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
-import { afterAll, describe, expect, it } from "vitest";
+import { parityDir, tempDir } from "@skeleton-cache/test-support";
+import { describe, expect, it } from "vitest";
 import {
   type Bundle,
   detectBundleFormat,
@@ -19,11 +18,9 @@ import {
   writeBundleDir,
 } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
-const PARITY = path.join(SHARED, "fixtures/parity");
+const PARITY = parityDir();
 const CASES = ["u12-t13", "u5-hedge", "u5-k4", "u5-raw-secondpass"];
-const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "skc-bundle-"));
-afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+const TMP = tempDir("skc-bundle-");
 
 /** Fast deep comparison: typed arrays by bytes (vitest's toEqual walks million-element arrays slowly). */
 function expectSameBundle(actual: Bundle, expected: Bundle): void {

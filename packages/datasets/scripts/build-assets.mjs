@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates packages/datasets/assets/*.json from the public lists kept in
-// the sibling `shared/data/real/` folder (or $SKC_SHARED/data/real):
+// the research data folder's `real/` ($SKC_DATA, default `../shared/data`
+// beside the repository):
 //   node packages/datasets/scripts/build-assets.mjs
 // The outputs are lists of sample / video names, published with the datasets.
 import fs from "node:fs";
@@ -8,8 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = process.env.SKC_SHARED ?? path.resolve(here, "../../../../shared");
-const real = path.join(shared, "data", "real");
+const real = path.join(
+  path.resolve(process.env.SKC_DATA ?? path.resolve(here, "../../../../shared/data")),
+  "real",
+);
 const out = path.resolve(here, "../assets");
 
 const NAME = /^S\d{3}C\d{3}P\d{3}R\d{3}A\d{3}$/;

@@ -1,9 +1,9 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
 import { isPickleTuple, readNpy, readPickle } from "@skeleton-cache/formats";
-import { afterAll, describe, expect, it } from "vitest";
+import { dataPath, itWithData, tempDir } from "@skeleton-cache/test-support";
+import { describe, expect, it } from "vitest";
 import {
   encodeStgcnLabels,
   isNtuTrainSample,
@@ -11,13 +11,13 @@ import {
   ntuGendata,
   preprocessSequence,
 } from "./index.js";
-import { NTU_DIR } from "./test-support/shared.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-gendata-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const NTU_DIR = `${dataPath("real/ntu")}/`;
+
+const tmp = tempDir("skc-gendata-");
 
 describe("encodeStgcnLabels", () => {
-  it("writes the same bytes as Python's pickle protocol 2", () => {
+  itWithData(["real/ntu"], "writes the same bytes as Python's pickle protocol 2", () => {
     const shared = fs.readFileSync(`${NTU_DIR}stgcn_label_6samples.pkl`);
     const value = readPickle(`${NTU_DIR}stgcn_label_6samples.pkl`) as [string[], number[]];
     expect(Buffer.from(encodeStgcnLabels(value[0], value[1]))).toEqual(shared);
@@ -41,7 +41,7 @@ function readPickleBytes(bytes: Uint8Array) {
 }
 
 describe("ntuGendata", () => {
-  it("turns the shared .skeleton files into data.npy + label.pkl", () => {
+  itWithData(["real/ntu"], "turns the shared .skeleton files into data.npy + label.pkl", () => {
     const progress: string[] = [];
     const out = path.join(tmp, "all");
     const result = ntuGendata({
@@ -75,7 +75,7 @@ describe("ntuGendata", () => {
     expect(fs.readdirSync(out).sort()).toEqual(["data.npy", "label.pkl"]);
   });
 
-  it("splits by benchmark and part, and skips missing-skeleton samples", () => {
+  itWithData(["real/ntu"], "splits by benchmark and part, and skips missing-skeleton samples", () => {
     const out = path.join(tmp, "xview");
     const train = ntuGendata({
       inputDir: NTU_DIR,
@@ -118,7 +118,7 @@ describe("ntuGendata", () => {
     expect(r.skippedMissing).toEqual(["S001C002P005R002A008"]);
   });
 
-  it("leaves nothing behind when a file is corrupt", () => {
+  itWithData(["real/ntu"], "leaves nothing behind when a file is corrupt", () => {
     const input = path.join(tmp, "corrupt");
     fs.mkdirSync(input);
     fs.copyFileSync(

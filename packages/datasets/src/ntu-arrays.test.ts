@@ -1,10 +1,10 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy } from "@skeleton-cache/formats";
+import { dataPath, describeWithData, suiteTempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import {
   encodeStgcnLabels,
   loadNtuSkeleton,
@@ -13,18 +13,22 @@ import {
   preprocessSequence,
   readStgcnLabels,
 } from "./index.js";
-import { NTU_DIR } from "./test-support/shared.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-arrays-"));
-const data = path.join(tmp, "data.npy");
-const label = path.join(tmp, "label.pkl");
-beforeAll(() => {
-  ntuGendata({ inputDir: NTU_DIR, outDir: tmp, preprocess: { frames: 120 }, onProgress: () => {} });
-});
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const NTU_DIR = `${dataPath("real/ntu")}/`;
 
-describe("NTU preprocessed arrays", () => {
-  it("reads the shared ST-GCN label file", () => {
+describeWithData(["real/ntu"], "NTU preprocessed arrays (from the real NTU samples)", () => {
+  const folder = suiteTempDir("skc-arrays-");
+  let tmp = "";
+  let data = "";
+  let label = "";
+  beforeAll(() => {
+    tmp = folder.path;
+    data = path.join(tmp, "data.npy");
+    label = path.join(tmp, "label.pkl");
+    ntuGendata({ inputDir: NTU_DIR, outDir: tmp, preprocess: { frames: 120 }, onProgress: () => {} });
+  });
+
+  it("reads the ST-GCN label file written by the field's Python code", () => {
     const { names, labels } = readStgcnLabels(`${NTU_DIR}stgcn_label_6samples.pkl`);
     expect(names[1]).toBe("S001C003P008R002A058.skeleton");
     expect(labels).toEqual([10, 57, 2, 33, 16, 0]);

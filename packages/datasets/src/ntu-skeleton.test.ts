@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { readNpy } from "@skeleton-cache/formats";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,13 +14,14 @@ import {
   parseNtuSkeleton,
   readNtuSkeleton,
 } from "./index.js";
-import { NTU_DIR } from "./test-support/shared.js";
+
+const NTU_DIR = `${dataPath("real/ntu")}/`;
 
 const A001 = `${NTU_DIR}S001C001P001R001A001.skeleton`;
 const A058 = `${NTU_DIR}S001C003P008R002A058.skeleton`;
 
 describe("NTU .skeleton reader", () => {
-  it("matches the official reader's body0 xyz to 1e-9", () => {
+  itWithData(["real/ntu"], "matches the official reader's body0 xyz to 1e-9", () => {
     const record = readNtuSkeleton(A001);
     const ref = readNpy(`${NTU_DIR}S001C001P001R001A001.body0_xyz.npy`);
     expect(ref.shape).toEqual([103, 25, 3]);
@@ -37,7 +39,7 @@ describe("NTU .skeleton reader", () => {
     expect(maxDiff).toBeLessThan(1e-9);
   });
 
-  it("keeps every field of the record", () => {
+  itWithData(["real/ntu"], "keeps every field of the record", () => {
     const body = readNtuSkeleton(A001).frames[0]!.bodies[0]!;
     expect(body.bodyId).toBe("72057594037931101");
     expect([body.clippedEdges, body.handLeftConfidence, body.handLeftState]).toEqual([0, 1, 1]);
@@ -52,7 +54,7 @@ describe("NTU .skeleton reader", () => {
     expect(body.jointTrackingState[5]).toBe(1);
   });
 
-  it("reads two-body files and every shared sample", () => {
+  itWithData(["real/ntu"], "reads two-body files and every shared sample", () => {
     const seq = loadNtuSkeleton(A058);
     expect(seq.shape[1]).toBe(2);
     expect(seq).toMatchObject({ action: 58, label: 57, dataset: "ntu60", camera: 3, subject: 8, setup: 1 });
@@ -64,7 +66,7 @@ describe("NTU .skeleton reader", () => {
     }
   });
 
-  it("lists a folder as a dataset", () => {
+  itWithData(["real/ntu"], "lists a folder as a dataset", () => {
     const ds = new NtuSkeletonDataset(NTU_DIR);
     expect(ds.list().map((s) => s.name)).toEqual([
       "S001C001P001R001A001",
@@ -96,6 +98,9 @@ describe("NTU .skeleton reader", () => {
     expect(isMissingSkeleton("S001C002P005R002A008")).toBe(true);
     expect(isMissingSkeleton("S001C002P005R002A008.skeleton", "ntu60")).toBe(true);
     expect(isMissingSkeleton("S001C001P001R001A001")).toBe(false);
+  });
+
+  itWithData(["real/ntu"], "the shipped NTU120 list ends with the official file's last sample", () => {
     const list120 = fs.readFileSync(`${NTU_DIR}NTU_RGBD120_samples_with_missing_skeletons.txt`, "utf8");
     const last = list120.trim().split(/\r?\n/).pop()!.trim();
     expect(isMissingSkeleton(last)).toBe(true);
@@ -108,59 +113,63 @@ describe("NTU .skeleton reader", () => {
     expect(() => parseNtuSkeleton("x\n", "f")).toThrow(FormatError);
   });
 
-  it("fuzz: mutated real files give a FormatError naming file and line, or a finite record", () => {
-    const text = fs.readFileSync(A058, "latin1").slice(0, 20_000);
-    const trimmed = text.slice(0, text.lastIndexOf("\n") + 1);
-    // A prefix of whole frames: rewrite the frame count so the base file parses.
-    const lines = trimmed.split("\n");
-    let frames = 0;
-    let i = 1;
-    const take: string[] = [];
-    while (i < lines.length - 1) {
-      const bodies = Number(lines[i]);
-      const need = 1 + bodies * 27;
-      if (i + need > lines.length - 1) break;
-      take.push(...lines.slice(i, i + need));
-      i += need;
-      frames++;
-    }
-    const base = `${frames}\n${take.join("\n")}\n`;
-    expect(parseNtuSkeleton(base, "base").frameCount).toBe(frames);
-    const mutation = fc.oneof(
-      fc.record({ kind: fc.constant("truncate"), at: fc.nat(base.length - 1) }),
-      fc.record({ kind: fc.constant("flip"), at: fc.nat(base.length - 1), bit: fc.nat(7) }),
-      fc.record({
-        kind: fc.constant("count"),
-        line: fc.nat(lines.length),
-        delta: fc.integer({ min: -3, max: 3 }),
-      }),
-    );
-    fc.assert(
-      fc.property(mutation, (m) => {
-        let mutated = base;
-        if (m.kind === "truncate") mutated = base.slice(0, m.at);
-        else if (m.kind === "flip")
-          mutated =
-            base.slice(0, m.at) +
-            String.fromCharCode(base.charCodeAt(m.at) ^ (1 << m.bit)) +
-            base.slice(m.at + 1);
-        else {
-          const ls = base.split("\n");
-          const idx = m.line % ls.length;
-          if (/^\d+$/.test(ls[idx]!)) ls[idx] = String(Number(ls[idx]) + m.delta);
-          mutated = ls.join("\n");
-        }
-        try {
-          const record = parseNtuSkeleton(mutated, "mut.skeleton");
-          for (const frame of record.frames)
-            for (const body of frame.bodies) expect(body.joints.every(Number.isFinite)).toBe(true);
-        } catch (error) {
-          expect(error).toBeInstanceOf(FormatError);
-          expect((error as FormatError).details.file).toBe("mut.skeleton");
-          expect(String((error as FormatError).details.position)).toMatch(/^line \d+$/);
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+  itWithData(
+    ["real/ntu"],
+    "fuzz: mutated real files give a FormatError naming file and line, or a finite record",
+    () => {
+      const text = fs.readFileSync(A058, "latin1").slice(0, 20_000);
+      const trimmed = text.slice(0, text.lastIndexOf("\n") + 1);
+      // A prefix of whole frames: rewrite the frame count so the base file parses.
+      const lines = trimmed.split("\n");
+      let frames = 0;
+      let i = 1;
+      const take: string[] = [];
+      while (i < lines.length - 1) {
+        const bodies = Number(lines[i]);
+        const need = 1 + bodies * 27;
+        if (i + need > lines.length - 1) break;
+        take.push(...lines.slice(i, i + need));
+        i += need;
+        frames++;
+      }
+      const base = `${frames}\n${take.join("\n")}\n`;
+      expect(parseNtuSkeleton(base, "base").frameCount).toBe(frames);
+      const mutation = fc.oneof(
+        fc.record({ kind: fc.constant("truncate"), at: fc.nat(base.length - 1) }),
+        fc.record({ kind: fc.constant("flip"), at: fc.nat(base.length - 1), bit: fc.nat(7) }),
+        fc.record({
+          kind: fc.constant("count"),
+          line: fc.nat(lines.length),
+          delta: fc.integer({ min: -3, max: 3 }),
+        }),
+      );
+      fc.assert(
+        fc.property(mutation, (m) => {
+          let mutated = base;
+          if (m.kind === "truncate") mutated = base.slice(0, m.at);
+          else if (m.kind === "flip")
+            mutated =
+              base.slice(0, m.at) +
+              String.fromCharCode(base.charCodeAt(m.at) ^ (1 << m.bit)) +
+              base.slice(m.at + 1);
+          else {
+            const ls = base.split("\n");
+            const idx = m.line % ls.length;
+            if (/^\d+$/.test(ls[idx]!)) ls[idx] = String(Number(ls[idx]) + m.delta);
+            mutated = ls.join("\n");
+          }
+          try {
+            const record = parseNtuSkeleton(mutated, "mut.skeleton");
+            for (const frame of record.frames)
+              for (const body of frame.bodies) expect(body.joints.every(Number.isFinite)).toBe(true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(FormatError);
+            expect((error as FormatError).details.file).toBe("mut.skeleton");
+            expect(String((error as FormatError).details.position)).toMatch(/^line \d+$/);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

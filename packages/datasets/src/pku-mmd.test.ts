@@ -1,20 +1,26 @@
 import fs from "node:fs";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { PkuMmdDataset, parsePkuLabels, parsePkuSkeleton, parsePkuSplitFile, pkuMmdSplit } from "./index.js";
-import { PKU_DIR } from "./test-support/shared.js";
+
+const PKU_DIR = `${dataPath("real/pku-mmd")}/`;
 
 describe("PKU-MMD", () => {
-  it("parses a skeleton file: one frame per line, 2 bodies × 25 joints × xyz", () => {
-    const text = fs.readFileSync(`${PKU_DIR}0005-L.txt`, "latin1");
-    const skel = parsePkuSkeleton(text, "0005-L.txt");
-    expect(skel.frames).toBe(1494);
-    const firstLine = text.slice(0, text.indexOf("\n")).trim().split(/\s+/).map(Number);
-    expect(Array.from(skel.joints.subarray(0, 150))).toEqual(firstLine.map(Math.fround));
-  });
+  itWithData(
+    ["real/pku-mmd"],
+    "parses a skeleton file: one frame per line, 2 bodies × 25 joints × xyz",
+    () => {
+      const text = fs.readFileSync(`${PKU_DIR}0005-L.txt`, "latin1");
+      const skel = parsePkuSkeleton(text, "0005-L.txt");
+      expect(skel.frames).toBe(1494);
+      const firstLine = text.slice(0, text.indexOf("\n")).trim().split(/\s+/).map(Number);
+      expect(Array.from(skel.joints.subarray(0, 150))).toEqual(firstLine.map(Math.fround));
+    },
+  );
 
-  it("lists labelled clips and loads one", () => {
+  itWithData(["real/pku-mmd"], "lists labelled clips and loads one", () => {
     const ds = new PkuMmdDataset(PKU_DIR);
     const clips = ds.list();
     const labels = parsePkuLabels(fs.readFileSync(`${PKU_DIR}labels/0005-L.txt`, "utf8"));
@@ -32,7 +38,7 @@ describe("PKU-MMD", () => {
     expect(confident.list().length).toBeLessThan(clips.length);
   });
 
-  it("ships the official cross-subject / cross-view splits", () => {
+  itWithData(["real/pku-mmd"], "ships the official cross-subject / cross-view splits", () => {
     for (const benchmark of ["cross-subject", "cross-view"] as const) {
       const split = pkuMmdSplit(benchmark);
       const parsed = parsePkuSplitFile(fs.readFileSync(`${PKU_DIR}${benchmark}.txt`, "utf8"));
@@ -46,7 +52,7 @@ describe("PKU-MMD", () => {
     expect(() => pkuMmdSplit("cross-set" as never)).toThrow(ValueError);
   });
 
-  it("labels: every shipped label file parses; errors name the line", () => {
+  itWithData(["real/pku-mmd"], "labels: every shipped label file parses; errors name the line", () => {
     let count = 0;
     const skipped: string[] = [];
     for (const file of fs.readdirSync(`${PKU_DIR}labels`))
@@ -63,36 +69,42 @@ describe("PKU-MMD", () => {
     expect(() => parsePkuLabels("1,2,x,1\n", "l.txt")).toThrow(FormatError);
   });
 
-  it("fuzz: mutated files give a FormatError naming file and line, or finite data", () => {
-    const text = fs.readFileSync(`${PKU_DIR}0310-R.txt`, "latin1").split("\n").slice(0, 30).join("\n");
-    const labels = fs.readFileSync(`${PKU_DIR}labels/0310-R.txt`, "latin1");
-    const mutation = fc.record({
-      which: fc.constantFrom("skeleton", "labels"),
-      kind: fc.constantFrom("truncate", "flip", "drop-token"),
-      at: fc.nat(),
-      bit: fc.nat(7),
-    });
-    fc.assert(
-      fc.property(mutation, (m) => {
-        const base = m.which === "skeleton" ? text : labels;
-        const at = m.at % base.length;
-        let mutated = base;
-        if (m.kind === "truncate") mutated = base.slice(0, at);
-        else if (m.kind === "flip")
-          mutated =
-            base.slice(0, at) + String.fromCharCode(base.charCodeAt(at) ^ (1 << m.bit)) + base.slice(at + 1);
-        else mutated = base.slice(0, at) + base.slice(base.indexOf(" ", at) + 1 || base.length);
-        try {
-          if (m.which === "skeleton")
-            expect(parsePkuSkeleton(mutated, "fuzz.txt").joints.every(Number.isFinite)).toBe(true);
-          else for (const l of parsePkuLabels(mutated, "fuzz.txt")) expect(l.end).toBeGreaterThan(l.start);
-        } catch (error) {
-          expect(error).toBeInstanceOf(FormatError);
-          expect((error as FormatError).details.file).toBe("fuzz.txt");
-          expect(String((error as FormatError).details.position)).toMatch(/^line \d+$/);
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+  itWithData(
+    ["real/pku-mmd"],
+    "fuzz: mutated files give a FormatError naming file and line, or finite data",
+    () => {
+      const text = fs.readFileSync(`${PKU_DIR}0310-R.txt`, "latin1").split("\n").slice(0, 30).join("\n");
+      const labels = fs.readFileSync(`${PKU_DIR}labels/0310-R.txt`, "latin1");
+      const mutation = fc.record({
+        which: fc.constantFrom("skeleton", "labels"),
+        kind: fc.constantFrom("truncate", "flip", "drop-token"),
+        at: fc.nat(),
+        bit: fc.nat(7),
+      });
+      fc.assert(
+        fc.property(mutation, (m) => {
+          const base = m.which === "skeleton" ? text : labels;
+          const at = m.at % base.length;
+          let mutated = base;
+          if (m.kind === "truncate") mutated = base.slice(0, at);
+          else if (m.kind === "flip")
+            mutated =
+              base.slice(0, at) +
+              String.fromCharCode(base.charCodeAt(at) ^ (1 << m.bit)) +
+              base.slice(at + 1);
+          else mutated = base.slice(0, at) + base.slice(base.indexOf(" ", at) + 1 || base.length);
+          try {
+            if (m.which === "skeleton")
+              expect(parsePkuSkeleton(mutated, "fuzz.txt").joints.every(Number.isFinite)).toBe(true);
+            else for (const l of parsePkuLabels(mutated, "fuzz.txt")) expect(l.end).toBeGreaterThan(l.start);
+          } catch (error) {
+            expect(error).toBeInstanceOf(FormatError);
+            expect((error as FormatError).details.file).toBe("fuzz.txt");
+            expect(String((error as FormatError).details.position)).toMatch(/^line \d+$/);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

@@ -9,6 +9,16 @@ import type { SkeletonSequence } from "./types.js";
  * `ntu_gendata` layout: the first `bodies` bodies in file order, raw
  * coordinates, zero-padded to `frames` = 300.
  */
+/** The preprocessing defaults: ST-GCN's layout (every step off, 300 frames, 2 bodies in file order). */
+export const PREPROCESS_DEFAULTS = {
+  frames: 300,
+  bodies: 2,
+  bodySelection: "file-order",
+  temporal: "zero-pad",
+  center: "none",
+  align: false,
+} as const;
+
 export interface PreprocessOptions {
   /** Output length T (default 300, ST-GCN's max_frame). */
   readonly frames?: number;
@@ -222,10 +232,10 @@ function alignView(
  * centre, align the view, then pad or resample to T frames.
  */
 export function preprocessSequence(seq: SkeletonSequence, options: PreprocessOptions = {}): BackboneInput {
-  const framesOut = positiveInt(options.frames ?? 300, "frames");
-  const bodiesOut = positiveInt(options.bodies ?? 2, "bodies");
-  const temporal = options.temporal ?? "zero-pad";
-  const centerMode = options.center ?? "none";
+  const framesOut = positiveInt(options.frames ?? PREPROCESS_DEFAULTS.frames, "frames");
+  const bodiesOut = positiveInt(options.bodies ?? PREPROCESS_DEFAULTS.bodies, "bodies");
+  const temporal = options.temporal ?? PREPROCESS_DEFAULTS.temporal;
+  const centerMode = options.center ?? PREPROCESS_DEFAULTS.center;
   const layout = layoutOf(seq);
   const [frames, , joints] = seq.shape;
   if (joints !== layout.numJoints)
@@ -235,7 +245,7 @@ export function preprocessSequence(seq: SkeletonSequence, options: PreprocessOpt
       expected: layout.numJoints,
     });
   assertFinite(seq.joints, `${seq.name} joints`);
-  const x = selectBodies(seq, bodiesOut, options.bodySelection ?? "file-order");
+  const x = selectBodies(seq, bodiesOut, options.bodySelection ?? PREPROCESS_DEFAULTS.bodySelection);
   const workShape: [number, number, number] = [frames, bodiesOut, joints];
   if (centerMode === "first-frame" || centerMode === "per-frame")
     centre(x, workShape, layout.spineJoint, centerMode);

@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { zlibSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { loadUtdMhad, parseMat, parseUtdMhadName, readMat, UtdMhadDataset } from "./index.js";
-import { UTD_DIR } from "./test-support/shared.js";
+
+const UTD_DIR = `${dataPath("real/utd-mhad")}/`;
 
 /** Builds a little-endian MAT v5 file holding one double matrix, optionally compressed. */
 function buildMat(name: string, dims: number[], values: number[], compress: boolean): Uint8Array {
@@ -70,24 +71,28 @@ function buildMat(name: string, dims: number[], values: number[], compress: bool
 }
 
 describe("MAT v5 reader", () => {
-  it("reads d_skel from real UTD-MHAD files (values checked against scipy.io.loadmat)", () => {
-    // scipy: d_skel.shape, d[0,0,0], d[19,2,-1], d[5,1,3], d.sum()
-    const golden: [string, number, number, number, number, number][] = [
-      ["a1_s1_t1", 48, -0.045762646943330765, 2.9011144638061523, -0.08376605063676834, 2420.2002687272616],
-      ["a27_s8_t3", 95, -0.06571241468191147, 2.9286627769470215, -0.07804281264543533, 4711.835077986994],
-      ["a13_s4_t2", 76, -0.08131847530603409, 2.913991928100586, -0.163035050034523, 3741.5378811841365],
-    ];
-    for (const [name, frames, first, last, mid, sum] of golden) {
-      const skel = readMat(`${UTD_DIR}${name}_skeleton.mat`).get("d_skel")!;
-      expect(skel.className).toBe("double");
-      expect(skel.dims).toEqual([20, 3, frames]);
-      const at = (v: number, c: number, t: number) => skel.data[v + 20 * c + 60 * t]!;
-      expect(at(0, 0, 0)).toBe(first);
-      expect(at(19, 2, frames - 1)).toBe(last);
-      expect(at(5, 1, 3)).toBe(mid);
-      expect(skel.data.reduce((a, b) => a + b, 0)).toBeCloseTo(sum, 8);
-    }
-  });
+  itWithData(
+    ["real/utd-mhad"],
+    "reads d_skel from real UTD-MHAD files (values checked against scipy.io.loadmat)",
+    () => {
+      // scipy: d_skel.shape, d[0,0,0], d[19,2,-1], d[5,1,3], d.sum()
+      const golden: [string, number, number, number, number, number][] = [
+        ["a1_s1_t1", 48, -0.045762646943330765, 2.9011144638061523, -0.08376605063676834, 2420.2002687272616],
+        ["a27_s8_t3", 95, -0.06571241468191147, 2.9286627769470215, -0.07804281264543533, 4711.835077986994],
+        ["a13_s4_t2", 76, -0.08131847530603409, 2.913991928100586, -0.163035050034523, 3741.5378811841365],
+      ];
+      for (const [name, frames, first, last, mid, sum] of golden) {
+        const skel = readMat(`${UTD_DIR}${name}_skeleton.mat`).get("d_skel")!;
+        expect(skel.className).toBe("double");
+        expect(skel.dims).toEqual([20, 3, frames]);
+        const at = (v: number, c: number, t: number) => skel.data[v + 20 * c + 60 * t]!;
+        expect(at(0, 0, 0)).toBe(first);
+        expect(at(19, 2, frames - 1)).toBe(last);
+        expect(at(5, 1, 3)).toBe(mid);
+        expect(skel.data.reduce((a, b) => a + b, 0)).toBeCloseTo(sum, 8);
+      }
+    },
+  );
 
   it("reads uncompressed and compressed files, small-element names included", () => {
     const values = [1, 2, 3, 4, 5, 6];
@@ -109,34 +114,38 @@ describe("MAT v5 reader", () => {
     expect(() => parseMat(hdf, "c.mat")).toThrow(/HDF5/);
   });
 
-  it("fuzz: mutated real files give a FormatError naming file and byte, or the same finite shape", () => {
-    const bytes = fs.readFileSync(`${UTD_DIR}a2_s3_t2_skeleton.mat`);
-    const mutation = fc.oneof(
-      fc.record({ kind: fc.constant("truncate"), at: fc.nat(bytes.length - 1) }),
-      fc.record({ kind: fc.constant("flip"), at: fc.nat(bytes.length - 1), bit: fc.nat(7) }),
-      fc.record({ kind: fc.constant("size"), at: fc.constantFrom(132, 133, 134, 135), value: fc.nat(255) }),
-    );
-    fc.assert(
-      fc.property(mutation, (m) => {
-        const mutated = Uint8Array.from(m.kind === "truncate" ? bytes.subarray(0, m.at) : bytes);
-        if (m.kind === "flip") mutated[m.at]! ^= 1 << m.bit;
-        if (m.kind === "size") mutated[m.at] = m.value;
-        try {
-          const skel = parseMat(mutated, "fuzz.mat").get("d_skel");
-          if (skel) expect(skel.data.length).toBe(skel.dims.reduce((a, b) => a * b, 1));
-        } catch (error) {
-          expect(error).toBeInstanceOf(FormatError);
-          expect((error as FormatError).details.file).toBe("fuzz.mat");
-          expect((error as FormatError).details.position).toBeDefined();
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+  itWithData(
+    ["real/utd-mhad"],
+    "fuzz: mutated real files give a FormatError naming file and byte, or the same finite shape",
+    () => {
+      const bytes = fs.readFileSync(`${UTD_DIR}a2_s3_t2_skeleton.mat`);
+      const mutation = fc.oneof(
+        fc.record({ kind: fc.constant("truncate"), at: fc.nat(bytes.length - 1) }),
+        fc.record({ kind: fc.constant("flip"), at: fc.nat(bytes.length - 1), bit: fc.nat(7) }),
+        fc.record({ kind: fc.constant("size"), at: fc.constantFrom(132, 133, 134, 135), value: fc.nat(255) }),
+      );
+      fc.assert(
+        fc.property(mutation, (m) => {
+          const mutated = Uint8Array.from(m.kind === "truncate" ? bytes.subarray(0, m.at) : bytes);
+          if (m.kind === "flip") mutated[m.at]! ^= 1 << m.bit;
+          if (m.kind === "size") mutated[m.at] = m.value;
+          try {
+            const skel = parseMat(mutated, "fuzz.mat").get("d_skel");
+            if (skel) expect(skel.data.length).toBe(skel.dims.reduce((a, b) => a * b, 1));
+          } catch (error) {
+            expect(error).toBeInstanceOf(FormatError);
+            expect((error as FormatError).details.file).toBe("fuzz.mat");
+            expect((error as FormatError).details.position).toBeDefined();
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });
 
 describe("UTD-MHAD", () => {
-  it("lists the whole folder (861 files) and loads samples", () => {
+  itWithData(["real/utd-mhad"], "lists the whole folder (861 files) and loads samples", () => {
     const ds = new UtdMhadDataset(UTD_DIR);
     const list = ds.list();
     expect(list).toHaveLength(861);

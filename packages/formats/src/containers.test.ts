@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FormatError } from "@skeleton-cache/errors";
+import { dataPath, itWithData, parityDir, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import {
   encodeNpy,
@@ -17,9 +19,9 @@ import {
   readTorch,
   writeNpz,
 } from "./index.js";
-import { FIXTURES, SHARED } from "./test-support/paths.js";
 
-const PARITY = path.join(SHARED, "fixtures/parity/u12-t13");
+const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
+const PARITY = parityDir("u12-t13");
 
 describe("npz", () => {
   it("reads NumPy's stored (savez) and deflated (savez_compressed) archives", () => {
@@ -46,10 +48,9 @@ describe("npz", () => {
     const packed = encodeNpz(arrays, { compress: true });
     expect(parseNpz(packed)).toEqual(arrays);
     expect(Buffer.from(encodeNpz(arrays, { compress: true })).equals(Buffer.from(packed))).toBe(true);
-    const target = path.join(fs.mkdtempSync("/tmp/skc-npz-"), "a.npz");
+    const target = path.join(tempDir("skc-npz-"), "a.npz");
     writeNpz(target, arrays);
     expect(readNpz(target)).toEqual(arrays);
-    fs.rmSync(path.dirname(target), { recursive: true });
   });
 
   it("refuses non-.npy members, CRC errors and object arrays", () => {
@@ -135,19 +136,22 @@ describe("PyTorch zip .pt", () => {
     }
   });
 
-  it("reads a real training checkpoint (state_dict of OrderedDicts, numpy values inside)", () => {
-    const checkpoint = readTorch(
-      path.join(SHARED, "data/real/checkpoints/2001_EfficientGCN-B0_ntu-xsub.pth.tar"),
-    ) as Map<string, unknown>;
-    expect(checkpoint.get("epoch")).toBe(66);
-    const model = checkpoint.get("model") as Map<string, NpyArray>;
-    expect(model.size).toBe(398);
-    const weight = model.get("input_branches.0.init_bn.weight")!;
-    expect(weight.dtype).toBe("f4");
-    expect(weight.shape.length).toBe(1);
-    const best = checkpoint.get("best_state") as Map<string, unknown>;
-    expect(best.get("acc_top1")).toBeCloseTo(0.899, 3);
-  });
+  const CHECKPOINT = "real/checkpoints/2001_EfficientGCN-B0_ntu-xsub.pth.tar";
+  itWithData(
+    [CHECKPOINT],
+    "reads a real training checkpoint (state_dict of OrderedDicts, numpy values inside)",
+    () => {
+      const checkpoint = readTorch(dataPath(CHECKPOINT)) as Map<string, unknown>;
+      expect(checkpoint.get("epoch")).toBe(66);
+      const model = checkpoint.get("model") as Map<string, NpyArray>;
+      expect(model.size).toBe(398);
+      const weight = model.get("input_branches.0.init_bn.weight")!;
+      expect(weight.dtype).toBe("f4");
+      expect(weight.shape.length).toBe(1);
+      const best = checkpoint.get("best_state") as Map<string, unknown>;
+      expect(best.get("acc_top1")).toBeCloseTo(0.899, 3);
+    },
+  );
 
   it("honours storage offsets and strides (transposed view)", () => {
     // Hand-built archive: a 2x3 float storage, and a tensor that views it transposed (stride (1, 3)) from offset 0.
@@ -165,10 +169,9 @@ describe("PyTorch zip .pt", () => {
       { name: "t/data.pkl", data: pkl },
       { name: "t/data/0", data: storage },
     ]);
-    const dir = fs.mkdtempSync("/tmp/skc-pt-");
+    const dir = tempDir("skc-pt-");
     fs.writeFileSync(path.join(dir, "t.pt"), zip);
     const tensor = readTorch(path.join(dir, "t.pt")) as unknown as NpyArray;
-    fs.rmSync(dir, { recursive: true });
     // offset 1, size (2, 2), stride (1, 3): [[s1, s4], [s2, s5]]
     expect(tensor.shape).toEqual([2, 2]);
     expect(Array.from(tensor.data as Float32Array)).toEqual([1, 4, 2, 5]);

@@ -1,11 +1,11 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
+import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./index.js";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "skc-io-"));
+const tmp = () => tempDir("skc-io-");
 
 describe("file helpers", () => {
   it("writeFileAtomic writes the bytes and leaves no temporary file", () => {

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FormatError } from "@skeleton-cache/errors";
 import { shapeSize } from "@skeleton-cache/tensor";
+import { dataPath, itWithData, parityDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,7 +17,8 @@ import {
   parseTorch,
 } from "./index.js";
 import type { NpyArray } from "./npy.js";
-import { FIXTURES, SHARED } from "./test-support/paths.js";
+
+const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** A mutation of a real file: truncation, bit flips, or bytes overwritten (e.g. counts in headers). */
 const mutation = (length: number) =>
@@ -103,20 +106,23 @@ describe("fuzz: mutated real files give a FormatError or a consistent value, nev
     }
   });
 
-  it("pickle (ST-GCN labels, plain values of protocols 0, 2, 5, numpy arrays)", () => {
-    const files = [
-      path.join(SHARED, "data/real/ntu/stgcn_label_6samples.pkl"),
-      ...["plain_p0.pkl", "plain_p2.pkl", "plain_p5.pkl", "numpy_p2.pkl"].map((n) => path.join(FIXTURES, n)),
-    ];
-    for (const file of files) {
-      const name = path.basename(file);
-      fuzz(
-        fs.readFileSync(file),
-        name,
-        (b) => parsePickle(b, { file: name, globals: NUMPY_PICKLE_GLOBALS }),
-        (value) => expectWellFormed(value),
-      );
-    }
+  const fuzzPickle = (file: string) => {
+    const name = path.basename(file);
+    fuzz(
+      fs.readFileSync(file),
+      name,
+      (b) => parsePickle(b, { file: name, globals: NUMPY_PICKLE_GLOBALS }),
+      (value) => expectWellFormed(value),
+    );
+  };
+
+  it("pickle (plain values of protocols 0, 2, 5, numpy arrays)", () => {
+    for (const name of ["plain_p0.pkl", "plain_p2.pkl", "plain_p5.pkl", "numpy_p2.pkl"])
+      fuzzPickle(path.join(FIXTURES, name));
+  });
+
+  itWithData(["real/ntu/stgcn_label_6samples.pkl"], "pickle (an ST-GCN label file)", () => {
+    fuzzPickle(dataPath("real/ntu/stgcn_label_6samples.pkl"));
   });
 
   it("safetensors", () => {
@@ -138,7 +144,7 @@ describe("fuzz: mutated real files give a FormatError or a consistent value, nev
   });
 
   it("PyTorch .pt (the authors' encoder outputs)", () => {
-    const original = fs.readFileSync(path.join(SHARED, "fixtures/parity/u12-t13/encoder_outputs.pt"));
+    const original = fs.readFileSync(path.join(parityDir("u12-t13"), "encoder_outputs.pt"));
     // Mutate only the archive's head, its pickle and its directory (the float data itself carries no structure).
     const pickleStart = original.indexOf(Buffer.from("data.pkl")) + 8;
     fc.assert(

@@ -1,9 +1,10 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FormatError } from "@skeleton-cache/errors";
+import { parityDir, tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   encodeNpy,
   encodeNpyArray,
@@ -16,11 +17,11 @@ import {
   toFloat32,
   toIntArray,
 } from "./index.js";
-import { FIXTURES, SHARED } from "./test-support/paths.js";
+
+const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 const fixture = (name: string) => path.join(FIXTURES, name);
-const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "skc-npy-"));
-afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+const TMP = tempDir("skc-npy-");
 
 describe("readNpy on NumPy-written files", () => {
   it("reads every dtype the field writes", () => {
@@ -140,7 +141,7 @@ describe("encodeNpy / parseNpy", () => {
 });
 
 describe("openNpy (streaming)", () => {
-  const FEATURES = path.join(SHARED, "fixtures/parity/u12-t13/features.npy");
+  const FEATURES = path.join(parityDir("u12-t13"), "features.npy");
 
   it("reads samples and ranges equal to slices of the whole array", () => {
     const whole = readNpy(FEATURES);

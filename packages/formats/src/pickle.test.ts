@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FormatError } from "@skeleton-cache/errors";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import {
   isPickleTuple,
@@ -11,9 +13,9 @@ import {
   parsePickle,
   readPickle,
 } from "./index.js";
-import { FIXTURES, SHARED } from "./test-support/paths.js";
 
-const STGCN = path.join(SHARED, "data/real/ntu/stgcn_label_6samples.pkl");
+const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
+const STGCN = dataPath("real/ntu/stgcn_label_6samples.pkl");
 const bytesOf = (...parts: (number[] | string)[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? Array.from(Buffer.from(p, "latin1")) : p)));
 
@@ -30,24 +32,28 @@ function expectFormatError(fn: () => unknown, ...patterns: RegExp[]): FormatErro
 }
 
 describe("parsePickle on real files", () => {
-  it("reads the ST-GCN label file (protocol 2: list of names, list of labels)", () => {
-    const value = readPickle(STGCN);
-    expect(isPickleTuple(value)).toBe(true);
-    const [names, labels] = value as readonly PickleValue[];
-    expect(names).toEqual([
-      "S001C001P001R001A011.skeleton",
-      "S001C003P008R002A058.skeleton",
-      "S002C001P003R001A003.skeleton",
-      "S003C001P015R001A034.skeleton",
-      "S004C002P003R001A017.skeleton",
-      "S001C001P001R001A001.skeleton",
-    ]);
-    expect(labels).toEqual([10, 57, 2, 33, 16, 0]);
-    // Each label is the action id in the name, minus one.
-    (names as string[]).forEach((name, i) => {
-      expect((labels as number[])[i]).toBe(Number(/A(\d{3})/.exec(name)![1]) - 1);
-    });
-  });
+  itWithData(
+    ["real/ntu/stgcn_label_6samples.pkl"],
+    "reads an ST-GCN label file (protocol 2: list of names, list of labels)",
+    () => {
+      const value = readPickle(STGCN);
+      expect(isPickleTuple(value)).toBe(true);
+      const [names, labels] = value as readonly PickleValue[];
+      expect(names).toEqual([
+        "S001C001P001R001A011.skeleton",
+        "S001C003P008R002A058.skeleton",
+        "S002C001P003R001A003.skeleton",
+        "S003C001P015R001A034.skeleton",
+        "S004C002P003R001A017.skeleton",
+        "S001C001P001R001A001.skeleton",
+      ]);
+      expect(labels).toEqual([10, 57, 2, 33, 16, 0]);
+      // Each label is the action id in the name, minus one.
+      (names as string[]).forEach((name, i) => {
+        expect((labels as number[])[i]).toBe(Number(/A(\d{3})/.exec(name)![1]) - 1);
+      });
+    },
+  );
 
   for (let protocol = 0; protocol <= 5; protocol++) {
     it(`reads the same plain value written with protocol ${protocol}`, () => {
@@ -254,7 +260,7 @@ describe("readPickle", () => {
   it("names the file it cannot read", () => {
     expectFormatError(() => readPickle("/nonexistent/x.pkl"), /\/nonexistent\/x\.pkl: cannot read/);
   });
-  it("the ST-GCN file and each fixture parse without error", () => {
+  it("each fixture parses without error", () => {
     for (const name of fs.readdirSync(FIXTURES).filter((n) => n.endsWith(".pkl") && !n.startsWith("evil"))) {
       expect(() => readPickle(path.join(FIXTURES, name), { globals: NUMPY_PICKLE_GLOBALS })).not.toThrow();
     }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FormatError } from "@skeleton-cache/errors";
 import { seededRandom } from "@skeleton-cache/tensor";
 import { parityDir, tempDir } from "@skeleton-cache/test-support";
@@ -23,8 +24,9 @@ import {
   TorchTensorRef,
   toFloat32,
 } from "./index.js";
-import { FIXTURES } from "./test-support/paths.js";
 
+/** This package's committed fixtures. */
+const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 function randomArray(shape: number[], seed: number, dtype: "f4" | "f8" = "f4"): NpyArray {
   const random = seededRandom(seed);
   const count = shape.reduce((a, b) => a * b, 1);

@@ -281,3 +281,49 @@ export function selectClasses(
     description: descriptions?.[id] || undefined,
   }));
 }
+
+/** Where the classes of a prior come from (the `--classes / --dataset / --split / --candidates` options). */
+export interface ClassSelectionOptions {
+  /** Class-name file (see `loadClassNames`). */
+  readonly classesFile: string;
+  /** Dataset label; picks the list of a `{<dataset>: list}` file. */
+  readonly dataset?: string | undefined;
+  /** A split id, read from `splitsFile`: a split prior for its unseen classes. */
+  readonly split?: string | undefined;
+  readonly splitsFile?: string | undefined;
+  /** Explicit candidate dataset class ids: a split prior for these classes. */
+  readonly candidates?: readonly number[] | undefined;
+}
+
+/** The class names of a prior and, for a split prior, its candidate ids. */
+export interface ClassSelection {
+  /** "split": keyed by candidate rank; "dataset": keyed by dataset class index. */
+  readonly kind: "split" | "dataset";
+  /** Every dataset class name (index = dataset class index). */
+  readonly names: string[];
+  readonly candidates?: number[] | undefined;
+  readonly split?: string | undefined;
+  readonly dataset?: string | undefined;
+}
+
+/** Reads the class names and picks the candidates: explicit ids, a split of a splits file, or every class. */
+export function resolveClassSelection(options: ClassSelectionOptions): ClassSelection {
+  let dataset = options.dataset;
+  let candidates: number[] | undefined;
+  let split = options.split;
+  if (options.candidates !== undefined) {
+    candidates = [...options.candidates];
+  } else if (split !== undefined && options.splitsFile !== undefined) {
+    const spec = loadSplit(options.splitsFile, split);
+    candidates = [...spec.candidates];
+    dataset ??= spec.dataset;
+  } else if (split !== undefined) {
+    throw new ValueError("--split needs --splits FILE (or give --candidates)", {
+      field: "--splits",
+      value: split,
+    });
+  }
+  if (candidates === undefined) split = undefined;
+  const names = loadClassNames(options.classesFile, dataset);
+  return { kind: candidates === undefined ? "dataset" : "split", names, candidates, split, dataset };
+}

@@ -2,6 +2,7 @@ import { ValueError } from "@skeleton-cache/errors";
 import { type Random, seededRandom } from "@skeleton-cache/tensor";
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import { answerJsonSchema } from "./answer.js";
+import { ENDPOINT_DEFAULTS, OPENAI_BASE_URL } from "./defaults.js";
 import { PriorGenerationError } from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, sleep } from "./retry.js";
 
@@ -56,7 +57,8 @@ export interface CompletionRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
-export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+export { ENDPOINT_DEFAULTS, OPENAI_BASE_URL };
+
 const FORMAT_ORDER: readonly ResponseFormatMode[] = ["json_schema", "json_object", "text"];
 
 /** Host (and port) of a base URL, without credentials: what provenance records. */
@@ -79,7 +81,9 @@ function errorText(error: unknown): string {
 /**
  * One OpenAI-compatible chat-completions endpoint with retries, a
  * per-request timeout and response-format fallback. The SDK's own retries
- * are off: this class owns them (seeded jitter, `retry-after` honoured).
+ * are off: this class owns them (seeded jitter, `retry-after` honoured up to
+ * a bound, waits that an abort cuts short, each retry reported); retry.ts
+ * says why the SDK's cannot do this.
  */
 export class ChatEndpoint {
   readonly model: string;
@@ -120,8 +124,8 @@ export class ChatEndpoint {
     }
     this.model = options.model;
     this.temperature = options.temperature;
-    this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.maxTokens = options.maxTokens ?? 400;
+    this.timeoutMs = options.timeoutMs ?? ENDPOINT_DEFAULTS.timeoutMs;
+    this.maxTokens = options.maxTokens ?? ENDPOINT_DEFAULTS.maxTokens;
     for (const [field, value] of [
       ["timeoutMs", this.timeoutMs],
       ["maxTokens", this.maxTokens],
@@ -137,7 +141,7 @@ export class ChatEndpoint {
         value: this.policy.maxRetries,
       });
     }
-    const format = options.responseFormat ?? "auto";
+    const format = options.responseFormat ?? ENDPOINT_DEFAULTS.responseFormat;
     if (format !== "auto" && !FORMAT_ORDER.includes(format)) {
       throw new ValueError(`response format must be auto, json_schema, json_object or text, got ${format}`, {
         field: "responseFormat",
@@ -146,7 +150,7 @@ export class ChatEndpoint {
     }
     this.fixedFormat = format !== "auto";
     this.formatMode = format === "auto" ? "json_schema" : format;
-    this.random = seededRandom(options.seed ?? 0);
+    this.random = seededRandom(options.seed ?? ENDPOINT_DEFAULTS.seed);
     // Local servers ignore the key, but the SDK insists on one.
     this.client = new OpenAI({ baseURL: this.baseURL, apiKey: apiKey || "unused", maxRetries: 0 });
   }

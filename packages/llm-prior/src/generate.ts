@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { describeValue, ValueError } from "@skeleton-cache/errors";
+import { describeValue, InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
   type ClassImportance,
   type ClassSpread,
@@ -9,8 +9,10 @@ import {
   type PriorProvenance,
   priorToJson,
 } from "@skeleton-cache/prior";
+import pLimit from "p-limit";
 import { type ClassAnswer, checkAnswer } from "./answer.js";
 import type { ClassSpec } from "./classes.js";
+import { GENERATE_DEFAULTS } from "./defaults.js";
 import {
   ChatEndpoint,
   type EndpointOptions,
@@ -20,7 +22,6 @@ import {
 } from "./endpoint.js";
 import { PriorGenerationError } from "./errors.js";
 import { loadPromptTemplates, type PromptTemplates, renderMessages } from "./prompt.js";
-import { runPool } from "./retry.js";
 import { CoalescingWriter } from "./writer.js";
 
 /** Everything `generatePrior` needs. */
@@ -52,6 +53,8 @@ export interface GeneratePriorOptions extends EndpointOptions {
   /** Aborts the run: no new class starts, requests in flight are cancelled; finished classes stay saved. */
   readonly signal?: AbortSignal | undefined;
 }
+
+export { GENERATE_DEFAULTS };
 
 /** Progress after each class. */
 export interface GenerateProgress {
@@ -204,7 +207,9 @@ function checkResumable(existing: Prior, wanted: Prior, file: string): void {
  * rewrite of the whole file; progress reports a class once it is on disk), so an
  * interrupted run resumes where it stopped and never asks twice for a class
  * the file has. Throws PriorGenerationError when a class cannot be answered
- * (the classes finished before stay saved), ValueError for bad options.
+ * (the classes finished before stay saved), ValueError for bad options, and
+ * InterruptedError — saying how many classes are saved and how to resume —
+ * when `signal` aborts.
  */
 export async function generatePrior(
   options: GeneratePriorOptions,
@@ -230,11 +235,11 @@ export async function generatePrior(
     }
     seen.add(spec.index);
   }
-  const samples = options.samples ?? 1;
+  const samples = options.samples ?? GENERATE_DEFAULTS.samples;
   checkPositiveInteger(samples, "samples");
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? GENERATE_DEFAULTS.concurrency;
   checkPositiveInteger(concurrency, "concurrency");
-  const maxInvalid = options.maxInvalidAnswers ?? 2;
+  const maxInvalid = options.maxInvalidAnswers ?? GENERATE_DEFAULTS.maxInvalidAnswers;
   if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) {
     throw new ValueError(`maxInvalidAnswers must be a non-negative integer, got ${maxInvalid}`, {
       field: "maxInvalidAnswers",
@@ -357,20 +362,33 @@ export async function generatePrior(
     hooks.onProgress?.({ done, total: ordered.length, resumed, index: spec.index, name: spec.name });
   };
 
-  const errors = await runPool(
-    todo,
-    concurrency,
-    async (spec) => {
-      try {
-        await askClass(spec);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    },
-    () => failed || options.signal?.aborted === true,
+  // At most `concurrency` classes in flight, started in class order; after a
+  // failure or an abort no new class starts and those running finish.
+  const limit = pLimit(concurrency);
+  const errors: unknown[] = [];
+  await Promise.all(
+    todo.map((spec) =>
+      limit(async () => {
+        if (failed || options.signal?.aborted) return;
+        try {
+          await askClass(spec);
+        } catch (error) {
+          failed = true;
+          errors.push(error);
+        }
+      }),
+    ),
   );
-  if (options.signal?.aborted) throw options.signal.reason;
+  if (options.signal?.aborted) {
+    const where = out === undefined ? "(no output file: nothing saved)" : `saved in ${out}`;
+    throw new InterruptedError(
+      `${done} of ${ordered.length} classes ${where}` +
+        (out === undefined
+          ? ""
+          : `; run the same command again to resume (it asks only the ${ordered.length - done} missing)`),
+      { file: out, field: "classes", value: done, expected: ordered.length },
+    );
+  }
   if (errors.length > 0) throw errors[0];
   return {
     prior: current(),

@@ -7,10 +7,15 @@ export {
   SPATIAL_KEYS,
   TEMPORAL_KEYS,
 } from "./answer.js";
-export type { ClassSpec, SplitSpec } from "./classes.js";
-export { loadClassNames, loadDescriptions, loadSplit, parseIdList, selectClasses } from "./classes.js";
-export type { PriorCommandIo } from "./cli.js";
-export { PRIOR_USAGE, runPriorCommand } from "./cli.js";
+export type { ClassSelection, ClassSelectionOptions, ClassSpec, SplitSpec } from "./classes.js";
+export {
+  loadClassNames,
+  loadDescriptions,
+  loadSplit,
+  parseIdList,
+  resolveClassSelection,
+  selectClasses,
+} from "./classes.js";
 export type {
   CompletionRequest,
   EndpointOptions,
@@ -18,7 +23,7 @@ export type {
   ResponseFormatMode,
   RetryEvent,
 } from "./endpoint.js";
-export { ChatEndpoint, endpointHost, OPENAI_BASE_URL } from "./endpoint.js";
+export { ChatEndpoint, ENDPOINT_DEFAULTS, endpointHost, OPENAI_BASE_URL } from "./endpoint.js";
 export { PriorGenerationError } from "./errors.js";
 export type {
   GenerateHooks,
@@ -27,7 +32,9 @@ export type {
   GenerateProgress,
   InvalidAnswerEvent,
 } from "./generate.js";
-export { aggregateAnswers, generatePrior, roundToSimplex } from "./generate.js";
+export { aggregateAnswers, GENERATE_DEFAULTS, generatePrior, roundToSimplex } from "./generate.js";
+export type { PriorCheck } from "./priors.js";
+export { checkPrior, loadPriorOrShipped, uniformPriorFor } from "./priors.js";
 export type { PromptTemplates, PromptVariables } from "./prompt.js";
 export {
   builtinPromptDir,
@@ -39,4 +46,4 @@ export {
 export type { ClassDiff, PriorDiff } from "./report.js";
 export { diffPriors, formatDiff, formatPrior, formatTable } from "./report.js";
 export type { RetryPolicy } from "./retry.js";
-export { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, runPool, sleep } from "./retry.js";
+export { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep } from "./retry.js";

@@ -1,15 +1,14 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@skeleton-cache/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
 import { loadPromptTemplates, renderMessages, renderTemplate } from "./prompt.js";
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-prompt-"));
+  dir = tempDir("llm-prompt-");
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("prompt templates", () => {
   it("loads the built-in v1 prompt with a sha256 of its two templates", () => {

@@ -1,4 +1,4 @@
-import { type ClassImportance, classWeights, type Prior } from "@skeleton-cache/prior";
+import { classWeights, type Prior } from "@skeleton-cache/prior";
 
 /** One class compared between two priors (null distances where either lacks the class). */
 export interface ClassDiff {

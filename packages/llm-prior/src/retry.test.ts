@@ -1,10 +1,10 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { seededRandom } from "@skeleton-cache/tensor";
+import { tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, runPool, sleep } from "./retry.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep } from "./retry.js";
 import { CoalescingWriter } from "./writer.js";
 
 describe("parseRetryAfter", () => {
@@ -39,34 +39,7 @@ describe("backoffDelay", () => {
   });
 });
 
-describe("runPool", () => {
-  it("never runs more than the limit at once, runs all items, and stops starting new ones on request", async () => {
-    let running = 0;
-    let peak = 0;
-    const seen: number[] = [];
-    await runPool([...Array(20).keys()], 3, async (i) => {
-      running++;
-      peak = Math.max(peak, running);
-      await sleep(2);
-      seen.push(i);
-      running--;
-    });
-    expect(peak).toBe(3);
-    expect(seen.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
-    let started = 0;
-    const errors = await runPool(
-      [...Array(20).keys()],
-      2,
-      async (i) => {
-        started++;
-        if (i === 1) throw new Error("stop");
-      },
-      () => started >= 2,
-    );
-    expect(started).toBe(2);
-    expect(errors).toHaveLength(1);
-  });
-
+describe("sleep", () => {
   it("sleep rejects with the abort reason", async () => {
     const controller = new AbortController();
     const pending = sleep(10_000, controller.signal);
@@ -77,7 +50,7 @@ describe("runPool", () => {
 
 describe("CoalescingWriter", () => {
   it("coalesces a burst of saves into few atomic writes of the latest state and leaves no temp file", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-writer-"));
+    const dir = tempDir("llm-writer-");
     const file = path.join(dir, "state.json");
     let state = 0;
     let renders = 0;
@@ -94,6 +67,5 @@ describe("CoalescingWriter", () => {
     expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({ state: 10 });
     expect(renders).toBeLessThanOrEqual(2);
     expect(fs.readdirSync(dir)).toEqual(["state.json"]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

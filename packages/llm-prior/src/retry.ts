@@ -1,3 +1,16 @@
+/**
+ * Retries of failed chat-completion requests, kept here rather than left to
+ * the openai SDK (6.49.0, `client.js` `retryRequest` /
+ * `calculateDefaultRetryTimeoutMillis`), which does honour `retry-after-ms`
+ * and `retry-after` (seconds or HTTP date) but cannot do what we need:
+ * its jitter is `Math.random()` (not seedable, so runs are not reproducible),
+ * its backoff is fixed at 0.5 s doubling to 8 s (no base / cap options), a
+ * server's `retry-after` is obeyed without any bound, its wait between tries
+ * is a plain `setTimeout` that the request's AbortSignal does not cut short
+ * (Ctrl-C would sit out a long `retry-after`), and it reports no retry to the
+ * caller (we print each one). So `ChatEndpoint` sets `maxRetries: 0` and uses
+ * these.
+ */
 import type { Random } from "@skeleton-cache/tensor";
 
 /** How failed requests are retried. */
@@ -74,34 +87,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/**
- * Runs `task(item)` for every item with at most `concurrency` at once, in
- * item order. When `shouldStop()` turns true no new item starts; items
- * already running finish. Resolves when all started items have settled;
- * their rejections are collected, not thrown.
- */
-export async function runPool<T>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<void>,
-  shouldStop: () => boolean = () => false,
-): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !shouldStop()) {
-      const item = items[next++]!;
-      try {
-        await task(item);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  const workers: Promise<void>[] = [];
-  for (let w = 0; w < Math.min(concurrency, items.length); w++) workers.push(worker());
-  await Promise.all(workers);
-  return errors;
 }

@@ -14,3 +14,5 @@ export type { PairedDifference } from "./paired.js";
 export { pairedDifference } from "./paired.js";
 export type { CacheContents, CacheStatistics, MeanSd } from "./stats.js";
 export { cacheStatistics, formatMeanSd, meanSd } from "./stats.js";
+export type { StreamOrderStats } from "./stream.js";
+export { SORTED_RUN_FACTOR, streamOrderStats } from "./stream.js";

@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ValueError } from "@skeleton-cache/errors";
+import { dataPath, itWithData, tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,17 +11,17 @@ import {
   PUBLISHED_PRIORS,
   parsePrior,
   priorToJson,
+  publishedPriorPath,
   savePrior,
   selectPriorForSplit,
   uniformPrior,
 } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
 const referencePriors = ["ntu60_55_5", "ntu60_48_12", "ntu120_110_10", "ntu120_96_24"];
 
 describe("published priors", () => {
-  it.each(referencePriors)("%s loads unchanged from ../shared and matches the shipped copy", (id) => {
-    const file = path.join(SHARED, "data/reference/priors", `${id}.json`);
+  it.each(referencePriors)("%s: the shipped file loads as its split prior, parts normalised", (id) => {
+    const file = publishedPriorPath(id);
     const prior = loadPrior(file);
     const raw = JSON.parse(fs.readFileSync(file, "utf8"));
     expect(prior.kind).toBe("split");
@@ -35,12 +34,27 @@ describe("published priors", () => {
       expect(entry.spatial[2]).toBeCloseTo(given.spatial[2] / spatialSum, 12);
       expect(entry.gamma).toBe(given.gamma);
     }
-    const shipped = loadPublishedPrior(id);
-    expect(shipped.classes).toEqual(prior.classes);
+    expect(loadPublishedPrior(id).classes).toEqual(prior.classes);
   });
 
+  for (const id of referencePriors) {
+    const rel = `reference/priors/${id}.json`;
+    itWithData([rel], `${id}: the shipped copy is the authors' file, byte for byte`, () => {
+      expect(fs.readFileSync(publishedPriorPath(id)).equals(fs.readFileSync(dataPath(rel)))).toBe(true);
+    });
+  }
+
+  itWithData(
+    ["priors/utd-mhad.json"],
+    "the shipped UTD-MHAD prior is the data folder's copy, byte for byte",
+    () => {
+      const data = fs.readFileSync(dataPath("priors/utd-mhad.json"));
+      expect(fs.readFileSync(publishedPriorPath("utd-mhad")).equals(data)).toBe(true);
+    },
+  );
+
   it("the UTD-MHAD dataset prior loads as a dataset prior and re-indexes for a split", () => {
-    const prior = loadPrior(path.join(SHARED, "data/priors/utd-mhad.json"));
+    const prior = loadPublishedPrior("utd-mhad");
     expect(prior.kind).toBe("dataset");
     expect(prior.numClasses).toBe(27);
     const split = selectPriorForSplit(prior, [25, 3, 10]);
@@ -53,7 +67,7 @@ describe("published priors", () => {
 
   it.each([...PUBLISHED_PRIORS])("%s round-trips through save and load", (id) => {
     const prior = loadPublishedPrior(id);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skc-prior-"));
+    const dir = tempDir("skc-prior-");
     const file = path.join(dir, "p.json");
     savePrior(file, prior);
     const again = loadPrior(file);
@@ -104,7 +118,7 @@ describe("validation errors name the field and the value", () => {
     );
   });
   it("malformed JSON file", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skc-prior-"));
+    const dir = tempDir("skc-prior-");
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, "{ not json");
     expect(() => loadPrior(file)).toThrow(/bad\.json: prior is not valid JSON/);

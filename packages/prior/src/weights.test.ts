@@ -1,4 +1,3 @@
-import { ShapeError } from "@skeleton-cache/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildFusionWeights, maskFusionWeights, parsePrior, uniformPrior } from "./index.js";

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates packages/skeleton/assets/*.json from the public source files
-// kept in the sibling `shared/data/` folder (or $SKC_SHARED/data). Run:
+// kept in the research data folder ($SKC_DATA, default `../shared/data` beside
+// the repository). Run:
 //   node packages/skeleton/scripts/build-assets.mjs
 // Every record keeps where it came from; the output is sorted and stable, so
 // rerunning it on the same inputs gives the same bytes.
@@ -9,8 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = process.env.SKC_SHARED ?? path.resolve(here, "../../../../shared");
-const data = path.join(shared, "data");
+const data = path.resolve(process.env.SKC_DATA ?? path.resolve(here, "../../../../shared/data"));
 const out = path.resolve(here, "../assets");
 const readJson = (rel) => JSON.parse(fs.readFileSync(path.join(data, rel), "utf8"));
 

@@ -1,10 +1,10 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { ValueError } from "@skeleton-cache/errors";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { classCatalog, className, DATASET_IDS } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
+const readData = (rel: string) => fs.readFileSync(dataPath(rel), "utf8");
 
 describe("classCatalog", () => {
   it("has the expected sizes and sources", () => {
@@ -15,17 +15,19 @@ describe("classCatalog", () => {
     for (const d of DATASET_IDS) expect(classCatalog(d).source.length).toBeGreaterThan(10);
   });
 
-  it("matches the source files", () => {
-    const ref = JSON.parse(fs.readFileSync(`${SHARED}data/reference/class_names.json`, "utf8"));
+  itWithData(["reference/class_names.json"], "NTU names equal the authors' class_names.json", () => {
+    const ref = JSON.parse(readData("reference/class_names.json"));
     expect(classCatalog("ntu120").names).toEqual(ref.ntu120);
     expect(classCatalog("ntu60").names).toEqual(ref.ntu120.slice(0, 60));
-    const csv = fs
-      .readFileSync(`${SHARED}data/real/pku-mmd/actions.csv`, "utf8")
-      .trim()
-      .split(/\r?\n/)
-      .slice(1);
+  });
+
+  itWithData(["real/pku-mmd/actions.csv"], "PKU-MMD names equal the dataset's actions.csv", () => {
+    const csv = readData("real/pku-mmd/actions.csv").trim().split(/\r?\n/).slice(1);
     expect(classCatalog("pku-mmd").names).toEqual(csv.map((l) => l.slice(l.indexOf(",") + 1)));
-    const utd = JSON.parse(fs.readFileSync(`${SHARED}data/priors/utd-mhad.json`, "utf8"));
+  });
+
+  itWithData(["priors/utd-mhad.json"], "UTD-MHAD names equal the prior's class_names", () => {
+    const utd = JSON.parse(readData("priors/utd-mhad.json"));
     expect(classCatalog("utd-mhad").names).toEqual(utd.class_names);
   });
 

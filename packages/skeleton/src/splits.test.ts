@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { ValueError } from "@skeleton-cache/errors";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,8 +14,7 @@ import {
   type ZeroShotSplit,
 } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
-const readShared = (rel: string) => JSON.parse(fs.readFileSync(`${SHARED}data/${rel}`, "utf8"));
+const readData = (rel: string) => JSON.parse(fs.readFileSync(dataPath(rel), "utf8"));
 
 describe("shipped splits", () => {
   it("lists 22 splits, the four standard ones first with validation splits", () => {
@@ -35,8 +34,8 @@ describe("shipped splits", () => {
     }
   });
 
-  it("equals the source files", () => {
-    const reference = readShared("reference/splits.json").splits;
+  itWithData(["reference/splits.json"], "the four standard splits equal the authors' splits.json", () => {
+    const reference = readData("reference/splits.json").splits;
     for (const [id, entry] of Object.entries<{ seen: number[]; unseen: number[]; validation: unknown }>(
       reference,
     )) {
@@ -45,18 +44,24 @@ describe("shipped splits", () => {
       expect(split.unseen).toEqual(entry.unseen);
       expect(split.validation).toEqual(entry.validation);
     }
-    const zsl = readShared("real/zsl_splits.json");
+  });
+
+  itWithData(["real/zsl_splits.json"], "the other NTU / PKU-MMD splits equal zsl_splits.json", () => {
+    const zsl = readData("real/zsl_splits.json");
     for (const [id, entry] of Object.entries<{ unseen_0based: number[] }>(zsl)) {
       if (id.startsWith("_")) continue;
       expect([...getSplit(id).unseen].sort((a, b) => a - b)).toEqual(entry.unseen_0based);
     }
-    const utd = readShared("real/utd_mhad_splits.json");
+    expect(getSplit("pku51_39_12_star").dataset).toBe("pku-mmd");
+  });
+
+  itWithData(["real/utd_mhad_splits.json"], "the UTD-MHAD splits equal utd_mhad_splits.json", () => {
+    const utd = readData("real/utd_mhad_splits.json");
     for (const [id, entry] of Object.entries<{ seen: number[]; unseen: number[] }>(utd)) {
       expect(getSplit(id).seen).toEqual(entry.seen);
       expect(getSplit(id).unseen).toEqual(entry.unseen);
       expect(getSplit(id).dataset).toBe("utd-mhad");
     }
-    expect(getSplit("pku51_39_12_star").dataset).toBe("pku-mmd");
   });
 
   it("refuses an unknown split id, listing the known ones", () => {

@@ -1,22 +1,19 @@
 /**
  * Parity with the authors' reference code: every case in
- * ../shared/fixtures/parity/ was computed by running it (PyTorch, CPU).
+ * fixtures/parity/ (committed) was computed by running it (PyTorch, CPU).
  * Same refined predictions for every sample, refined logits within 1e-4,
  * same cache decisions and the same final cache membership.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
 import { loadPrior } from "@skeleton-cache/prior";
+import { parityCases, parityDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { runOnline } from "./index.js";
 
-const SHARED = process.env.SKC_SHARED ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
-const PARITY = path.join(SHARED, "fixtures/parity");
-const cases = fs.existsSync(PARITY)
-  ? fs.readdirSync(PARITY).filter((name) => fs.existsSync(path.join(PARITY, name, "expected.json")))
-  : [];
+const PARITY = parityDir();
+const cases = parityCases().filter((name) => fs.existsSync(path.join(PARITY, name, "expected.json")));
 
 interface Expected {
   baseline_pred: number[];

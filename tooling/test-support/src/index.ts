@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, it, onTestFinished } from "vitest";
 
 /** The repository root (with no trailing slash). */
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
@@ -71,6 +71,11 @@ export function parityDir(caseName?: string): string {
   return caseName ? path.join(root, caseName) : root;
 }
 
+/** A file or folder under the repository root. */
+export function repoPath(...parts: string[]): string {
+  return path.join(REPO, ...parts);
+}
+
 /** Names of the committed parity cases. */
 export function parityCases(): string[] {
   return fs
@@ -111,4 +116,42 @@ export function tempDir(prefix = "skc-test-"): string {
     }
   }
   return dir;
+}
+
+/**
+ * The environment for a child process a test spawns: the test's own
+ * environment with `TMPDIR` pointing at a fresh {@link tempDir}, so whatever
+ * the child leaves in its temporary folder (tsx's compile cache, a library's
+ * log file) is removed with it. `extra` overrides or (with `undefined`) removes keys.
+ */
+export function childEnv(extra: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tempDir("skc-child-") };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * A temporary folder for the tests of one `describe` block, made before its
+ * first test and removed after its last one; call it in the block's body.
+ * Unlike `tempDir` at collection time, nothing is made when the block is
+ * skipped (e.g. a `describeWithData` block without the data).
+ */
+export function suiteTempDir(prefix = "skc-test-"): { readonly path: string } {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    pending.add(dir);
+  });
+  afterAll(() => {
+    if (dir) remove(dir);
+  });
+  return {
+    get path(): string {
+      if (dir === undefined) throw new Error("suiteTempDir: read .path inside a test or hook of its block");
+      return dir;
+    },
+  };
 }

@@ -144,7 +144,7 @@ export async function encodeModel(
       backbone: `stgcn-utd ${rel(modelDir)}/model.onnx (sha256 ${sha256(path.join(modelDir, "model.onnx"))})`,
       synthetic: false,
       source:
-        "tooling/utd-mhad/src/make-bundles.ts: UtdMhadDataset(../shared/data/real/utd-mhad) → preprocessSequence(UTD_PREPROCESS) → " +
+        "tooling/utd-mhad/src/make-bundles.ts: UtdMhadDataset($SKC_DATA/real/utd-mhad) → preprocessSequence(UTD_PREPROCESS) → " +
         "@skeleton-cache/backbone-onnx (embedding · class semantics, cosine / 0.1) → extractDescriptors(KINECT_V1_20, 3 phases)",
       model: `${rel(modelDir)}/model.onnx`,
       trainLog: `${rel(modelDir)}/train.json`,

@@ -3,18 +3,23 @@ import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
 import { classCatalog } from "@skeleton-cache/skeleton";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BENCH_DIR, SHARED } from "./paths.js";
+import { BENCH_DIR } from "./paths.js";
 import { centreAndNormalise, classSemantics, DESCRIPTION_FIELDS, type TextEmbedder } from "./semantics.js";
 
+const PURLS = "real/purls_part_descriptions.json";
+/** PURLS's UTD-MHAD records (research data). */
 const purls = () =>
-  (
-    JSON.parse(fs.readFileSync(`${SHARED}data/real/purls_part_descriptions.json`, "utf8")) as Record<
-      string,
-      Record<string, string>[]
-    >
-  )["UTD-MHAD"]!;
+  (JSON.parse(fs.readFileSync(dataPath(PURLS), "utf8")) as Record<string, Record<string, string>[]>)[
+    "UTD-MHAD"
+  ]!;
+/** Records shaped as PURLS's, one per UTD-MHAD class, each field naming its class and body part. */
+const generated = () =>
+  classCatalog("utd-mhad").names.map((name) =>
+    Object.fromEntries(DESCRIPTION_FIELDS.map((field) => [field, `${field} during ${name}`])),
+  );
 
 /** A toy embedder: letter counts of the words longer than two letters (26-d). */
 const letters: TextEmbedder = (text) => {
@@ -61,16 +66,22 @@ describe("centreAndNormalise", () => {
 
 describe("classSemantics", () => {
   it("averages the eight description fields and centres over the 27 classes", () => {
-    const s = classSemantics(letters, 26, purls());
+    const s = classSemantics(letters, 26, generated());
     expect(s.names.length).toBe(27 * 26);
     expect(s.descriptions.length).toBe(27 * 26);
     expect(s.descriptions).not.toEqual(s.names);
-    const again = classSemantics(letters, 26, purls());
+    const again = classSemantics(letters, 26, generated());
     expect(again.descriptions).toEqual(s.descriptions);
   });
 
+  itWithData([PURLS], "reads every field of PURLS's 27 UTD-MHAD records", () => {
+    const s = classSemantics(letters, 26, purls());
+    expect(s.descriptions.length).toBe(27 * 26);
+    expect(s.descriptions.every(Number.isFinite)).toBe(true);
+  });
+
   it("names the class and field of a missing description", () => {
-    const broken = purls().map((entry) => ({ ...entry }));
+    const broken = generated().map((entry) => ({ ...entry }));
     delete broken[3]![DESCRIPTION_FIELDS[2]];
     expect(() => classSemantics(letters, 26, broken)).toThrow(/UTD-MHAD\[3\]\.Hands/);
     expect(() => classSemantics(letters, 26, broken.slice(1))).toThrow(FormatError);

@@ -28,7 +28,7 @@ import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
 import { classCatalog } from "@skeleton-cache/skeleton";
-import { BENCH_DIR, SHARED } from "./paths.js";
+import { BENCH_DIR, PURLS_DESCRIPTIONS } from "./paths.js";
 
 /** The description fields of `purls_part_descriptions.json`, in the order they are averaged. */
 export const DESCRIPTION_FIELDS = [
@@ -164,9 +164,10 @@ function main(): void {
   const winkDir = process.env.WINK_DIR;
   if (!winkDir)
     throw new ValueError("semantics: set WINK_DIR to the node_modules holding wink", { field: "WINK_DIR" });
-  const purls = JSON.parse(
-    fs.readFileSync(`${SHARED}data/real/purls_part_descriptions.json`, "utf8"),
-  ) as Record<string, Record<string, string>[]>;
+  const purls = JSON.parse(fs.readFileSync(PURLS_DESCRIPTIONS, "utf8")) as Record<
+    string,
+    Record<string, string>[]
+  >;
   const { embed, dim } = winkEmbedder(winkDir);
   const semantics = classSemantics(embed, dim, purls["UTD-MHAD"] ?? []);
   const outDir = path.join(BENCH_DIR, "semantics");

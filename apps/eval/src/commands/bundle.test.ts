@@ -10,7 +10,7 @@ import { encodeBundleNpz, readBundleDir, writeBundle } from "@skeleton-cache/bun
 import { parityCases, parityDir, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli.js";
-import { captureIo } from "../test-support/paths.js";
+import { captureIo } from "../test-support/io.js";
 
 /** Runs `skc eval` in process on `bundle` at the case's params; returns the exit code, stderr and predictions.csv. */
 async function evalCase(name: string, bundle: string, out: string) {

@@ -3,7 +3,7 @@
  * pre-encoded bundles of any size (F is streamed, never held whole). Thin:
  * parse the arguments, call @skeleton-cache/bundle, print.
  */
-import { type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+
 import {
   type BundleInfo,
   type BundleValidation,
@@ -11,12 +11,8 @@ import {
   convertBundle,
   validateBundleStream,
 } from "@skeleton-cache/bundle";
-import { createProgress } from "../progress.js";
-
-/** Where the command writes (the CLI's io). */
-export interface BundleCommandIo {
-  readonly stdout: { write(text: string): unknown };
-}
+import { type CliIo, type Command, example, Option } from "@skeleton-cache/cli";
+import { createProgress, progressEnabled } from "../progress.js";
 
 function megabytes(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -60,7 +56,7 @@ function sampleProgress(
   quiet: boolean,
   label: string,
 ): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  const progress = createProgress(quiet || process.env.CI === "true" || process.env.CI === "1");
+  const progress = createProgress(!progressEnabled(quiet));
   let shown = 0;
   return {
     onProgress(done, total) {
@@ -72,15 +68,11 @@ function sampleProgress(
 }
 
 /** Registers `bundle` and its subcommands on the `skc` program. */
-export function registerBundleCommand(
-  program: CommandUnknownOpts,
-  io: BundleCommandIo,
-  setExit: (code: number) => void,
-): void {
+export function registerBundle(program: Command, io: CliIo): void {
   const bundle = program
     .command("bundle")
     .description("inspect, check and convert pre-encoded bundles (streamed: any size)");
-  bundle
+  const info = bundle
     .command("info")
     .description("format, N, U, what it holds (F (C, T, V) or descriptors) and the meta; reads no F")
     .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
@@ -88,9 +80,9 @@ export function registerBundleCommand(
     .action((target, options) => {
       const info = bundleInfo(target);
       io.stdout.write(options.json ? `${JSON.stringify(info, null, 2)}\n` : infoText(info));
-      setExit(0);
     });
-  bundle
+  example(info, "skc bundle info runs/bundle-ntu60_55_5");
+  const validate = bundle
     .command("validate")
     .description("full streaming check: shapes, dtypes, labels, class ids, every value finite, ZIP CRCs")
     .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
@@ -102,9 +94,9 @@ export function registerBundleCommand(
       } finally {
         progress.stop();
       }
-      setExit(0);
     });
-  bundle
+  example(validate, "skc bundle validate encoder_outputs.pt");
+  const convert = bundle
     .command("convert")
     .description(
       "any format to a directory, .npz or .safetensors; --descriptors-only stores (N, 8, C) instead of F",
@@ -132,6 +124,6 @@ export function registerBundleCommand(
         io.stdout.write(
           `wrote ${result.target} (${result.format}, ${result.featureKind}, N=${result.numSamples}, ${megabytes(result.bytes)})\n`,
         );
-      setExit(0);
     });
+  example(convert, "skc bundle convert encoder_outputs.pt runs/ntu120_96_24-descriptors --descriptors-only");
 }

@@ -4,13 +4,12 @@
  * playback, the raw files the bundle names). Bad or missing input exits 2
  * naming what is missing.
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import type { CliIo } from "../cli.js";
-import { writeReportHtml } from "../report-html/index.js";
+import { type CliIo, type Command, example } from "@skeleton-cache/cli";
 
-/** The `report` command, ready for `program.addCommand(...)`. */
-export function reportCommand(io: CliIo, setExit: (code: number) => void) {
-  return new Command("report")
+/** Adds `skc report` to the program. */
+export function registerReport(program: Command, io: CliIo): void {
+  const command = program
+    .command("report")
     .description(
       "rebuild RUN_DIR/report.html (self-contained: plots, sample explorer, cache over time, skeleton playback) from report.json, predictions.csv and the run's bundle",
     )
@@ -23,11 +22,8 @@ export function reportCommand(io: CliIo, setExit: (code: number) => void) {
     )
     .option("--out <file>", "where to write the page (default RUN_DIR/report.html)")
     .option("--quiet", "print nothing")
-    .addHelpText(
-      "after",
-      "\nExample:\n  skc report runs/online-demo-a1-b5-k8 --data ~/ntu/nturgb+d_skeletons\n",
-    )
-    .action((runDir, options) => {
+    .action(async (runDir, options) => {
+      const { writeReportHtml } = await import("../report-html/index.js");
       const result = writeReportHtml(runDir, {
         ...(options.bundle ? { bundle: options.bundle } : {}),
         ...(options.prior ? { priorSpec: options.prior } : {}),
@@ -40,18 +36,6 @@ export function reportCommand(io: CliIo, setExit: (code: number) => void) {
         );
         for (const note of result.notes) io.stdout.write(`note: ${note}\n`);
       }
-      setExit(0);
     });
-}
-
-/**
- * Registers `skc report` on the `skc` program, with the program's settings
- * (exit override, output, help), so its usage errors exit 2 like the others.
- */
-export function registerReportCommand(
-  program: CommandUnknownOpts,
-  io: CliIo,
-  setExit: (code: number) => void,
-): void {
-  program.addCommand(reportCommand(io, setExit).copyInheritedSettings(program));
+  example(command, "skc report runs/online-demo-utd-mhad-a1-b5-k8 --data ~/ntu/nturgb+d_skeletons");
 }

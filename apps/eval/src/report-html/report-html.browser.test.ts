@@ -11,7 +11,7 @@ import { describeWithBrowser, tempDir } from "@skeleton-cache/test-support";
 import { expect, it } from "vitest";
 import { main } from "../cli.js";
 import { launchChromium, openReport, watchedPage } from "../test-support/browser.js";
-import { captureIo } from "../test-support/paths.js";
+import { captureIo } from "../test-support/io.js";
 import { writeSkeletonRun } from "../test-support/skeleton-run.js";
 import type { PageData } from "./page-data.js";
 

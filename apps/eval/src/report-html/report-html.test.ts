@@ -10,7 +10,7 @@ import path from "node:path";
 import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli.js";
-import { captureIo } from "../test-support/paths.js";
+import { captureIo } from "../test-support/io.js";
 import { writeSkeletonRun } from "../test-support/skeleton-run.js";
 import type { PageData } from "./page-data.js";
 import { MAX_FRAMES, packClip } from "./playback.js";
@@ -239,16 +239,18 @@ describe("skc report refuses a bad run folder, naming what is missing (exit 2)",
     expect(noReport.stderr).toContain(`report.json is missing (${path.join(empty, "report.json")})`);
     const file = path.join(out, "report.json");
     const json = JSON.parse(fs.readFileSync(file, "utf8"));
-    const { schemaVersion, ...older } = json;
-    expect(schemaVersion).toBe(1);
+    const { format, ...older } = json;
+    expect(format).toBe("skeleton-cache.eval-report/1");
     fs.writeFileSync(file, JSON.stringify(older));
     const old = await skc("report", out);
     expect(old.code).toBe(2);
-    expect(old.stderr).toContain("no schemaVersion: written by an older skc");
-    fs.writeFileSync(file, JSON.stringify({ ...json, schemaVersion: 99 }));
+    expect(old.stderr).toContain("no format key: written by an older skc");
+    fs.writeFileSync(file, JSON.stringify({ ...json, format: "skeleton-cache.eval-report/99" }));
     const newer = await skc("report", out);
     expect(newer.code).toBe(2);
-    expect(newer.stderr).toContain("schemaVersion is 99, this skc reads 1");
+    expect(newer.stderr).toContain(
+      "format skeleton-cache.eval-report/99 is not one this version reads (skeleton-cache.eval-report/1)",
+    );
     const { results, ...noResults } = json;
     expect(results).toBeDefined();
     fs.writeFileSync(file, JSON.stringify(noResults));

@@ -8,8 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
 import { z } from "zod";
-import { REPORT_SCHEMA_VERSION } from "../report.js";
 import type { EvalReport } from "../run.js";
+import { readEvalReport } from "../schemas.js";
 
 /** The per-sample columns of predictions.csv, in stream order. */
 export interface RunPredictions {
@@ -66,30 +66,15 @@ export function readReportJson(runDir: string): EvalReport {
       `run folder ${runDir}: report.json is missing (${file}); a run folder is what \`skc eval --out DIR\` writes`,
       { file, field: "report.json" },
     );
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new FormatError(`${file}: not JSON (${(error as Error).message})`, { file }, { cause: error });
-  }
-  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version === undefined)
-    throw new FormatError(
-      `${file}: no schemaVersion: written by an older skc (before report schema ${REPORT_SCHEMA_VERSION}); run \`skc eval\` again to rebuild the folder`,
-      { file, field: "schemaVersion", expected: REPORT_SCHEMA_VERSION },
-    );
-  if (version !== REPORT_SCHEMA_VERSION)
-    throw new FormatError(
-      `${file}: schemaVersion is ${JSON.stringify(version)}, this skc reads ${REPORT_SCHEMA_VERSION}`,
-      { file, field: "schemaVersion", value: String(version), expected: REPORT_SCHEMA_VERSION },
-    );
+  // Version and shape (schemas.ts), then what the page reads, named field by field.
+  const json = readEvalReport(file);
   const checked = ReportFields.safeParse(json);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     const field = issue.path.join(".");
     throw new FormatError(`${file}: field ${field}: ${issue.message}`, { file, field });
   }
-  return json as EvalReport;
+  return json as unknown as EvalReport;
 }
 
 const COLUMNS = ["index", "label", "baseline_pred", "refined_pred", "online_pred"] as const;

@@ -33,6 +33,8 @@ export interface FakeServer {
   count(className: string): number;
   /** Classes with a 200 answer sent. */
   readonly answered: Map<string, number>;
+  /** The most requests the server held open at once. */
+  peakInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -64,7 +66,12 @@ export async function startFakeServer(
   const requests: FakeRequest[] = [];
   const perClass = new Map<string, number>();
   const answered = new Map<string, number>();
+  let inFlight = 0;
+  let peak = 0;
   const server = http.createServer((req, res) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    res.on("close", () => inFlight--);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -121,6 +128,7 @@ export async function startFakeServer(
     requests,
     answered,
     count: (className) => perClass.get(className) ?? 0,
+    peakInFlight: () => peak,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
