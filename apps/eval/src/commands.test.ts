@@ -42,15 +42,23 @@ describe("--help", () => {
     const help = captureIo();
     expect(await main(["eval", "--help"], help.io)).toBe(0);
     for (const text of [
-      "-K, --capacity <K> cache entries per class (default: 8)",
-      "--alpha <α> fusion scale α ≥ 0 (Eq. 12) (default: 1)",
+      "-K, --capacity <K> cache entries per class (cache methods) (default: the method's; skeleton-cache: 8)",
+      "--alpha <α> fusion scale α ≥ 0 (Eq. 12; cache methods) (default: the method's; skeleton-cache: 1)",
+      "--method <name> test-time method: skeleton-cache, skeleton-cache-mean, knn-past, tda",
       '"reference", default: "online")',
-      "--orders <R> permutations of the orders protocol (default: 10)",
+      "--orders <R> permutations of the orders protocol, and of the spread printed beside an online or validation run (0: none) (default: 10)",
       "--gzsl-seen <ids> seen classes: 0-based dataset class ids (NTU A011 = 10) or action codes",
     ])
       expect(help.stdout).toMatch(inHelp(text));
     expect(help.stdout).toContain("Example:\n  $ skc eval --bundle");
-    for (const command of [["extract"], ["prior", "generate"], ["prior", "validate"]]) {
+    for (const command of [
+      ["extract"],
+      ["bundle", "info"],
+      ["bundle", "convert"],
+      ["report"],
+      ["prior", "generate"],
+      ["prior", "validate"],
+    ]) {
       const c = captureIo();
       expect(await main([...command, "--help"], c.io)).toBe(0);
       expect(c.stdout, command.join(" ")).toContain(`Example:\n  $ skc ${command.join(" ")}`);

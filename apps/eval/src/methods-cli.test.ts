@@ -165,7 +165,7 @@ describe("skc eval --method", () => {
     );
     const ambiguous = await run(["--param", "k=3", "--out", out, "--quiet"]);
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toContain("expected METHOD.KEY=VALUE");
+    expect(ambiguous.stderr).toContain("is not METHOD.KEY=VALUE");
     const badValue = await run(["--method", "knn-past", "--param", "knn-past.k=0", "--out", out, "--quiet"]);
     expect(badValue.code).toBe(2);
     expect(badValue.stderr).toContain("method knn-past: k must be an integer in 1..10000, got 0");

@@ -39,8 +39,8 @@ describe("JSON schemas of meta.json and report.json", () => {
       /format skeleton-cache\.eval-report\/2 is not one this version reads \(skeleton-cache\.eval-report\/1\)/,
     );
     const broken = path.join(tempDir(), "report.json");
-    fs.writeFileSync(broken, JSON.stringify({ ...raw, params: { ...raw.params, K: "eight" } }));
-    expect(() => readEvalReport(broken)).toThrow(/invalid report: params\.K: /);
+    fs.writeFileSync(broken, JSON.stringify({ ...raw, results: { ...raw.results, gain: "high" } }));
+    expect(() => readEvalReport(broken)).toThrow(/invalid report: results\.gain: /);
   });
 
   it("bundle readers check meta.json: types of known keys and the format version; other keys are kept", () => {

@@ -31,7 +31,7 @@ const accuracy = z.looseObject({ correct: z.number().int(), total: z.number().in
 const predictionSummary = z.looseObject({
   top1: accuracy,
   top5: accuracy.nullable(),
-  perClass: z.looseObject({ percent: z.array(figure), meanPercent: figure }),
+  perClass: z.looseObject({ percent: z.array(figure.nullable()), meanPercent: figure }),
   confusion: z.array(z.array(z.number().int())),
 });
 

@@ -90,7 +90,7 @@ describe("skc eval streams every bundle format to the same predictions", () => {
     const run = await evalCase("u5-k4", bundle, out);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /skc: error: .*cut\/features\.npy: holds \d+ bytes but the header .* \(at byte \d+\)/,
+      /skc eval: error: .*cut\/features\.npy: holds \d+ bytes but the header .* \(at byte \d+\)/,
     );
     expect(fs.existsSync(out)).toBe(false);
   });

@@ -140,7 +140,12 @@ export function registerEval(program: Command, io: CliIo): void {
       ),
     )
     .option("--seed <n>", "seed of the stream permutations", parseInteger(), DEFAULTS.seed)
-    .option("--orders <R>", "permutations of the orders protocol", parseInteger({ min: 1 }), DEFAULTS.orders)
+    .option(
+      "--orders <R>",
+      "permutations of the orders protocol, and of the spread printed beside an online or validation run (0: none)",
+      parseInteger({ min: 0 }),
+      DEFAULTS.orders,
+    )
     .option("--validation-bundle <path>", "bundle of the split's validation classes (protocol validation)")
     .addOption(
       helpDefault(

@@ -256,7 +256,7 @@ describe("skc report refuses a bad run folder, naming what is missing (exit 2)",
     fs.writeFileSync(file, JSON.stringify(noResults));
     const partial = await skc("report", out);
     expect(partial.code).toBe(2);
-    expect(partial.stderr).toContain("field results:");
+    expect(partial.stderr).toContain("invalid report: results:");
     fs.writeFileSync(file, JSON.stringify(json));
     fs.renameSync(path.join(out, "predictions.csv"), path.join(root, "p.csv"));
     const noPredictions = await skc("report", out);
