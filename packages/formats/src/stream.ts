@@ -296,35 +296,12 @@ export function arrayStream(
   const { dtype, shape, itemSize } = header;
   const fortranOrder = header.fortranOrder === true && shape.length > 1;
   const file = data.file;
-  const needed = shapeSize(shape) * itemSize;
-  if (data.length !== needed)
-    fail(
-      file,
-      data.length,
-      `data holds ${data.length} bytes, shape (${shape.join(", ")}) of ${dtype} needs ${needed}`,
-    );
+  const needed = checkDataLength(data, header);
   const rows = shape.length === 0 ? 1 : shape[0]!;
   const rowSize = shape.length === 0 ? 1 : shapeSize(shape.slice(1));
-  let scratch = new Float64Array(0);
-  const checkRows = (start: number, count: number): void => {
-    if (fortranOrder) fail(file, 0, "Fortran-order arrays cannot be streamed by rows; read them whole");
-    if (
-      !Number.isInteger(start) ||
-      !Number.isInteger(count) ||
-      start < 0 ||
-      count < 0 ||
-      start + count > rows
-    )
-      throw new FormatError(
-        `${file}: rows ${start}..${start + count - 1} are out of range (the array has ${rows})`,
-        {
-          file,
-          position: start,
-          value: count,
-          expected: rows,
-        },
-      );
-  };
+  const checkRows = (start: number, count: number): void =>
+    checkRowRange({ file, rows, fortranOrder }, start, count);
+  const readFloats = floatReader(data, dtype);
   return {
     file,
     dtype,
@@ -336,23 +313,8 @@ export function arrayStream(
         fail(file, 0, `${dtype} data cannot be streamed as float32 (f4 or f8 only)`);
       checkRows(start, count);
       const elements = count * rowSize;
-      if (targetOffset < 0 || targetOffset + elements > target.length)
-        throw new FormatError(`${file}: ${elements} values do not fit the target from ${targetOffset}`, {
-          file,
-          value: target.length,
-          expected: targetOffset + elements,
-        });
-      const offset = start * rowSize * itemSize;
-      if (dtype === "f4") {
-        data.readInto(
-          new Uint8Array(target.buffer, target.byteOffset + 4 * targetOffset, 4 * elements),
-          offset,
-        );
-        return;
-      }
-      if (scratch.length < elements) scratch = new Float64Array(elements);
-      data.readInto(new Uint8Array(scratch.buffer, 0, 8 * elements), offset);
-      for (let i = 0; i < elements; i++) target[targetOffset + i] = scratch[i]!;
+      checkTargetFits(file, elements, target, targetOffset);
+      readFloats(start * rowSize * itemSize, elements, target, targetOffset);
     },
     readRowArray(start, count) {
       checkRows(start, count);
@@ -365,6 +327,74 @@ export function arrayStream(
       data.readInto(raw, 0);
       return decodeNpyData(raw, dtype, shape, fortranOrder, file);
     },
+  };
+}
+
+/** The data size the shape and dtype need; a range of any other size fails. */
+function checkDataLength(
+  data: ByteRange,
+  header: { readonly dtype: NpyDtype; readonly shape: Shape; readonly itemSize: number },
+): number {
+  const { dtype, shape, itemSize } = header;
+  const needed = shapeSize(shape) * itemSize;
+  if (data.length !== needed)
+    fail(
+      data.file,
+      data.length,
+      `data holds ${data.length} bytes, shape (${shape.join(", ")}) of ${dtype} needs ${needed}`,
+    );
+  return needed;
+}
+
+/** Rows `start .. start + count - 1` must exist, and the array must be in C order. */
+function checkRowRange(
+  array: { readonly file: string; readonly rows: number; readonly fortranOrder: boolean },
+  start: number,
+  count: number,
+): void {
+  const { file, rows } = array;
+  if (array.fortranOrder) fail(file, 0, "Fortran-order arrays cannot be streamed by rows; read them whole");
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > rows)
+    throw new FormatError(
+      `${file}: rows ${start}..${start + count - 1} are out of range (the array has ${rows})`,
+      {
+        file,
+        position: start,
+        value: count,
+        expected: rows,
+      },
+    );
+}
+
+function checkTargetFits(file: string, elements: number, target: Float32Array, targetOffset: number): void {
+  if (targetOffset < 0 || targetOffset + elements > target.length)
+    throw new FormatError(`${file}: ${elements} values do not fit the target from ${targetOffset}`, {
+      file,
+      value: target.length,
+      expected: targetOffset + elements,
+    });
+}
+
+/**
+ * Reads `elements` float values from byte `offset` of `data` into `target`:
+ * f4 straight into the target's bytes, f8 through a reused float64 scratch.
+ */
+function floatReader(
+  data: ByteRange,
+  dtype: NpyDtype,
+): (offset: number, elements: number, target: Float32Array, targetOffset: number) => void {
+  let scratch = new Float64Array(0);
+  return (offset, elements, target, targetOffset) => {
+    if (dtype === "f4") {
+      data.readInto(
+        new Uint8Array(target.buffer, target.byteOffset + 4 * targetOffset, 4 * elements),
+        offset,
+      );
+      return;
+    }
+    if (scratch.length < elements) scratch = new Float64Array(elements);
+    data.readInto(new Uint8Array(scratch.buffer, 0, 8 * elements), offset);
+    for (let i = 0; i < elements; i++) target[targetOffset + i] = scratch[i]!;
   };
 }
 
