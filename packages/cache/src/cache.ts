@@ -80,6 +80,54 @@ function checkPositiveInteger(name: string, value: number): void {
   }
 }
 
+/** A snapshot's JSON header, checked: magic, version and positive dimensions; the arrays start at `dataOffset`. */
+function readSnapshotHeader(bytes: Uint8Array, file: string): { options: CacheOptions; dataOffset: number } {
+  if (bytes.length < 8)
+    throw new FormatError(`${file}: too short for a cache snapshot`, { file, position: 0 });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(0, true);
+  if (8 + headerLength > bytes.length) {
+    throw new FormatError(
+      `${file}: header length ${headerLength} runs past the end (${bytes.length} bytes)`,
+      {
+        file,
+        position: 0,
+      },
+    );
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  } catch {
+    throw new FormatError(`${file}: not a cache snapshot (header is not JSON)`, { file, position: 8 });
+  }
+  checkSnapshotHeader(header, file);
+  return { options: header as unknown as CacheOptions, dataOffset: 8 + headerLength };
+}
+
+function checkSnapshotHeader(header: Record<string, unknown>, file: string): void {
+  if (header.magic !== SNAPSHOT_MAGIC || header.version !== SNAPSHOT_VERSION) {
+    throw new FormatError(
+      `${file}: not a version ${SNAPSHOT_VERSION} cache snapshot (magic ${String(header.magic)})`,
+      {
+        file,
+        position: 8,
+      },
+    );
+  }
+  const dims = ["numClasses", "capacity", "numSlots", "channels"] as const;
+  for (const dim of dims) {
+    const value = header[dim];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+      throw new FormatError(`${file}: header field ${dim} is ${String(value)}`, {
+        file,
+        field: dim,
+        value,
+      });
+    }
+  }
+}
+
 /**
  * The Skeleton-Cache store: U class blocks of at most K entries, each entry
  * an 8-slot descriptor key with the entropy of the posterior that put it
@@ -393,49 +441,20 @@ export class SkeletonCache {
 
   /** Rebuilds a cache from `toBytes()` output; `file` names the source in errors. */
   static fromBytes(bytes: Uint8Array, file = "<cache snapshot>"): SkeletonCache {
-    if (bytes.length < 8)
-      throw new FormatError(`${file}: too short for a cache snapshot`, { file, position: 0 });
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const headerLength = view.getUint32(0, true);
-    if (8 + headerLength > bytes.length) {
-      throw new FormatError(
-        `${file}: header length ${headerLength} runs past the end (${bytes.length} bytes)`,
-        {
-          file,
-          position: 0,
-        },
-      );
-    }
-    let header: Record<string, unknown>;
-    try {
-      header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-    } catch {
-      throw new FormatError(`${file}: not a cache snapshot (header is not JSON)`, { file, position: 8 });
-    }
-    if (header.magic !== SNAPSHOT_MAGIC || header.version !== SNAPSHOT_VERSION) {
-      throw new FormatError(
-        `${file}: not a version ${SNAPSHOT_VERSION} cache snapshot (magic ${String(header.magic)})`,
-        {
-          file,
-          position: 8,
-        },
-      );
-    }
-    const dims = ["numClasses", "capacity", "numSlots", "channels"] as const;
-    for (const dim of dims) {
-      const value = header[dim];
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-        throw new FormatError(`${file}: header field ${dim} is ${String(value)}`, {
-          file,
-          field: dim,
-          value,
-        });
-      }
-    }
-    const cache = new SkeletonCache(header as unknown as CacheOptions);
-    let at = 8 + headerLength;
-    const logicalKeys = new Float32Array(cache.numSlots * cache.numClasses * cache.capacity * cache.channels);
-    for (const array of [cache.counts, cache.entropies, cache.ids, logicalKeys]) {
+    const { options, dataOffset } = readSnapshotHeader(bytes, file);
+    const cache = new SkeletonCache(options);
+    const logicalKeys = cache.readSnapshotArrays(bytes, dataOffset, file);
+    cache.checkSnapshotOccupancy(file);
+    assertFinite(logicalKeys, "keys", undefined, file);
+    cache.checkSnapshotEntropies(file);
+    cache.setLogicalKeys(logicalKeys);
+    return cache;
+  }
+
+  /** Fills counts, entropies and ids from a snapshot's arrays at `at`; returns its keys (D, U, K, C). */
+  private readSnapshotArrays(bytes: Uint8Array, at: number, file: string): Float32Array {
+    const logicalKeys = new Float32Array(this.numSlots * this.numClasses * this.capacity * this.channels);
+    for (const array of [this.counts, this.entropies, this.ids, logicalKeys]) {
       if (at + array.byteLength > bytes.length) {
         throw new FormatError(
           `${file}: truncated at byte ${bytes.length}; expected at least ${at + array.byteLength}`,
@@ -456,11 +475,16 @@ export class SkeletonCache {
         position: at,
       });
     }
-    for (let block = 0; block < cache.numClasses; block++) {
-      const count = cache.counts[block]!;
-      if (count < 0 || count > cache.capacity) {
+    return logicalKeys;
+  }
+
+  /** Every block of a loaded snapshot holds 0..K entries. */
+  private checkSnapshotOccupancy(file: string): void {
+    for (let block = 0; block < this.numClasses; block++) {
+      const count = this.counts[block]!;
+      if (count < 0 || count > this.capacity) {
         throw new FormatError(
-          `${file}: block ${block} claims ${count} entries, capacity is ${cache.capacity}`,
+          `${file}: block ${block} claims ${count} entries, capacity is ${this.capacity}`,
           {
             file,
             field: `occupancy[${block}]`,
@@ -469,10 +493,13 @@ export class SkeletonCache {
         );
       }
     }
-    assertFinite(logicalKeys, "keys", undefined, file);
-    for (let block = 0; block < cache.numClasses; block++) {
-      for (let position = 0; position < cache.counts[block]!; position++) {
-        const h = cache.entropies[block * cache.capacity + position]!;
+  }
+
+  /** No occupied entry of a loaded snapshot has entropy NaN. */
+  private checkSnapshotEntropies(file: string): void {
+    for (let block = 0; block < this.numClasses; block++) {
+      for (let position = 0; position < this.counts[block]!; position++) {
+        const h = this.entropies[block * this.capacity + position]!;
         if (Number.isNaN(h)) {
           throw new FormatError(`${file}: entry ${position} of block ${block} has entropy NaN`, {
             file,
@@ -482,8 +509,6 @@ export class SkeletonCache {
         }
       }
     }
-    cache.setLogicalKeys(logicalKeys);
-    return cache;
   }
 
   private keyOffset(slot: number, block: number, position: number): number {
