@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import fs from "node:fs";
 import { describeValue, InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
@@ -215,10 +215,55 @@ export async function generatePrior(
   options: GeneratePriorOptions,
   hooks: GenerateHooks = {},
 ): Promise<GeneratePriorResult> {
+  const run = new PriorRun(options, hooks, checkGenerateOptions(options));
+  run.resume();
+  const todo = run.ordered.filter((spec) => run.importances[spec.index] === null);
+  run.reportProgress();
+  await run.openWriter(todo.length);
+  const errors = await askClasses(todo, run.settings.concurrency, options.signal, (spec) =>
+    run.askClass(spec),
+  );
+  if (options.signal?.aborted) throw interrupted(run.done, run.ordered.length, options.out);
+  if (errors.length > 0) throw errors[0];
+  return {
+    prior: run.current(),
+    asked: todo.length,
+    resumed: run.resumed,
+    requests: run.requests,
+    responseFormat: run.endpoint.responseFormat,
+  };
+}
+
+/** The checked numeric options of a run. */
+interface GenerateSettings {
+  readonly numClasses: number;
+  readonly samples: number;
+  readonly concurrency: number;
+  readonly maxInvalid: number;
+}
+
+function checkGenerateOptions(options: GeneratePriorOptions): GenerateSettings {
   const classes = options.classes;
   if (classes.length === 0) throw new ValueError("no classes to ask about", { field: "classes", value: 0 });
   const numClasses = options.numClasses ?? Math.max(...classes.map((c) => c.index)) + 1;
   checkPositiveInteger(numClasses, "numClasses");
+  checkClassIndices(classes, numClasses);
+  const samples = options.samples ?? GENERATE_DEFAULTS.samples;
+  checkPositiveInteger(samples, "samples");
+  const concurrency = options.concurrency ?? GENERATE_DEFAULTS.concurrency;
+  checkPositiveInteger(concurrency, "concurrency");
+  const maxInvalid = options.maxInvalidAnswers ?? GENERATE_DEFAULTS.maxInvalidAnswers;
+  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) {
+    throw new ValueError(`maxInvalidAnswers must be a non-negative integer, got ${maxInvalid}`, {
+      field: "maxInvalidAnswers",
+      value: maxInvalid,
+    });
+  }
+  return { numClasses, samples, concurrency, maxInvalid };
+}
+
+/** Class indices are distinct and in 0..numClasses − 1. */
+function checkClassIndices(classes: readonly ClassSpec[], numClasses: number): void {
   const seen = new Set<number>();
   for (const spec of classes) {
     if (
@@ -235,106 +280,210 @@ export async function generatePrior(
     }
     seen.add(spec.index);
   }
-  const samples = options.samples ?? GENERATE_DEFAULTS.samples;
-  checkPositiveInteger(samples, "samples");
-  const concurrency = options.concurrency ?? GENERATE_DEFAULTS.concurrency;
-  checkPositiveInteger(concurrency, "concurrency");
-  const maxInvalid = options.maxInvalidAnswers ?? GENERATE_DEFAULTS.maxInvalidAnswers;
-  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) {
-    throw new ValueError(`maxInvalidAnswers must be a non-negative integer, got ${maxInvalid}`, {
-      field: "maxInvalidAnswers",
-      value: maxInvalid,
-    });
-  }
-  const templates =
-    typeof options.prompt === "object" ? options.prompt : loadPromptTemplates(options.prompt ?? undefined);
-  const temperature = options.temperature ?? (samples > 1 ? 0.7 : 0);
-  const endpoint = new ChatEndpoint({ ...options, temperature });
-  endpoint.onRetry = hooks.onRetry;
-  endpoint.onFormatFallback = hooks.onFormatFallback;
+}
 
-  // Render every prompt up front: a bad template fails before any request, and
-  // the hash of all rendered prompts pins what this file was made from.
-  const ordered = [...classes].sort((x, y) => x.index - y.index);
-  const rendered = new Map<number, ReturnType<typeof renderMessages>>();
+type Messages = ReturnType<typeof renderMessages>;
+
+/**
+ * Renders every prompt up front: a bad template fails before any request, and
+ * the hash of all rendered prompts pins what the file was made from.
+ */
+function renderPrompts(
+  ordered: readonly ClassSpec[],
+  templates: PromptTemplates,
+  dataset: string | undefined,
+): { rendered: Map<number, Messages>; renderedHash: Hash } {
+  const rendered = new Map<number, Messages>();
   const renderedHash = createHash("sha256");
   for (const spec of ordered) {
     const messages = renderMessages(templates, {
       class_name: spec.name,
-      dataset: options.dataset,
+      dataset,
       description: spec.description,
     });
     rendered.set(spec.index, messages);
     renderedHash.update(`${spec.index}\0${messages.map((m) => m.content).join("\0")}\0`);
   }
+  return { rendered, renderedHash };
+}
 
-  const classNames: string[] | undefined =
-    ordered.length === numClasses ? ordered.map((spec) => spec.name) : undefined;
-  const importances: (ClassImportance | null)[] = new Array(numClasses).fill(null);
-  const spreads: (ClassSpread | null)[] = new Array(numClasses).fill(null);
-  let date = options.date ?? today();
-  const provenance = (): PriorProvenance => ({
-    kind: "llm",
-    model: endpoint.model,
-    endpoint_host: endpoint.host,
-    prompt_id: templates.id,
-    prompt_sha256: templates.sha256,
-    rendered_sha256: renderedHash.copy().digest("hex"),
-    response_format: endpoint.responseFormat,
-    temperature,
-    samples_per_class: samples,
-    date,
-    note: "generated by @skeleton-cache/llm-prior",
-  });
-  const current = (): Prior => ({
-    kind: options.kind,
-    numClasses,
-    classes: importances,
-    ...(classNames ? { classNames } : {}),
-    ...(options.split !== undefined ? { split: options.split } : {}),
-    ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
-    provenance: provenance(),
-    ...(samples > 1 ? { spread: spreads } : {}),
-  });
+/**
+ * At most `concurrency` classes in flight, started in class order; after a
+ * failure or an abort no new class starts and those running finish. Returns
+ * the errors, first failure first.
+ */
+async function askClasses(
+  todo: readonly ClassSpec[],
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  ask: (spec: ClassSpec) => Promise<void>,
+): Promise<unknown[]> {
+  const limit = pLimit(concurrency);
+  const errors: unknown[] = [];
+  let failed = false;
+  await Promise.all(
+    todo.map((spec) =>
+      limit(async () => {
+        if (failed || signal?.aborted) return;
+        try {
+          await ask(spec);
+        } catch (error) {
+          failed = true;
+          errors.push(error);
+        }
+      }),
+    ),
+  );
+  return errors;
+}
 
-  // Resume: take the classes an earlier run finished.
-  let resumed = 0;
-  const out = options.out;
-  if (out !== undefined && fs.existsSync(out) && !options.overwrite) {
-    const existing = loadPrior(out);
-    checkResumable(existing, current(), out);
-    if (typeof existing.provenance?.date === "string" && options.date === undefined)
-      date = existing.provenance.date;
-    for (const spec of ordered) {
-      const entry = existing.classes[spec.index];
-      if (entry) {
-        importances[spec.index] = entry;
-        spreads[spec.index] = existing.spread?.[spec.index] ?? null;
-        resumed++;
+/** The abort report: how many classes are saved, and how to resume. */
+function interrupted(done: number, total: number, out: string | undefined): InterruptedError {
+  const where = out === undefined ? "(no output file: nothing saved)" : `saved in ${out}`;
+  return new InterruptedError(
+    `${done} of ${total} classes ${where}` +
+      (out === undefined
+        ? ""
+        : `; run the same command again to resume (it asks only the ${total - done} missing)`),
+    { file: out, field: "classes", value: done, expected: total },
+  );
+}
+
+/** One generation run: the endpoint, the rendered prompts, and the prior as it fills up. */
+class PriorRun {
+  readonly endpoint: ChatEndpoint;
+  /** The classes in index order. */
+  readonly ordered: readonly ClassSpec[];
+  readonly importances: (ClassImportance | null)[];
+  private readonly spreads: (ClassSpread | null)[];
+  private readonly templates: PromptTemplates;
+  private readonly temperature: number;
+  private readonly rendered: Map<number, Messages>;
+  private readonly renderedHash: Hash;
+  private readonly classNames: string[] | undefined;
+  private date: string;
+  private writer: CoalescingWriter | undefined;
+  /** Classes taken from an existing file. */
+  resumed = 0;
+  /** Classes with importances (resumed ones included). */
+  done = 0;
+  /** Chat-completion requests that returned an answer (valid or not). */
+  requests = 0;
+
+  constructor(
+    private readonly options: GeneratePriorOptions,
+    private readonly hooks: GenerateHooks,
+    readonly settings: GenerateSettings,
+  ) {
+    const { numClasses, samples } = settings;
+    this.templates =
+      typeof options.prompt === "object" ? options.prompt : loadPromptTemplates(options.prompt ?? undefined);
+    this.temperature = options.temperature ?? (samples > 1 ? 0.7 : 0);
+    this.endpoint = new ChatEndpoint({ ...options, temperature: this.temperature });
+    this.endpoint.onRetry = hooks.onRetry;
+    this.endpoint.onFormatFallback = hooks.onFormatFallback;
+    this.ordered = [...options.classes].sort((x, y) => x.index - y.index);
+    ({ rendered: this.rendered, renderedHash: this.renderedHash } = renderPrompts(
+      this.ordered,
+      this.templates,
+      options.dataset,
+    ));
+    this.classNames = this.ordered.length === numClasses ? this.ordered.map((spec) => spec.name) : undefined;
+    this.importances = new Array(numClasses).fill(null);
+    this.spreads = new Array(numClasses).fill(null);
+    this.date = options.date ?? today();
+  }
+
+  provenance(): PriorProvenance {
+    return {
+      kind: "llm",
+      model: this.endpoint.model,
+      endpoint_host: this.endpoint.host,
+      prompt_id: this.templates.id,
+      prompt_sha256: this.templates.sha256,
+      rendered_sha256: this.renderedHash.copy().digest("hex"),
+      response_format: this.endpoint.responseFormat,
+      temperature: this.temperature,
+      samples_per_class: this.settings.samples,
+      date: this.date,
+      note: "generated by @skeleton-cache/llm-prior",
+    };
+  }
+
+  /** The prior as it stands: finished classes filled in, the others null. */
+  current(): Prior {
+    const { options } = this;
+    return {
+      kind: options.kind,
+      numClasses: this.settings.numClasses,
+      classes: this.importances,
+      ...(this.classNames ? { classNames: this.classNames } : {}),
+      ...(options.split !== undefined ? { split: options.split } : {}),
+      ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
+      provenance: this.provenance(),
+      ...(this.settings.samples > 1 ? { spread: this.spreads } : {}),
+    };
+  }
+
+  /** Takes the classes an earlier run finished from `out`, unless overwriting. */
+  resume(): void {
+    const out = this.options.out;
+    if (out !== undefined && fs.existsSync(out) && !this.options.overwrite) {
+      const existing = loadPrior(out);
+      checkResumable(existing, this.current(), out);
+      if (typeof existing.provenance?.date === "string" && this.options.date === undefined)
+        this.date = existing.provenance.date;
+      for (const spec of this.ordered) {
+        const entry = existing.classes[spec.index];
+        if (entry) {
+          this.importances[spec.index] = entry;
+          this.spreads[spec.index] = existing.spread?.[spec.index] ?? null;
+          this.resumed++;
+        }
       }
     }
+    this.done = this.resumed;
   }
-  const todo = ordered.filter((spec) => importances[spec.index] === null);
-  let done = resumed;
-  hooks.onProgress?.({ done, total: ordered.length, resumed });
-  // The file format of `savePrior`, written without blocking and coalesced.
-  const writer =
-    out === undefined
-      ? undefined
-      : new CoalescingWriter(out, () => `${JSON.stringify(priorToJson(current()), null, 1)}\n`);
-  if (writer && (todo.length === 0 || resumed === 0)) await writer.save();
 
-  let requests = 0;
-  let failed = false;
-  const askClass = async (spec: ClassSpec): Promise<void> => {
+  reportProgress(spec?: ClassSpec): void {
+    const { done, resumed } = this;
+    const total = this.ordered.length;
+    if (spec === undefined) this.hooks.onProgress?.({ done, total, resumed });
+    else this.hooks.onProgress?.({ done, total, resumed, index: spec.index, name: spec.name });
+  }
+
+  /** The file format of `savePrior`, written without blocking and coalesced; saved now unless resuming mid-way. */
+  async openWriter(todo: number): Promise<void> {
+    const out = this.options.out;
+    if (out === undefined) return;
+    this.writer = new CoalescingWriter(
+      out,
+      () => `${JSON.stringify(priorToJson(this.current()), null, 1)}\n`,
+    );
+    if (todo === 0 || this.resumed === 0) await this.writer.save();
+  }
+
+  /** Asks for one class until it has `samples` valid answers, then saves their aggregate. */
+  async askClass(spec: ClassSpec): Promise<void> {
+    const answers = await this.collectAnswers(spec);
+    const { importance, spread } = aggregateAnswers(answers);
+    this.importances[spec.index] = importance;
+    this.spreads[spec.index] = spread;
+    await this.writer?.save();
+    this.done++;
+    this.reportProgress(spec);
+  }
+
+  private async collectAnswers(spec: ClassSpec): Promise<ClassAnswer[]> {
+    const { samples } = this.settings;
     const label = `class ${spec.index} "${spec.name}"`;
-    const messages = rendered.get(spec.index)!;
+    const messages = this.rendered.get(spec.index)!;
     const answers: ClassAnswer[] = [];
     let invalid = 0;
     while (answers.length < samples) {
-      const want = options.useN ? samples - answers.length : 1;
-      const texts = await endpoint.complete({ messages, n: want, label, signal: options.signal });
-      requests++;
+      const want = this.options.useN ? samples - answers.length : 1;
+      const texts = await this.endpoint.complete({ messages, n: want, label, signal: this.options.signal });
+      this.requests++;
       const got = texts.length === 0 ? [null] : texts.slice(0, want);
       for (const text of got) {
         const check = checkAnswer(text);
@@ -344,57 +493,16 @@ export async function generatePrior(
         }
         invalid++;
         const { field, value, message } = check.issue;
-        if (invalid > maxInvalid) {
+        if (invalid > this.settings.maxInvalid) {
           throw new PriorGenerationError(
             "E_LLM_ANSWER",
             `${label}: ${invalid} answers broke the answer schema; last: ${field}: ${message}`,
             { field: `${spec.name}.${field}`, value },
           );
         }
-        hooks.onInvalidAnswer?.({ index: spec.index, name: spec.name, field, value, message });
+        this.hooks.onInvalidAnswer?.({ index: spec.index, name: spec.name, field, value, message });
       }
     }
-    const { importance, spread } = aggregateAnswers(answers);
-    importances[spec.index] = importance;
-    spreads[spec.index] = spread;
-    await writer?.save();
-    done++;
-    hooks.onProgress?.({ done, total: ordered.length, resumed, index: spec.index, name: spec.name });
-  };
-
-  // At most `concurrency` classes in flight, started in class order; after a
-  // failure or an abort no new class starts and those running finish.
-  const limit = pLimit(concurrency);
-  const errors: unknown[] = [];
-  await Promise.all(
-    todo.map((spec) =>
-      limit(async () => {
-        if (failed || options.signal?.aborted) return;
-        try {
-          await askClass(spec);
-        } catch (error) {
-          failed = true;
-          errors.push(error);
-        }
-      }),
-    ),
-  );
-  if (options.signal?.aborted) {
-    const where = out === undefined ? "(no output file: nothing saved)" : `saved in ${out}`;
-    throw new InterruptedError(
-      `${done} of ${ordered.length} classes ${where}` +
-        (out === undefined
-          ? ""
-          : `; run the same command again to resume (it asks only the ${ordered.length - done} missing)`),
-      { file: out, field: "classes", value: done, expected: ordered.length },
-    );
+    return answers;
   }
-  if (errors.length > 0) throw errors[0];
-  return {
-    prior: current(),
-    asked: todo.length,
-    resumed,
-    requests,
-    responseFormat: endpoint.responseFormat,
-  };
 }
