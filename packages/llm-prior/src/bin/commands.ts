@@ -19,8 +19,15 @@ import {
 } from "@skeleton-cache/cli";
 import { ValueError } from "@skeleton-cache/errors";
 import { type Prior, savePrior, uniformPrior } from "@skeleton-cache/prior";
-import { loadDescriptions, resolveClassSelection, selectClasses } from "../classes.js";
+import {
+  type ClassSelection,
+  type ClassSpec,
+  loadDescriptions,
+  resolveClassSelection,
+  selectClasses,
+} from "../classes.js";
 import { ENDPOINT_DEFAULTS, GENERATE_DEFAULTS, OPENAI_BASE_URL } from "../defaults.js";
+import type { GenerateHooks, GeneratePriorOptions } from "../generate.js";
 import { checkPrior, loadPriorOrShipped, uniformPriorFor } from "../priors.js";
 import { diffPriors, formatDiff, formatPrior } from "../report.js";
 import { DEFAULT_RETRY_POLICY } from "../retry.js";
@@ -57,13 +64,13 @@ function selectionOptions() {
   };
 }
 
-function addGenerate(parent: Command, context: PriorCommandContext): void {
-  const { io } = context;
-  const env = context.env ?? process.env;
-  const select = selectionOptions();
-  const command = parent
-    .command("generate")
-    .description("ask an OpenAI-compatible endpoint for class priors; resumes an existing --out")
+type OptionValues = Record<string, unknown>;
+
+/** The endpoint: model, base URL, API key. */
+function endpointOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .requiredOption("--model <name>", "model name as the server knows it")
     .addOption(
       helpDefault(
@@ -76,16 +83,38 @@ function addGenerate(parent: Command, context: PriorCommandContext): void {
         new Option("--api-key <key>", "API key; local servers need none; never saved"),
         "$OPENAI_API_KEY",
       ),
-    )
+    );
+}
+
+/** Which classes to ask about, and what the model is told about each. */
+function classOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  const select = selectionOptions();
+  return command
     .addOption(select.classes.makeOptionMandatory())
     .addOption(select.dataset)
     .addOption(select.split)
     .addOption(select.splits)
     .addOption(select.candidates)
     .option("--descriptions <file>", "per-class descriptions given to the model as context")
-    .option("--descriptions-key <key>", "which set of a {<dataset>: [...]} descriptions file")
+    .option("--descriptions-key <key>", "which set of a {<dataset>: [...]} descriptions file");
+}
+
+/** The prior file written (and resumed). */
+function outputOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .requiredOption("--out <file>", "prior file to write; an existing one is resumed")
-    .option("--overwrite", "start afresh instead of resuming --out")
+    .option("--overwrite", "start afresh instead of resuming --out");
+}
+
+/** Answers per class, their temperature, and classes in flight. */
+function samplingOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .option(
       "--samples <n>",
       "answers per class, averaged; spread kept",
@@ -104,7 +133,14 @@ function addGenerate(parent: Command, context: PriorCommandContext): void {
       "classes asked at once",
       parseInteger({ min: 1 }),
       GENERATE_DEFAULTS.concurrency,
-    )
+    );
+}
+
+/** Timeouts, retries, tolerated bad answers, answer length and format. */
+function requestOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .option("--timeout <ms>", "per-request timeout", parseInteger({ min: 1 }), ENDPOINT_DEFAULTS.timeoutMs)
     .option(
       "--max-retries <n>",
@@ -125,94 +161,143 @@ function addGenerate(parent: Command, context: PriorCommandContext): void {
       new Option("--response-format <f>", "how the answer format is asked for")
         .choices(["auto", "json_schema", "json_object", "text"] as const)
         .default(ENDPOINT_DEFAULTS.responseFormat),
-    )
+    );
+}
+
+/** The prompt templates, the retry jitter seed and the provenance date. */
+function promptOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .option("--prompt <dir>", "your own prompt templates (system.md, user.md)")
     .option("--seed <n>", "seed of the retry jitter", parseInteger(), ENDPOINT_DEFAULTS.seed)
     .addOption(
       helpDefault(new Option("--date <YYYY-MM-DD>", "provenance date").argParser(parseDate), "today"),
-    )
-    .action(async (options) => {
-      const selection = resolveClassSelection({
-        classesFile: options.classes,
-        dataset: options.dataset,
-        split: options.split,
-        splitsFile: options.splits,
-        candidates: options.candidates,
-      });
-      const descriptions =
-        options.descriptions === undefined
-          ? undefined
-          : loadDescriptions(options.descriptions, selection.names, options.descriptionsKey);
-      const classes = selectClasses(selection.names, { candidates: selection.candidates, descriptions });
-      const out = options.out;
-      const tty = io.stderr.isTTY === true;
-      const say = (line: string) => io.stderr.write(`${tty ? "\n" : ""}prior: ${line}\n`);
-      // The openai SDK loads here, not when the program starts.
-      const { generatePrior } = await import("../generate.js");
-      const interrupt = interruptible(
-        io,
-        context.bin,
-        `requests in flight are cancelled; finished classes stay in ${out}`,
-      );
-      try {
-        const result = await generatePrior(
-          {
-            model: options.model,
-            baseURL: options.baseUrl,
-            apiKey: options.apiKey,
-            env,
-            classes,
-            kind: selection.kind,
-            numClasses: classes.length,
-            split: selection.split,
-            dataset: selection.dataset,
-            out,
-            overwrite: options.overwrite,
-            samples: options.samples,
-            useN: options.useN,
-            temperature: options.temperature,
-            concurrency: options.concurrency,
-            timeoutMs: options.timeout,
-            maxInvalidAnswers: options.maxInvalid,
-            maxTokens: options.maxTokens,
-            responseFormat: options.responseFormat,
-            prompt: options.prompt,
-            seed: options.seed,
-            date: options.date,
-            retry: {
-              maxRetries: options.maxRetries,
-              baseDelayMs: options.retryBase,
-              maxDelayMs: options.retryMax,
-            },
-            signal: interrupt.signal,
-          },
-          {
-            onProgress: (p) => {
-              const what =
-                p.name === undefined ? (p.resumed > 0 ? ` (${p.resumed} from ${out})` : "") : ` — ${p.name}`;
-              io.stderr.write(
-                `${tty ? "\r\x1b[K" : ""}prior: ${p.done}/${p.total} classes done${what}${tty ? "" : "\n"}`,
-              );
-            },
-            onRetry: (e) =>
-              say(`${e.label}: retry ${e.attempt} in ${Math.round(e.delayMs)} ms (${e.reason})`),
-            onFormatFallback: (e) => say(`the server refused response_format ${e.from}; using ${e.to}`),
-            onInvalidAnswer: (e) =>
-              say(`class ${e.index} "${e.name}": bad answer (${e.field}: ${e.message}); asking again`),
-          },
-        );
-        if (tty) io.stderr.write("\n");
-        io.stderr.write(
-          `prior: wrote ${out}: ${result.asked} classes asked, ${result.resumed} resumed, ${result.requests} requests\n`,
-        );
-      } finally {
-        interrupt.dispose();
-      }
-    });
+    );
+}
+
+/** `generate` with its options, in --help order. */
+function generateCommand(parent: Command) {
+  const command = parent
+    .command("generate")
+    .description("ask an OpenAI-compatible endpoint for class priors; resumes an existing --out");
+  return promptOptions(
+    requestOptions(samplingOptions(outputOptions(classOptions(endpointOptions(command))))),
+  );
+}
+
+type GenerateFlags = ReturnType<ReturnType<typeof generateCommand>["opts"]>;
+
+function addGenerate(parent: Command, context: PriorCommandContext): void {
+  const command = generateCommand(parent).action((options) => runGenerate(options, context));
   example(
     command,
     `${context.bin} generate --base-url http://127.0.0.1:11434/v1 --model llama3.1 --classes class_names.json --dataset ntu60 --out ntu60.json`,
   );
+}
+
+/** The generate action: selects the classes, then runs `generatePrior` with progress on stderr. */
+async function runGenerate(options: GenerateFlags, context: PriorCommandContext): Promise<void> {
+  const { io } = context;
+  const selection = resolveClassSelection({
+    classesFile: options.classes,
+    dataset: options.dataset,
+    split: options.split,
+    splitsFile: options.splits,
+    candidates: options.candidates,
+  });
+  const descriptions =
+    options.descriptions === undefined
+      ? undefined
+      : loadDescriptions(options.descriptions, selection.names, options.descriptionsKey);
+  const classes = selectClasses(selection.names, { candidates: selection.candidates, descriptions });
+  const out = options.out;
+  const tty = io.stderr.isTTY === true;
+  // The openai SDK loads here, not when the program starts.
+  const { generatePrior } = await import("../generate.js");
+  const interrupt = interruptible(
+    io,
+    context.bin,
+    `requests in flight are cancelled; finished classes stay in ${out}`,
+  );
+  try {
+    const result = await generatePrior(
+      generateOptions(options, {
+        selection,
+        classes,
+        env: context.env ?? process.env,
+        signal: interrupt.signal,
+      }),
+      progressHooks(io, out, tty),
+    );
+    if (tty) io.stderr.write("\n");
+    io.stderr.write(
+      `prior: wrote ${out}: ${result.asked} classes asked, ${result.resumed} resumed, ${result.requests} requests\n`,
+    );
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** The flags of `generate` as `generatePrior` options. */
+function generateOptions(
+  options: GenerateFlags,
+  run: {
+    readonly selection: ClassSelection;
+    readonly classes: readonly ClassSpec[];
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly signal: AbortSignal;
+  },
+): GeneratePriorOptions {
+  const { selection, classes } = run;
+  return {
+    model: options.model,
+    baseURL: options.baseUrl,
+    apiKey: options.apiKey,
+    env: run.env,
+    classes,
+    kind: selection.kind,
+    numClasses: classes.length,
+    split: selection.split,
+    dataset: selection.dataset,
+    out: options.out,
+    overwrite: options.overwrite,
+    samples: options.samples,
+    useN: options.useN,
+    temperature: options.temperature,
+    concurrency: options.concurrency,
+    timeoutMs: options.timeout,
+    maxInvalidAnswers: options.maxInvalid,
+    maxTokens: options.maxTokens,
+    responseFormat: options.responseFormat,
+    prompt: options.prompt,
+    seed: options.seed,
+    date: options.date,
+    retry: {
+      maxRetries: options.maxRetries,
+      baseDelayMs: options.retryBase,
+      maxDelayMs: options.retryMax,
+    },
+    signal: run.signal,
+  };
+}
+
+/** Progress on one rewritten line when stderr is a terminal, else a line per class; retries and bad answers said. */
+function progressHooks(io: CliIo, out: string, tty: boolean): GenerateHooks {
+  const say = (line: string) => io.stderr.write(`${tty ? "\n" : ""}prior: ${line}\n`);
+  return {
+    onProgress: (p) => {
+      const what =
+        p.name === undefined ? (p.resumed > 0 ? ` (${p.resumed} from ${out})` : "") : ` — ${p.name}`;
+      io.stderr.write(
+        `${tty ? "\r\x1b[K" : ""}prior: ${p.done}/${p.total} classes done${what}${tty ? "" : "\n"}`,
+      );
+    },
+    onRetry: (e) => say(`${e.label}: retry ${e.attempt} in ${Math.round(e.delayMs)} ms (${e.reason})`),
+    onFormatFallback: (e) => say(`the server refused response_format ${e.from}; using ${e.to}`),
+    onInvalidAnswer: (e) =>
+      say(`class ${e.index} "${e.name}": bad answer (${e.field}: ${e.message}); asking again`),
+  };
 }
 
 function addChecks(parent: Command, context: PriorCommandContext): void {
