@@ -141,7 +141,25 @@ function perClassMarkdown(report: EvalReport): string[] {
 
 /** report.md: the tables a person reads; every figure also in report.json. */
 export function reportMarkdown(report: EvalReport): string {
-  const r = report.results;
+  const parts = [
+    ...headerMarkdown(report),
+    ...setupMarkdown(report),
+    ...resultsMarkdown(report),
+    ...referenceMarkdown(report),
+    ...validationMarkdown(report),
+    ...(report.grid ? gridMarkdown(report.grid) : []),
+    ...ordersMarkdown(report),
+    ...ablationsMarkdown(report),
+    ...perClassMarkdown(report),
+    ...confusionMarkdown(report),
+    ...gzslMarkdown(report),
+    ...filesMarkdown(report),
+  ];
+  return `${parts.join("\n\n")}\n`;
+}
+
+/** The title, the synthetic and oracle banners, the warnings and the protocol. */
+function headerMarkdown(report: EvalReport): string[] {
   const parts: string[] = [];
   const syntheticTitle = report.synthetic ? ` (${SYNTHETIC_TAG} data)` : "";
   parts.push(`# Skeleton-Cache evaluation — protocol \`${report.protocol.name}\`${syntheticTitle}`);
@@ -151,10 +169,13 @@ export function reportMarkdown(report: EvalReport): string {
   }
   for (const warning of report.warnings) parts.push(`> **Warning.** ${warning}`);
   parts.push(`Protocol: ${report.protocol.description}.`);
+  return parts;
+}
+
+/** The bundle, prior, method, hyper-parameters and seed. */
+function setupMarkdown(report: EvalReport): string[] {
   const b = report.bundle;
-  const p = report.params;
-  const title = report.method.title;
-  parts.push(
+  return [
     "## Setup",
     table(
       ["key", "value"],
@@ -169,14 +190,20 @@ export function reportMarkdown(report: EvalReport): string {
           `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}${priorOrigin(report.prior.kind)}`,
         ],
         ["method", `\`${report.method.name}\` — ${report.method.description} (${report.method.reference})`],
-        ...Object.entries(p).map(([key, value]): [string, string | number] => [key, value]),
+        ...Object.entries(report.params).map(([key, value]): [string, string | number] => [key, value]),
         ...(report.method.hedgeActive === null
           ? []
           : [["runner-up hedge", report.method.hedgeActive ? "on" : "off"] as [string, string]]),
         ["seed", report.seed],
       ],
     ),
-  );
+  ];
+}
+
+/** The main results: backbone and method side by side, and the gain. */
+function resultsMarkdown(report: EvalReport): string[] {
+  const { bundle: b, results: r } = report;
+  const title = report.method.title;
   const summaryRow = (name: string, s: EvalReport["results"]["backbone"]) => [
     name,
     fmt(s.top1.percent),
@@ -184,133 +211,150 @@ export function reportMarkdown(report: EvalReport): string {
     fmt(s.perClass.meanPercent),
     `${s.top1.correct} / ${s.top1.total}`,
   ];
-  const mainTitle = `## ${resultsHeading(report.protocol.name)}`;
-  parts.push(
-    mainTitle,
+  return [
+    `## ${resultsHeading(report.protocol.name)}`,
     table(
       ["model", "top-1 (%)", `top-${Math.min(5, b.numClasses)} (%)`, "mean per-class (%)", "correct / N"],
       [summaryRow("backbone", r.backbone), summaryRow(title, r.cache)],
     ),
     `Gain of ${title} over the backbone: ${signed(r.gain)} points top-1.${b.numClasses <= 5 ? ` (With U = ${b.numClasses} candidates, top-${b.numClasses} is 100 % by definition.)` : ""}`,
-  );
-  if (report.reference) {
-    const ref = report.reference;
-    parts.push(
-      "## Reference protocol",
-      table(
-        ["figure", "value"],
+  ];
+}
+
+function referenceMarkdown(report: EvalReport): string[] {
+  const ref = report.reference;
+  if (!ref) return [];
+  return [
+    "## Reference protocol",
+    table(
+      ["figure", "value"],
+      [
+        ["reported top-1 (%) — selected on test labels", fmt(ref.reportedTop1)],
+        ["best point", pointText(ref.best.values)],
+        ["second pass fired at the best point", ref.best.secondPassFired ? "yes" : "no"],
+        ["mean max base logit (threshold)", `${ref.meanMaxBaseLogit.toFixed(6)} (${ref.threshold})`],
+        [`fixed ${pointText(ref.fixed.params)}: top-1 (%)`, fmt(ref.fixed.top1)],
+      ],
+    ),
+  ];
+}
+
+function validationMarkdown(report: EvalReport): string[] {
+  const v = report.validation;
+  if (!v) return [];
+  return [
+    "## Validation",
+    table(
+      ["figure", "value"],
+      [
+        ["validation bundle", `\`${v.bundle}\` (${v.numSamples} samples, ${v.numClasses} classes)`],
+        ["validation prior", `${v.prior.kind}: \`${v.prior.source}\``],
+        ["chosen", pointText(v.chosen)],
+        ["validation top-1 (%) at the chosen point", fmt(v.validationTop1)],
+      ],
+    ),
+  ];
+}
+
+function ordersMarkdown(report: EvalReport): string[] {
+  const o = report.orders;
+  if (!o) return [];
+  return [
+    `## Stream orders (R = ${o.R} seeded permutations, seeds ${o.seeds[0]}..${o.seeds[o.seeds.length - 1]})`,
+    table(
+      ["figure", "mean (%)", "sd", "min (%)", "max (%)"],
+      [
         [
-          ["reported top-1 (%) — selected on test labels", fmt(ref.reportedTop1)],
-          ["best point", pointText(ref.best.values)],
-          ["second pass fired at the best point", ref.best.secondPassFired ? "yes" : "no"],
-          ["mean max base logit (threshold)", `${ref.meanMaxBaseLogit.toFixed(6)} (${ref.threshold})`],
-          [`fixed ${pointText(ref.fixed.params)}: top-1 (%)`, fmt(ref.fixed.top1)],
+          `${report.method.title} top-1`,
+          fmt(o.summary.mean),
+          fmt(o.summary.sd),
+          fmt(o.summary.min),
+          fmt(o.summary.max),
         ],
-      ),
-    );
-  }
-  if (report.validation) {
-    const v = report.validation;
-    parts.push(
-      "## Validation",
-      table(
-        ["figure", "value"],
-        [
-          ["validation bundle", `\`${v.bundle}\` (${v.numSamples} samples, ${v.numClasses} classes)`],
-          ["validation prior", `${v.prior.kind}: \`${v.prior.source}\``],
-          ["chosen", pointText(v.chosen)],
-          ["validation top-1 (%) at the chosen point", fmt(v.validationTop1)],
-        ],
-      ),
-    );
-  }
-  if (report.grid) parts.push(...gridMarkdown(report.grid));
-  if (report.orders) {
-    const o = report.orders;
-    parts.push(
-      `## Stream orders (R = ${o.R} seeded permutations, seeds ${o.seeds[0]}..${o.seeds[o.seeds.length - 1]})`,
-      table(
-        ["figure", "mean (%)", "sd", "min (%)", "max (%)"],
-        [[`${title} top-1`, fmt(o.summary.mean), fmt(o.summary.sd), fmt(o.summary.min), fmt(o.summary.max)]],
-      ),
-      `Backbone top-1 (order-independent): ${fmt(o.backboneTop1)} %. Stream order as given: ${fmt(o.streamOrderTop1)} %.`,
-    );
-  }
-  if (report.ablations) {
-    const names = [...new Set(report.ablations.map((a) => a.descriptors))];
-    const hasLlm = report.ablations.some((a) => a.prior === "llm");
-    const header = [
-      "descriptors",
-      "slots",
-      ...(hasLlm ? ["LLM prior top-1 (%)"] : []),
-      "uniform prior top-1 (%)",
+      ],
+    ),
+    `Backbone top-1 (order-independent): ${fmt(o.backboneTop1)} %. Stream order as given: ${fmt(o.streamOrderTop1)} %.`,
+  ];
+}
+
+/** Top-1 per descriptor set, with the LLM prior (when run) and the uniform one. */
+function ablationsMarkdown(report: EvalReport): string[] {
+  const ablations = report.ablations;
+  if (!ablations) return [];
+  const names = [...new Set(ablations.map((a) => a.descriptors))];
+  const hasLlm = ablations.some((a) => a.prior === "llm");
+  const header = [
+    "descriptors",
+    "slots",
+    ...(hasLlm ? ["LLM prior top-1 (%)"] : []),
+    "uniform prior top-1 (%)",
+  ];
+  const rows = names.map((name) => {
+    const llm = ablations.find((a) => a.descriptors === name && a.prior === "llm");
+    const uni = ablations.find((a) => a.descriptors === name && a.prior === "uniform")!;
+    return [name, uni.slots.join(","), ...(hasLlm ? [fmt(llm!.top1)] : []), fmt(uni.top1)];
+  });
+  return [`## Ablations (${pointText(report.params)}; other slots' weights zeroed)`, table(header, rows)];
+}
+
+/** The method's confusion matrix, for at most 20 classes. */
+function confusionMarkdown(report: EvalReport): string[] {
+  const b = report.bundle;
+  if (b.numClasses > 20) return [];
+  return [
+    `## Confusion matrix (${report.method.title}; rows = true class, columns = predicted)`,
+    table(
+      ["true \\ pred", ...b.classNames.map((_, u) => String(u))],
+      report.results.cache.confusion.map((row, t) => [String(t), ...row.map(String)]),
+    ),
+  ];
+}
+
+/** Generalized zero-shot: S, U, H at the best calibration, and the sweep when there was one. */
+function gzslMarkdown(report: EvalReport): string[] {
+  const g = report.gzsl;
+  if (!g) return [];
+  const best = (name: string, model: typeof g.backbone) => [
+    name,
+    fmt(model.best.calibration),
+    fmt(model.best.seen),
+    fmt(model.best.unseen),
+    fmt(model.best.harmonic),
+  ];
+  return [
+    `## Generalized zero-shot (seen ids ${g.seenIds.join(", ")}; ${g.average}-averaged; calibrated stacking)`,
+    table(
+      ["model", "calibration", "S (%)", "U (%)", "H (%)"],
+      [best("backbone (best H)", g.backbone), best(`${report.method.title} (best H)`, g.cache)],
+    ),
+    ...(g.mode === "sweep" ? gzslSweepMarkdown(g) : []),
+  ];
+}
+
+function gzslSweepMarkdown(g: NonNullable<EvalReport["gzsl"]>): string[] {
+  const rows = g.backbone.points.map((bp, i) => {
+    const cp = g.cache.points[i]!;
+    return [
+      fmt(bp.calibration),
+      fmt(bp.seen),
+      fmt(bp.unseen),
+      fmt(bp.harmonic),
+      fmt(cp.seen),
+      fmt(cp.unseen),
+      fmt(cp.harmonic),
     ];
-    const rows = names.map((name) => {
-      const llm = report.ablations!.find((a) => a.descriptors === name && a.prior === "llm");
-      const uni = report.ablations!.find((a) => a.descriptors === name && a.prior === "uniform")!;
-      return [name, uni.slots.join(","), ...(hasLlm ? [fmt(llm!.top1)] : []), fmt(uni.top1)];
-    });
-    parts.push(`## Ablations (${pointText(p)}; other slots' weights zeroed)`, table(header, rows));
-  }
-  parts.push(...perClassMarkdown(report));
-  if (b.numClasses <= 20) {
-    parts.push(
-      `## Confusion matrix (${title}; rows = true class, columns = predicted)`,
-      table(
-        ["true \\ pred", ...b.classNames.map((_, u) => String(u))],
-        r.cache.confusion.map((row, t) => [String(t), ...row.map(String)]),
-      ),
-    );
-  }
-  if (report.gzsl) {
-    const g = report.gzsl;
-    const rows = g.backbone.points.map((bp, i) => {
-      const cp = g.cache.points[i]!;
-      return [
-        fmt(bp.calibration),
-        fmt(bp.seen),
-        fmt(bp.unseen),
-        fmt(bp.harmonic),
-        fmt(cp.seen),
-        fmt(cp.unseen),
-        fmt(cp.harmonic),
-      ];
-    });
-    parts.push(
-      `## Generalized zero-shot (seen ids ${g.seenIds.join(", ")}; ${g.average}-averaged; calibrated stacking)`,
-      table(
-        ["model", "calibration", "S (%)", "U (%)", "H (%)"],
-        [
-          [
-            "backbone (best H)",
-            fmt(g.backbone.best.calibration),
-            fmt(g.backbone.best.seen),
-            fmt(g.backbone.best.unseen),
-            fmt(g.backbone.best.harmonic),
-          ],
-          [
-            `${title} (best H)`,
-            fmt(g.cache.best.calibration),
-            fmt(g.cache.best.seen),
-            fmt(g.cache.best.unseen),
-            fmt(g.cache.best.harmonic),
-          ],
-        ],
-      ),
-      ...(g.mode === "sweep"
-        ? [
-            g.backbone.best.calibration === g.cache.best.calibration
-              ? "Calibration chosen by H on the evaluated labels (a sweep)."
-              : "Calibration chosen by H on the evaluated labels, separately per model (a sweep).",
-            table(
-              ["calibration", "backbone S", "backbone U", "backbone H", "cache S", "cache U", "cache H"],
-              rows,
-            ),
-          ]
-        : []),
-    );
-  }
-  parts.push(
+  });
+  return [
+    g.backbone.best.calibration === g.cache.best.calibration
+      ? "Calibration chosen by H on the evaluated labels (a sweep)."
+      : "Calibration chosen by H on the evaluated labels, separately per model (a sweep).",
+    table(["calibration", "backbone S", "backbone U", "backbone H", "cache S", "cache U", "cache H"], rows),
+  ];
+}
+
+/** What the run folder holds. */
+function filesMarkdown(report: EvalReport): string[] {
+  return [
     "## Files",
     [
       "- `report.json`: everything above, machine-readable (config, versions, seed, timing).",
@@ -322,8 +366,7 @@ export function reportMarkdown(report: EvalReport): string {
           ]
         : []),
     ].join("\n"),
-  );
-  return `${parts.join("\n\n")}\n`;
+  ];
 }
 
 async function renderPlots(report: EvalReport): Promise<{ name: string; svg: string; png: Uint8Array }[]> {
