@@ -18,7 +18,7 @@ import {
 } from "@skeleton-cache/cli";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { DEFAULT_METHOD, getMethodSpec } from "@skeleton-cache/tta";
-import { DEMO_IDS, EvalConfigSchema, GzslSchema, resolveConfig } from "../config.js";
+import { DEMO_IDS, type EvalConfig, EvalConfigSchema, GzslSchema, resolveConfig } from "../config.js";
 import { collectParam, METHOD_HELP } from "../method-options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { summaryText } from "../summary.js";
@@ -46,11 +46,34 @@ function defined(entries: Record<string, unknown>): Record<string, unknown> | un
 
 /** Adds `skc eval` to the program. */
 export function registerEval(program: Command, io: CliIo): void {
+  const command = evalCommand(program).action(async (options, cmd) => {
+    const config = resolveConfig(options.config, typedFlags(options, cmd), flagNamesOf(cmd));
+    await runEvalConfig(config, io);
+  });
+  example(
+    command,
+    "skc eval --bundle runs/bundle-ntu60_55_5 --prior ntu60_55_5 --method skeleton-cache-mean --param skeleton-cache-mean.beta=7 --protocol orders --orders 10",
+  );
+}
+
+/** `eval` with its options, in --help order. */
+function evalCommand(program: Command) {
   const command = program
     .command("eval")
     .description(
       "evaluate a test-time method (Skeleton-Cache by default) on a pre-encoded bundle; with no bundle or config, on a shipped demo (--demo)",
-    )
+    );
+  return outputOptions(gzslOptions(protocolOptions(methodOptions(inputOptions(command)))));
+}
+
+type OptionValues = Record<string, unknown>;
+type EvalFlags = ReturnType<ReturnType<typeof evalCommand>["opts"]>;
+
+/** What is evaluated: a config file, a bundle, a demo, or raw skeletons through a model; the prior and the split. */
+function inputOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .option("--config <file>", "YAML or JSON config (flags given override it)")
     .option(
       "--bundle <path>",
@@ -85,7 +108,14 @@ export function registerEval(program: Command, io: CliIo): void {
         "the shipped prior of the bundle's split or dataset",
       ),
     )
-    .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
+    .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl");
+}
+
+/** The test-time method and its hyper-parameters (the shorthand flags' defaults are the default method's). */
+function methodOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .addOption(new Option("--method <name>", METHOD_HELP.method).default(DEFAULTS.method))
     .addOption(new Option("--param <method.key=value>", METHOD_HELP.param).argParser(collectParam))
     .addOption(
@@ -129,7 +159,14 @@ export function registerEval(program: Command, io: CliIo): void {
         ),
         methodDefault("hedgeMargin"),
       ),
-    )
+    );
+}
+
+/** The protocol, the run folder, stream orders, the validation bundle and the uniform prior. */
+function protocolOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .addOption(
       new Option("--protocol <name>", "evaluation protocol").choices(PROTOCOLS).default(DEFAULTS.protocol),
     )
@@ -153,7 +190,14 @@ export function registerEval(program: Command, io: CliIo): void {
         "the dataset prior when --prior is one, else uniform",
       ),
     )
-    .option("--uniform-gamma <γ>", "γ of the uniform prior", parseNumber({ min: 0 }), DEFAULTS.uniformGamma)
+    .option("--uniform-gamma <γ>", "γ of the uniform prior", parseNumber({ min: 0 }), DEFAULTS.uniformGamma);
+}
+
+/** Generalized zero-shot: the seen classes and calibrated stacking. */
+function gzslOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .option("--gzsl", "also report generalized zero-shot S, U, H (candidates = seen + unseen)")
     .addOption(
       helpDefault(
@@ -184,78 +228,96 @@ export function registerEval(program: Command, io: CliIo): void {
         ] as const),
         GZSL_DEFAULTS.average,
       ),
-    )
+    );
+}
+
+/** What the run skips or prints. */
+function outputOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return command
     .option("--no-ablations", "skip the descriptor / prior ablations")
     .option("--no-plots", "skip the SVG / PNG plots")
-    .option("--quiet", "no progress bar, no summary (warnings still go to stderr)")
-    .action(async (options, cmd) => {
-      // Only what the user typed overrides the config file; the rest are the defaults shown in --help.
-      const typed = (key: string) => cmd.getOptionValueSource(key) === "cli";
-      const pick = <T>(key: string, value: T): T | undefined => (typed(key) ? value : undefined);
-      const flagNames: Record<string, string> = {};
-      for (const option of cmd.options) {
-        const key = option.attributeName() === "capacity" ? "K" : option.attributeName();
-        flagNames[key] = flagName(option.flags);
-      }
-      flagNames.extract = "--model/--data/--dataset";
-      flagNames.params = "--param";
-      flagNames.gzsl = "--gzsl";
-      const gzsl = defined({
-        seen: pick("gzslSeen", options.gzslSeen),
-        calibration: pick("calibration", options.calibration),
-        sweep: pick("calibrationSweep", options.calibrationSweep),
-        average: pick("gzslAverage", options.gzslAverage),
-      });
-      const flags: Record<string, unknown> = {
-        bundle: pick("bundle", options.bundle),
-        extract: defined({
-          model: pick("model", options.model),
-          data: pick("data", options.data),
-          dataset: pick("dataset", options.dataset),
-        }),
-        demo: pick("demo", options.demo),
-        prior: pick("prior", options.prior),
-        split: pick("split", options.split),
-        method: pick("method", options.method),
-        params: pick("param", options.param),
-        alpha: pick("alpha", options.alpha),
-        beta: pick("beta", options.beta),
-        K: pick("capacity", options.capacity),
-        hedge: pick("hedge", options.hedge),
-        hedgeMargin: pick("hedgeMargin", options.hedgeMargin),
-        protocol: pick("protocol", options.protocol),
-        out: pick("out", options.out),
-        seed: pick("seed", options.seed),
-        orders: pick("orders", options.orders),
-        validationBundle: pick("validationBundle", options.validationBundle),
-        validationPrior: pick("validationPrior", options.validationPrior),
-        uniformGamma: pick("uniformGamma", options.uniformGamma),
-        ablations: pick("ablations", options.ablations),
-        plots: pick("plots", options.plots),
-        quiet: pick("quiet", options.quiet),
-        gzsl: gzsl ?? (typed("gzsl") ? {} : undefined),
-      };
-      const config = resolveConfig(options.config, flags, flagNames);
-      const progress = createProgress(!progressEnabled(config.quiet));
-      try {
-        if (config.method === "all") {
-          const { compareText, runCompare } = await import("../compare.js");
-          const { result } = await runCompare(config, progress);
-          progress.stop();
-          if (!config.quiet) io.stdout.write(compareText(result));
-          return;
-        }
-        const { runEval } = await import("../run.js");
-        const outcome = await runEval(config, progress);
-        progress.stop();
-        for (const warning of outcome.report.warnings) io.stderr.write(`skc eval: warning: ${warning}\n`);
-        if (!config.quiet) io.stdout.write(summaryText(outcome.report, outcome.outDir));
-      } finally {
-        progress.stop(); // an error must never leave the bar's timer running (the process would not exit)
-      }
-    });
-  example(
-    command,
-    "skc eval --bundle runs/bundle-ntu60_55_5 --prior ntu60_55_5 --method skeleton-cache-mean --param skeleton-cache-mean.beta=7 --protocol orders --orders 10",
-  );
+    .option("--quiet", "no progress bar, no summary (warnings still go to stderr)");
+}
+
+/** Where an option's value came from (commander's `cmd`), and the options themselves. */
+interface OptionSources {
+  readonly options: readonly { attributeName(): string; readonly flags: string }[];
+  getOptionValueSource(key: string): string | undefined;
+}
+
+/** The flags the user typed, as config keys: only these override the config file (the rest are the --help defaults). */
+function typedFlags(options: EvalFlags, cmd: OptionSources): Record<string, unknown> {
+  const typed = (key: string) => cmd.getOptionValueSource(key) === "cli";
+  const pick = <T>(key: string, value: T): T | undefined => (typed(key) ? value : undefined);
+  const gzsl = defined({
+    seen: pick("gzslSeen", options.gzslSeen),
+    calibration: pick("calibration", options.calibration),
+    sweep: pick("calibrationSweep", options.calibrationSweep),
+    average: pick("gzslAverage", options.gzslAverage),
+  });
+  return {
+    bundle: pick("bundle", options.bundle),
+    extract: defined({
+      model: pick("model", options.model),
+      data: pick("data", options.data),
+      dataset: pick("dataset", options.dataset),
+    }),
+    demo: pick("demo", options.demo),
+    prior: pick("prior", options.prior),
+    split: pick("split", options.split),
+    method: pick("method", options.method),
+    params: pick("param", options.param),
+    alpha: pick("alpha", options.alpha),
+    beta: pick("beta", options.beta),
+    K: pick("capacity", options.capacity),
+    hedge: pick("hedge", options.hedge),
+    hedgeMargin: pick("hedgeMargin", options.hedgeMargin),
+    protocol: pick("protocol", options.protocol),
+    out: pick("out", options.out),
+    seed: pick("seed", options.seed),
+    orders: pick("orders", options.orders),
+    validationBundle: pick("validationBundle", options.validationBundle),
+    validationPrior: pick("validationPrior", options.validationPrior),
+    uniformGamma: pick("uniformGamma", options.uniformGamma),
+    ablations: pick("ablations", options.ablations),
+    plots: pick("plots", options.plots),
+    quiet: pick("quiet", options.quiet),
+    gzsl: gzsl ?? (typed("gzsl") ? {} : undefined),
+  };
+}
+
+/** The flag as typed for each config key, for messages (-K, --capacity sets K). */
+function flagNamesOf(cmd: OptionSources): Record<string, string> {
+  const flagNames: Record<string, string> = {};
+  for (const option of cmd.options) {
+    const key = option.attributeName() === "capacity" ? "K" : option.attributeName();
+    flagNames[key] = flagName(option.flags);
+  }
+  flagNames.extract = "--model/--data/--dataset";
+  flagNames.params = "--param";
+  flagNames.gzsl = "--gzsl";
+  return flagNames;
+}
+
+/** Runs the evaluation (or, with --method all, the comparison of the methods) and prints the summary. */
+async function runEvalConfig(config: EvalConfig, io: CliIo): Promise<void> {
+  const progress = createProgress(!progressEnabled(config.quiet));
+  try {
+    if (config.method === "all") {
+      const { compareText, runCompare } = await import("../compare.js");
+      const { result } = await runCompare(config, progress);
+      progress.stop();
+      if (!config.quiet) io.stdout.write(compareText(result));
+      return;
+    }
+    const { runEval } = await import("../run.js");
+    const outcome = await runEval(config, progress);
+    progress.stop();
+    for (const warning of outcome.report.warnings) io.stderr.write(`skc eval: warning: ${warning}\n`);
+    if (!config.quiet) io.stdout.write(summaryText(outcome.report, outcome.outDir));
+  } finally {
+    progress.stop(); // an error must never leave the bar's timer running (the process would not exit)
+  }
 }
