@@ -13,7 +13,13 @@ import {
   selectPriorForSplit,
   uniformPrior,
 } from "@skeleton-cache/prior";
-import { candidateClasses, classCatalog, getSplit, isDatasetId } from "@skeleton-cache/skeleton";
+import {
+  candidateClasses,
+  classCatalog,
+  getSplit,
+  isDatasetId,
+  type ZeroShotSplit,
+} from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import type { DemoId } from "./config.js";
 import { parseBundleMeta } from "./schemas.js";
@@ -206,90 +212,124 @@ export function resolvePrior(
   options: { uniformGamma: number; split?: string | undefined; key?: string },
 ): ResolvedPrior {
   const key = options.key ?? "prior";
-  let resolved: ResolvedPrior;
-  if (spec === undefined) {
-    // No prior named: the published prior of the bundle's split, else of its dataset.
-    const published = PUBLISHED_PRIORS as readonly string[];
-    const candidates = [data.meta.split, data.meta.dataset].filter((v): v is string => typeof v === "string");
-    const id = candidates.find((candidate) => published.includes(candidate));
-    if (id) {
-      resolved = {
-        prior: loadPublishedPrior(id),
-        kind: shippedKind(id),
-        source: id,
-        fromDatasetPrior: false,
-      };
-    } else {
-      throw new ValueError(
-        `no ${key} given for bundle ${data.source}: pass --${key === "prior" ? "prior" : "validation-prior"} FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
-        { field: key },
-      );
-    }
-  } else if (spec === "uniform") {
-    resolved = {
+  let resolved = namedPrior(spec, data, { uniformGamma: options.uniformGamma, key });
+  let prior = resolved.prior;
+  if (prior.kind === "dataset") {
+    prior = selectForBundle(prior, resolved.source, data, options.split);
+    resolved = { ...resolved, fromDatasetPrior: true };
+  }
+  const named = { key, source: resolved.source };
+  checkPriorClassCount(prior, named, data);
+  assertPriorCovers(prior, data.numClasses);
+  // Same classes, index by index, where the prior names its split.
+  const priorSplit = splitOrNull(prior.split);
+  if (priorSplit && resolved.prior.kind === "split") checkPriorSplitClasses(prior, priorSplit, named, data);
+  return { ...resolved, prior };
+}
+
+/** The prior `spec` names (a file, a published id, or "uniform"), or the published one of the bundle's split or dataset. */
+function namedPrior(
+  spec: string | undefined,
+  data: EvalData,
+  options: { readonly uniformGamma: number; readonly key: string },
+): ResolvedPrior {
+  const { key } = options;
+  if (spec === undefined) return bundlePublishedPrior(data, key);
+  if (spec === "uniform") {
+    return {
       prior: uniformPrior(data.numClasses, options.uniformGamma, data.classNames),
       kind: "uniform",
       source: "uniform",
       fromDatasetPrior: false,
     };
-  } else if ((PUBLISHED_PRIORS as readonly string[]).includes(spec)) {
-    resolved = {
+  }
+  if ((PUBLISHED_PRIORS as readonly string[]).includes(spec)) {
+    return {
       prior: loadPublishedPrior(spec),
       kind: shippedKind(spec),
       source: spec,
       fromDatasetPrior: false,
     };
-  } else {
-    if (!fs.existsSync(spec)) {
-      throw new FormatError(
-        `${key} ${spec}: no such file, and not a published prior id (${PUBLISHED_PRIORS.join(", ")}) or "uniform"`,
-        { file: spec, field: key },
-      );
-    }
-    resolved = { prior: loadPrior(spec), kind: "file", source: spec, fromDatasetPrior: false };
   }
-  let prior = resolved.prior;
-  if (prior.kind === "dataset") {
-    if (!data.classIdsKnown) {
-      throw new ValueError(
-        `${resolved.source}: a dataset prior needs the bundle's class ids (class_ids.npy) to pick the candidates`,
-        { file: resolved.source, field: "class_ids" },
-      );
-    }
-    prior = selectPriorForSplit(prior, Array.from(data.classIds), options.split);
-    resolved = { ...resolved, fromDatasetPrior: true };
-  }
-  if (prior.numClasses !== data.numClasses) {
-    throw new ValueError(
-      `${key} ${resolved.source} has ${prior.numClasses} classes but bundle ${data.source} has ${data.numClasses} candidate classes`,
-      { file: resolved.source, field: "num_classes", value: prior.numClasses, expected: data.numClasses },
+  if (!fs.existsSync(spec)) {
+    throw new FormatError(
+      `${key} ${spec}: no such file, and not a published prior id (${PUBLISHED_PRIORS.join(", ")}) or "uniform"`,
+      { file: spec, field: key },
     );
   }
-  assertPriorCovers(prior, data.numClasses);
-  // Same classes, index by index, where the prior names its split.
-  const priorSplit = splitOrNull(prior.split);
-  if (priorSplit && resolved.prior.kind === "split") {
-    const expected = candidateClasses(priorSplit, "zsl");
-    if (expected.length !== prior.numClasses) {
+  return { prior: loadPrior(spec), kind: "file", source: spec, fromDatasetPrior: false };
+}
+
+/** No prior named: the published prior of the bundle's split, else of its dataset. */
+function bundlePublishedPrior(data: EvalData, key: string): ResolvedPrior {
+  const published = PUBLISHED_PRIORS as readonly string[];
+  const candidates = [data.meta.split, data.meta.dataset].filter((v): v is string => typeof v === "string");
+  const id = candidates.find((candidate) => published.includes(candidate));
+  if (id) {
+    return {
+      prior: loadPublishedPrior(id),
+      kind: shippedKind(id),
+      source: id,
+      fromDatasetPrior: false,
+    };
+  }
+  throw new ValueError(
+    `no ${key} given for bundle ${data.source}: pass --${key === "prior" ? "prior" : "validation-prior"} FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
+    { field: key },
+  );
+}
+
+/** A dataset prior's rows for the bundle's candidate classes (by their dataset ids). */
+function selectForBundle(prior: Prior, source: string, data: EvalData, split: string | undefined): Prior {
+  if (!data.classIdsKnown) {
+    throw new ValueError(
+      `${source}: a dataset prior needs the bundle's class ids (class_ids.npy) to pick the candidates`,
+      { file: source, field: "class_ids" },
+    );
+  }
+  return selectPriorForSplit(prior, Array.from(data.classIds), split);
+}
+
+/** How a prior is named in messages: the option (`prior`, `validationPrior`) and its source. */
+interface PriorName {
+  readonly key: string;
+  readonly source: string;
+}
+
+function checkPriorClassCount(prior: Prior, { key, source }: PriorName, data: EvalData): void {
+  if (prior.numClasses !== data.numClasses) {
+    throw new ValueError(
+      `${key} ${source} has ${prior.numClasses} classes but bundle ${data.source} has ${data.numClasses} candidate classes`,
+      { file: source, field: "num_classes", value: prior.numClasses, expected: data.numClasses },
+    );
+  }
+}
+
+/** A split prior holds that split's unseen classes and, where the bundle knows its class ids, in the bundle's order. */
+function checkPriorSplitClasses(
+  prior: Prior,
+  priorSplit: ZeroShotSplit,
+  { key, source }: PriorName,
+  data: EvalData,
+): void {
+  const expected = candidateClasses(priorSplit, "zsl");
+  if (expected.length !== prior.numClasses) {
+    throw new ValueError(
+      `${key} ${source} names split ${priorSplit.id}, which has ${expected.length} unseen classes, but holds ${prior.numClasses}: it is not that split's prior`,
+      { file: source, field: "split", value: prior.split, expected: expected.length },
+    );
+  }
+  if (!data.classIdsKnown) return;
+  const names = classCatalog(priorSplit.dataset).names;
+  for (let u = 0; u < data.numClasses; u++) {
+    if (expected[u] !== data.classIds[u]) {
+      const priorName = prior.classNames?.[u] ?? names[expected[u]!];
       throw new ValueError(
-        `${key} ${resolved.source} names split ${priorSplit.id}, which has ${expected.length} unseen classes, but holds ${prior.numClasses}: it is not that split's prior`,
-        { file: resolved.source, field: "split", value: prior.split, expected: expected.length },
+        `${key} ${source} (split ${priorSplit.id}) does not match bundle ${data.source}: its class ${u} is dataset id ${expected[u]} (${priorName}) but the bundle's class ${u} is id ${data.classIds[u]} (${data.classNames[u]})`,
+        { file: source, field: `weights.${u}`, value: data.classIds[u], expected: expected[u] },
       );
     }
-    if (data.classIdsKnown) {
-      const names = classCatalog(priorSplit.dataset).names;
-      for (let u = 0; u < data.numClasses; u++) {
-        if (expected[u] !== data.classIds[u]) {
-          const priorName = prior.classNames?.[u] ?? names[expected[u]!];
-          throw new ValueError(
-            `${key} ${resolved.source} (split ${priorSplit.id}) does not match bundle ${data.source}: its class ${u} is dataset id ${expected[u]} (${priorName}) but the bundle's class ${u} is id ${data.classIds[u]} (${data.classNames[u]})`,
-            { file: resolved.source, field: `weights.${u}`, value: data.classIds[u], expected: expected[u] },
-          );
-        }
-      }
-    }
   }
-  return { ...resolved, prior };
 }
 
 /**
