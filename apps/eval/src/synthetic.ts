@@ -76,6 +76,24 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
   const { seed, samples, channels } = options;
   const classIds = Int32Array.from(options.classIds);
   const numClasses = classIds.length;
+  checkSizes(samples, channels, classIds);
+  const model = syntheticModel(options);
+  // One seeded stream, drawn in this order: prototypes, similarity, labels, samples.
+  const random = seededRandom(seed);
+  const prototypes = classPrototypes(random, { numClasses, channels, separation: model.separation });
+  const similarity = classSimilarity(random, numClasses, model.maxConfusion);
+  const labels = balancedLabels(random, samples, numClasses);
+  const { descriptors, logits } = drawSamples(random, model, {
+    prototypes,
+    similarity,
+    labels,
+    numClasses,
+    channels,
+  });
+  return { logits, descriptors, labels, classIds, numSamples: samples, numClasses, channels };
+}
+
+function checkSizes(samples: number, channels: number, classIds: Int32Array): void {
   for (const [name, value] of [
     ["samples", samples],
     ["channels", channels],
@@ -86,6 +104,7 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
         value,
       });
   }
+  const numClasses = classIds.length;
   if (numClasses < 2)
     throw new ValueError("synthetic: needs at least 2 classes", { field: "classIds", value: numClasses });
   for (let u = 1; u < numClasses; u++) {
@@ -95,20 +114,42 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
         position: u,
       });
   }
+}
+
+/** The model's constants: the options given, else the demo's defaults. */
+interface SyntheticModel {
+  readonly separation: readonly number[];
+  readonly noise: number;
+  readonly nuisance: number;
+  readonly headNoise: number;
+  readonly maxConfusion: number;
+  readonly temperature: number;
+  readonly offset: number;
+}
+
+function syntheticModel(options: SyntheticOptions): SyntheticModel {
   const separation = options.separation ?? SYNTHETIC_DEFAULTS.separation;
   if (separation.length !== SLOTS)
     throw new ValueError(`synthetic: separation needs 8 values, got ${separation.length}`, {
       field: "separation",
     });
-  const noise = options.noise ?? SYNTHETIC_DEFAULTS.noise;
-  const nuisance = options.nuisance ?? SYNTHETIC_DEFAULTS.nuisance;
-  const headNoise = options.headNoise ?? SYNTHETIC_DEFAULTS.headNoise;
-  const maxConfusion = options.maxConfusion ?? SYNTHETIC_DEFAULTS.maxConfusion;
-  const temperature = options.temperature ?? SYNTHETIC_DEFAULTS.temperature;
-  const offset = options.offset ?? SYNTHETIC_DEFAULTS.offset;
+  return {
+    separation,
+    noise: options.noise ?? SYNTHETIC_DEFAULTS.noise,
+    nuisance: options.nuisance ?? SYNTHETIC_DEFAULTS.nuisance,
+    headNoise: options.headNoise ?? SYNTHETIC_DEFAULTS.headNoise,
+    maxConfusion: options.maxConfusion ?? SYNTHETIC_DEFAULTS.maxConfusion,
+    temperature: options.temperature ?? SYNTHETIC_DEFAULTS.temperature,
+    offset: options.offset ?? SYNTHETIC_DEFAULTS.offset,
+  };
+}
 
-  const random = seededRandom(seed);
-  // Shared slot bases b[d] and class prototypes p[u, d].
+/** Shared slot bases b[d] and class prototypes p[u, d] = b[d] + separation[d] · z[u, d]: (U, 8, C). */
+function classPrototypes(
+  random: Random,
+  shape: { readonly numClasses: number; readonly channels: number; readonly separation: readonly number[] },
+): Float64Array {
+  const { numClasses, channels, separation } = shape;
   const prototypes = new Float64Array(numClasses * SLOTS * channels);
   const bases: Float64Array[] = [];
   for (let slot = 0; slot < SLOTS; slot++) bases.push(gaussianVector(random, channels));
@@ -119,7 +160,11 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
         prototypes[row + channel] = bases[slot]![channel]! + separation[slot]! * random.normal();
     }
   }
-  // Class similarity S of the zero-shot head (symmetric, 1 on the diagonal).
+  return prototypes;
+}
+
+/** Class similarity S of the zero-shot head (symmetric, 1 on the diagonal): (U, U). */
+function classSimilarity(random: Random, numClasses: number, maxConfusion: number): Float64Array {
   const similarity = new Float64Array(numClasses * numClasses);
   for (let a = 0; a < numClasses; a++) {
     similarity[a * numClasses + a] = 1;
@@ -129,7 +174,11 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
       similarity[b * numClasses + a] = s;
     }
   }
-  // Balanced labels in a seeded order.
+  return similarity;
+}
+
+/** Balanced labels in a seeded order. */
+function balancedLabels(random: Random, samples: number, numClasses: number): Int32Array {
   const labels = new Int32Array(samples);
   for (let sample = 0; sample < samples; sample++) labels[sample] = sample % numClasses;
   for (let sample = samples - 1; sample > 0; sample--) {
@@ -138,6 +187,24 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
     labels[sample] = labels[other]!;
     labels[other] = keep;
   }
+  return labels;
+}
+
+/** Each sample's descriptors x[i, d] and base logits, in sample order. */
+function drawSamples(
+  random: Random,
+  model: SyntheticModel,
+  classes: {
+    readonly prototypes: Float64Array;
+    readonly similarity: Float64Array;
+    readonly labels: Int32Array;
+    readonly numClasses: number;
+    readonly channels: number;
+  },
+): { descriptors: Float32Array; logits: Float32Array } {
+  const { prototypes, similarity, labels, numClasses, channels } = classes;
+  const { noise, nuisance, headNoise, temperature, offset } = model;
+  const samples = labels.length;
   const descriptors = new Float32Array(samples * SLOTS * channels);
   const logits = new Float32Array(samples * numClasses);
   const shared = new Float64Array(channels);
@@ -148,14 +215,16 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
       const from = (label * SLOTS + slot) * channels;
       const to = (sample * SLOTS + slot) * channels;
       for (let channel = 0; channel < channels; channel++) {
+        // x[i, d] = p[y_i, d] + nuisance · m_i + noise · n[i, d]
         descriptors[to + channel] =
           prototypes[from + channel]! + nuisance * shared[channel]! + noise * random.normal();
       }
     }
     for (let u = 0; u < numClasses; u++) {
+      // logits[i, u] = temperature · (S[y_i, u] + headNoise · e[i, u]) + offset
       logits[sample * numClasses + u] =
         temperature * (similarity[label * numClasses + u]! + headNoise * random.normal()) + offset;
     }
   }
-  return { logits, descriptors, labels, classIds, numSamples: samples, numClasses, channels };
+  return { descriptors, logits };
 }
