@@ -325,7 +325,7 @@ describe("ONNX adapter errors", () => {
     fs.writeFileSync(path.join(tmp, "bad-config.backbone.json"), "{ not json");
     await expect(loadOnnxBackbone({ model })).rejects.toThrow(/bad-config.backbone.json: not valid JSON/);
     await expect(loadOnnxBackbone({ model: good, batchSize: 0 })).rejects.toThrow(
-      /onnx backbone options: batchSize/,
+      /backbone "onnx" config: field "batchSize" is 0/,
     );
     await expect(loadOnnxBackbone({ model: good, classEmbeddings: "x.npy" })).rejects.toThrow(
       /declares a logits output/,
