@@ -1,3 +1,10 @@
+export type {
+  BundleChunk,
+  ChunkedBundleOptions,
+  ChunkedBundleState,
+  ChunkedBundleWriter,
+} from "./chunked.js";
+export { openChunkedBundle } from "./chunked.js";
 export type { BundleFormat, BundleReader } from "./io.js";
 export {
   bundleFromArrays,
@@ -5,6 +12,7 @@ export {
   detectBundleFormat,
   encodeBundleNpz,
   encodeBundleSafetensors,
+  metaText,
   openBundle,
   parseBundleNpz,
   parseBundlePt,
@@ -14,5 +22,18 @@ export {
   writeBundle,
   writeBundleDir,
 } from "./io.js";
-export type { Bundle, BundleMeta } from "./types.js";
-export { BundleMetaSchema, parseBundleMeta, validateBundle } from "./types.js";
+export type { BundleJournal } from "./journal.js";
+export {
+  assertBundleComplete,
+  assertSameSettings,
+  BundleJournalSchema,
+  chunkCount,
+  JOURNAL_FILE,
+  JOURNAL_FORMAT,
+  readBundleJournal,
+  settingsDifference,
+} from "./journal.js";
+export type { MergeResult } from "./shards.js";
+export { mergeBundleShards, parseShardSpec, shardRange } from "./shards.js";
+export type { Bundle, BundleMeta, ShardInfo } from "./types.js";
+export { BundleMetaSchema, parseBundleMeta, ShardInfoSchema, validateBundle } from "./types.js";

@@ -3,6 +3,20 @@ import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
 
+/** Where a part sits in its shard set (meta.json `shard`). */
+export const ShardInfoSchema = z.strictObject({
+  /** 0-based part index i. */
+  index: z.number().int().nonnegative(),
+  /** Number of parts n. */
+  count: z.number().int().positive(),
+  /** Index of the part's first sample in the whole dataset. */
+  offset: z.number().int().nonnegative(),
+  /** Samples in the whole dataset (N). */
+  total: z.number().int().nonnegative(),
+});
+
+export type ShardInfo = z.infer<typeof ShardInfoSchema>;
+
 /**
  * Free metadata of a bundle (`meta.json`): a few known fields, anything else
  * kept as given.
@@ -18,6 +32,18 @@ export const BundleMetaSchema = z.looseObject({
   synthetic: z.boolean().optional(),
   /** How the bundle was made (tool, source file, command). */
   source: z.string().optional(),
+  /**
+   * Joint layout of the feature volume's V axis (a key of LAYOUTS in
+   * @skeleton-cache/skeleton: "ntu25", "kinect-v1-20", "coco17"); `skc eval`
+   * computes descriptors with it.
+   */
+  layout: z.string().optional(),
+  /** Sample names in stream order (e.g. NTU "S001C001P001R001A001"), for playback and provenance. */
+  sampleNames: z.array(z.string()).optional(),
+  /** The folder the raw skeleton files were read from. */
+  data: z.string().optional(),
+  /** This bundle's place in a shard set (`skc extract --shard i/n`); absent for a whole bundle. */
+  shard: ShardInfoSchema.optional(),
 });
 
 export type BundleMeta = z.infer<typeof BundleMetaSchema>;
