@@ -134,7 +134,7 @@ describe("chunked bundle writer", () => {
   it("resumes with the same settings, refuses other settings naming the difference, and knows a finished bundle", () => {
     const dir = path.join(tempDir("skc-chunked-"), "b");
     const bundle = makeBundle(10, "descriptors");
-    const chunk = (k: number, start: number, end: number) => ({
+    const chunk = (start: number, end: number) => ({
       volume: "descriptors" as const,
       sampleShape: [8, 5],
       logits: bundle.logits.data.slice(start * 3, end * 3),
@@ -143,8 +143,8 @@ describe("chunked bundle writer", () => {
     const options = { writer: "test", settings: SETTINGS, samples: 10, chunkSize: 3 };
     const first = openChunkedBundle(dir, options);
     expect(first.state).toBe("new");
-    first.writeChunk(2, chunk(2, 6, 9));
-    first.writeChunk(0, chunk(0, 0, 3));
+    first.writeChunk(2, chunk(6, 9));
+    first.writeChunk(0, chunk(0, 3));
     first.close();
     expect(() => openChunkedBundle(dir, { ...options, settings: { ...SETTINGS, frames: 32 } })).toThrow(
       `${dir} was started with frames = 64; this run has frames = 32. Rerun with the same options to continue, or choose another --out`,
@@ -155,7 +155,7 @@ describe("chunked bundle writer", () => {
     const second = openChunkedBundle(dir, options);
     expect(second.state).toBe("resumed");
     expect(second.pending()).toEqual([1, 3]);
-    for (const k of second.pending()) second.writeChunk(k, chunk(k, ...second.range(k)));
+    for (const k of second.pending()) second.writeChunk(k, chunk(...second.range(k)));
     const meta: BundleMeta = { ...bundle.meta, extraction: SETTINGS };
     second.finish({ labels: bundle.labels, classIds: bundle.classIds, meta });
     expect(fs.existsSync(path.join(dir, JOURNAL_FILE))).toBe(false);
