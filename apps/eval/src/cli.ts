@@ -8,11 +8,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
+import { exitCodeOf, SkeletonCacheError, ValueError } from "@skeleton-cache/errors";
 import { PRIOR_USAGE, runPriorCommand } from "@skeleton-cache/llm-prior";
+import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { ZodError } from "zod";
+import { registerBundleMergeCommand } from "./commands/bundle-merge.js";
+import { registerExtractCommand } from "./commands/extract.js";
 import { PROTOCOLS, resolveConfig } from "./config.js";
-import { parseExtractOptions, runExtract } from "./extract.js";
+import { EXTRACT_DATASETS } from "./extract.js";
 import { createProgress } from "./progress.js";
 import { fmt, priorOrigin, SYNTHETIC_TAG } from "./report.js";
 import { type EvalReport, runEval } from "./run.js";
@@ -154,11 +157,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       "with --model: folder of raw skeleton files (NTU .skeleton, UTD-MHAD .mat) (candidates from --split)",
     )
     .addOption(
-      new Option("--dataset <name>", "with --model: ntu60, ntu120 or utd-mhad").choices([
-        "ntu60",
-        "ntu120",
-        "utd-mhad",
-      ] as const),
+      new Option("--dataset <name>", "with --model: ntu60, ntu120, utd-mhad or pku-mmd").choices(
+        EXTRACT_DATASETS,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--layout <id>",
+        "joint layout of the bundle's feature volume (default: the one its meta.json records, else ntu25)",
+      ).choices(Object.keys(LAYOUTS)),
     )
     .option("--prior <prior>", "prior file, shipped id (ntu60_55_5, utd-mhad, ...) or uniform")
     .option("--split <id>", "split id: checks the bundle's classes; seen list for --gzsl")
@@ -222,6 +229,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
               )
             : undefined,
         demo: options.demo,
+        layout: options.layout,
         prior: options.prior,
         split: options.split,
         alpha: options.alpha,
@@ -259,85 +267,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
       setExit(0);
     });
 
-  program
-    .command("extract")
-    .description(
-      "run an ONNX backbone over a dataset split (raw NTU .skeleton or UTD-MHAD .mat files) and write a bundle",
-    )
-    .requiredOption("--model <file>", "the .onnx model (adapter config <stem>.backbone.json beside it)")
-    .option("--model-config <file>", "the adapter config, when not beside the model")
-    .requiredOption("--data <dir>", "folder of raw skeleton files (NTU RGB+D .skeleton, UTD-MHAD .mat)")
-    .addOption(
-      new Option(
-        "--dataset <id>",
-        "dataset of the files: ntu60 or ntu120 (.skeleton), utd-mhad (.mat)",
-      ).choices(["ntu60", "ntu120", "utd-mhad"] as const),
-    )
-    .option("--split <id>", "split whose candidates to keep (e.g. ntu60_55_5)")
-    .addOption(
-      new Option("--candidates <mode>", "zsl = unseen classes, gzsl = seen + unseen").choices([
-        "zsl",
-        "gzsl",
-      ] as const),
-    )
-    .option(
-      "--classes <ids>",
-      "explicit candidate class ids, comma-separated (instead of --split)",
-      idList("--classes"),
-    )
-    .option("--frames <T>", "frames fed to the model (default: the model config's)", number("--frames"))
-    .addOption(
-      new Option("--temporal <mode>", "padding / resampling to T frames").choices([
-        "zero-pad",
-        "repeat-pad",
-        "resample",
-      ] as const),
-    )
-    .addOption(
-      new Option("--center <mode>", "centring of the joints").choices([
-        "none",
-        "first-frame",
-        "per-frame",
-      ] as const),
-    )
-    .option("--batch-size <n>", "samples per model run", number("--batch-size"))
-    .option("--descriptors-only", "store the (N, 8, C) descriptors instead of F (N, C, T, V)")
-    .option("--limit <n>", "at most n samples", number("--limit"))
-    .requiredOption("--out <path>", "bundle directory, or a .npz / .safetensors file")
-    .option("--quiet", "no progress bar, no summary")
-    .action(async (options) => {
-      const parsed = parseExtractOptions(
-        Object.fromEntries(
-          Object.entries({
-            model: options.model,
-            modelConfig: options.modelConfig,
-            data: options.data,
-            dataset: options.dataset,
-            split: options.split,
-            candidates: options.candidates,
-            classes: options.classes,
-            frames: options.frames,
-            temporal: options.temporal,
-            center: options.center,
-            batchSize: options.batchSize,
-            descriptorsOnly: options.descriptorsOnly,
-            limit: options.limit,
-            out: options.out,
-          }).filter(([, v]) => v !== undefined),
-        ),
-      );
-      const quiet = options.quiet === true;
-      const result = await runExtract(
-        parsed,
-        createProgress(quiet || process.env.CI === "true" || process.env.CI === "1"),
-      );
-      if (!quiet) {
-        io.stdout.write(
-          `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.stored} (${result.shape.join(", ")})\n`,
-        );
-      }
-      setExit(0);
-    });
+  registerExtractCommand(program, io, setExit);
+  registerBundleMergeCommand(program, io, setExit);
 
   program
     .command("prior")
@@ -398,7 +329,7 @@ export async function main(
           : error.message;
       io.stderr.write(`skc: error: ${message}\n`);
       if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
-      return 2;
+      return error instanceof ZodError ? 2 : exitCodeOf(error);
     }
     const err = error as Error;
     io.stderr.write(`skc: error: ${err?.message ?? String(error)}\n`);

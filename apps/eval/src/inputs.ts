@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readBundle } from "@skeleton-cache/bundle";
+import { assertBundleComplete, readBundle } from "@skeleton-cache/bundle";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import {
   assertPriorCovers,
@@ -13,7 +13,14 @@ import {
   selectPriorForSplit,
   uniformPrior,
 } from "@skeleton-cache/prior";
-import { candidateClasses, classCatalog, getSplit, isDatasetId } from "@skeleton-cache/skeleton";
+import {
+  candidateClasses,
+  classCatalog,
+  getSplit,
+  isDatasetId,
+  LAYOUTS,
+  type SkeletonLayout,
+} from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { streamDescriptors } from "@skeleton-cache/tta";
 
@@ -95,6 +102,34 @@ function checkBundleDirectory(target: string, label = "bundle"): void {
 }
 
 /**
+ * The joint layout of a bundle's feature volume: `--layout` when given, else
+ * the one its meta.json records, else undefined (the descriptors' NTU-25
+ * default). An unknown id names where it came from and the known ones.
+ */
+export function bundleLayout(
+  flag: string | undefined,
+  recorded: unknown,
+  target: string,
+): SkeletonLayout | undefined {
+  const id = flag ?? recorded;
+  if (id === undefined) return undefined;
+  const layout = typeof id === "string" ? LAYOUTS[id] : undefined;
+  if (!layout) {
+    const where = flag !== undefined ? "option --layout" : `${target}: meta.json layout`;
+    throw new ValueError(
+      `${where}: unknown joint layout ${JSON.stringify(id)}; known: ${Object.keys(LAYOUTS).join(", ")}`,
+      {
+        ...(flag !== undefined ? {} : { file: target }),
+        field: flag !== undefined ? "--layout" : "layout",
+        value: id,
+        expected: Object.keys(LAYOUTS),
+      },
+    );
+  }
+  return layout;
+}
+
+/**
  * Reads a bundle (a directory of .npy files + meta.json, .npz, .safetensors
  * or the authors' .pt) with @skeleton-cache/bundle and computes its
  * descriptors once (Eq. 3–4 when it holds feature volumes).
@@ -103,6 +138,7 @@ export function loadEvalData(
   target: string,
   isDemo = false,
   role: "bundle" | "validationBundle" = "bundle",
+  options: { readonly layout?: string | undefined } = {},
 ): EvalData {
   let stat: fs.Stats;
   const label = role === "bundle" ? "bundle" : "validation bundle (--validation-bundle)";
@@ -111,14 +147,19 @@ export function loadEvalData(
   } catch {
     throw new FormatError(`${label} ${target}: no such file or directory`, { file: target, field: role });
   }
-  if (stat.isDirectory()) checkBundleDirectory(target, label);
+  if (stat.isDirectory()) {
+    assertBundleComplete(target);
+    checkBundleDirectory(target, label);
+  }
   const bundle = readBundle(target);
   const meta = bundle.meta as Record<string, unknown>;
   const { logits, labels, classIds } = bundle;
   const [numSamples, numClasses] = logits.shape as [number, number];
   const input = bundle.descriptors ? "descriptors" : "features";
+  const layout = bundleLayout(options.layout, meta.layout, target);
   const descriptors = streamDescriptors(
     bundle.descriptors ? { logits, descriptors: bundle.descriptors } : { logits, features: bundle.features! },
+    layout ? { layout } : {},
   );
   const identity = classIds.every((id, u) => id === u);
   const classIdsKnown = stat.isDirectory()

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ValueError } from "@skeleton-cache/errors";
+import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
   type Accuracy,
   accuracy,
@@ -248,8 +248,44 @@ export function gzslPredictions(
   return out;
 }
 
-/** Runs the configured protocol and writes the run directory. */
-export async function runEval(config: EvalConfig, progress: Progress): Promise<RunOutcome> {
+/** Where a one-step run (dataset + backbone) writes its bundle when `extract.out` is not given. */
+export function defaultExtractOut(config: EvalConfig): string | undefined {
+  if (!config.extract) return undefined;
+  if (config.extract.out !== undefined) return config.extract.out;
+  const split = config.extract.split ?? config.split;
+  const model = config.extract.model ?? config.extract.backboneConfig ?? config.extract.backbone;
+  return path.join(
+    "runs",
+    `bundle-${path.basename(model).replace(/\.(onnx|json|ya?ml)$/i, "")}-${split ?? "classes"}`,
+  );
+}
+
+/**
+ * Runs the configured protocol and writes the run directory. A one-step run
+ * that fails leaves no bundle behind in the default `runs/bundle-*` folder it
+ * created (an interrupted one keeps it, to be resumed).
+ */
+export async function runEval(
+  config: EvalConfig,
+  progress: Progress,
+  control: { readonly signal?: AbortSignal } = {},
+): Promise<RunOutcome> {
+  const created = config.extract?.out === undefined ? defaultExtractOut(config) : undefined;
+  const existed = created !== undefined && fs.existsSync(created);
+  try {
+    return await evaluate(config, progress, control);
+  } catch (error) {
+    if (created && !existed && !(error instanceof InterruptedError))
+      fs.rmSync(created, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function evaluate(
+  config: EvalConfig,
+  progress: Progress,
+  control: { readonly signal?: AbortSignal },
+): Promise<RunOutcome> {
   const started = performance.now();
   const timing: Record<string, number> = {};
   const lap = (name: string, from: number) => {
@@ -265,20 +301,19 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
       });
     }
     const split = config.extract.split ?? config.split;
-    const out =
-      config.extract.out ??
-      path.join(
-        "runs",
-        `bundle-${path.basename(config.extract.model).replace(/\.onnx$/i, "")}-${split ?? "classes"}`,
-      );
-    const extracted = await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress);
+    const out = defaultExtractOut(config)!;
+    const extracted = await runExtract(
+      { ...config.extract, ...(split ? { split } : {}), out },
+      progress,
+      control,
+    );
     bundlePath = extracted.out;
     lap("extract", t);
     t = performance.now();
   }
   const isDemo = bundlePath === undefined;
   const demo = DEMOS[config.demo];
-  const data = loadEvalData(bundlePath ?? demo.dir, isDemo);
+  const data = loadEvalData(bundlePath ?? demo.dir, isDemo, "bundle", { layout: config.layout });
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
@@ -330,6 +365,7 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
       valSource,
       isDemo && config.validationBundle === undefined,
       "validationBundle",
+      { layout: config.layout },
     );
     // A dataset prior covers the validation classes too; a split prior does not (then uniform).
     const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");

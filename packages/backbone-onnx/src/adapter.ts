@@ -156,7 +156,7 @@ async function openOnnx(opts: z.output<typeof OnnxBackboneOptionsSchema>): Promi
     );
   }
   try {
-    const model = { file: opts.model, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
+    const model = { file: modelFile, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
     return await buildBackbone(session, { modelFile, configFile, config, opts, model });
   } catch (error) {
     await session.release();
@@ -170,7 +170,7 @@ interface LoadedModel {
   readonly configFile: string;
   readonly config: OnnxBackboneConfig;
   readonly opts: z.output<typeof OnnxBackboneOptionsSchema>;
-  /** The model path as given, and the sha256 of its bytes. */
+  /** The model's absolute path and the sha256 of its bytes. */
   readonly model: { readonly file: string; readonly sha256: string };
 }
 

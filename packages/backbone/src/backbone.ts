@@ -6,7 +6,7 @@ import { formatShape, type Tensor } from "@skeleton-cache/tensor";
 export interface BackboneModelInfo {
   /** A readable name, e.g. "utd_mhad_22_5/seed0/model" or the server's name (never just the adapter). */
   readonly name: string;
-  /** Where the model is: a file path as given, or a URL. */
+  /** Where the model is: its file (absolute path) or its URL. */
   readonly location: string;
   /** sha256 (hex) of the model's bytes, where the adapter can read them. */
   readonly sha256?: string;

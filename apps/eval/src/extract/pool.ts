@@ -1,0 +1,156 @@
+/**
+ * Runs the chunks of an extraction on worker threads. Two ways to use the
+ * cores (measured in `pnpm bench`, section extract):
+ *
+ * - "sessions": each worker parses, preprocesses and runs its own
+ *   single-thread model; the main thread only writes.
+ * - "preprocess": workers parse and preprocess; the main thread runs one
+ *   model session (onnxruntime's own threads) on what they prepared.
+ *
+ * Chunks finish in any order; `onChunk` (the writer) gets each as it comes.
+ * The first error, or an abort, stops every worker once its current chunk is
+ * done (a model run cannot be cut short safely); then the pool settles.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { BundleChunk } from "@skeleton-cache/bundle";
+import type { PreparedChunk } from "./chunk.js";
+import {
+  type ChunkMessage,
+  type InitMessage,
+  rebuildError,
+  type StopMessage,
+  type WorkerReply,
+} from "./messages.js";
+
+/** Starts a worker on the compiled worker, or on its TypeScript source (tests, tsx) through tsx. */
+function spawnWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here));
+  const entry = new URL("./worker.ts", here).href;
+  // tsx's ESM entry (package exports "./esm/api" → import), found from its package.json.
+  const manifest = createRequire(here).resolve("tsx/package.json");
+  const exportsMap = JSON.parse(fs.readFileSync(manifest, "utf8")).exports["./esm/api"].import
+    .default as string;
+  const tsx = pathToFileURL(path.join(path.dirname(manifest), exportsMap)).href;
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true, execArgv: ["--conditions=@skc/source"] },
+  );
+}
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly init: InitMessage;
+  /** Chunks to run, in dispatch order. */
+  readonly chunks: readonly number[];
+  readonly names: (k: number) => readonly string[];
+  /** Writes a finished chunk (called on the main thread, one at a time). */
+  readonly onChunk: (k: number, chunk: BundleChunk) => void;
+  /** Preprocess mode: encodes what a worker prepared, on the main thread's session. */
+  readonly encode?: (prepared: PreparedChunk) => Promise<BundleChunk>;
+  readonly signal: AbortSignal;
+}
+
+/** Runs every chunk; resolves when all are written, rejects on the first error or on abort. */
+export function runPool(options: PoolOptions): Promise<void> {
+  const workers: Worker[] = [];
+  const queue = [...options.chunks];
+  const prepared: { k: number; prepared: PreparedChunk }[] = [];
+  let outstanding = 0;
+  let encoding = false;
+  let settled = false;
+
+  return new Promise<void>((resolve, reject) => {
+    const exited = new Map<Worker, Promise<void>>();
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      options.signal.removeEventListener("abort", onAbort);
+      // Stop every worker gently and wait: terminating one while its model runs would abort the process.
+      const stop: StopMessage = { type: "stop" };
+      for (const worker of workers) worker.postMessage(stop);
+      Promise.all(exited.values()).then(() => (error ? reject(error) : resolve()));
+    };
+    const onAbort = () => finish(options.signal.reason);
+    options.signal.addEventListener("abort", onAbort);
+
+    const maybeDone = () => {
+      if (!settled && queue.length === 0 && outstanding === 0 && prepared.length === 0 && !encoding) finish();
+    };
+    // Preprocess mode keeps at most workers + 1 prepared chunks waiting for the session.
+    const canDispatch = () => !options.encode || prepared.length <= options.workers;
+    const dispatch = (worker: Worker) => {
+      if (settled || queue.length === 0 || !canDispatch()) return false;
+      const k = queue.shift()!;
+      outstanding++;
+      const message: ChunkMessage = { type: "chunk", k, names: options.names(k) };
+      worker.postMessage(message);
+      return true;
+    };
+    const idle: Worker[] = [];
+    const pump = () => {
+      while (idle.length > 0 && dispatch(idle[0]!)) idle.shift();
+    };
+    const encodeNext = () => {
+      if (encoding || settled || prepared.length === 0) return;
+      const next = prepared.shift()!;
+      encoding = true;
+      pump();
+      options.encode!(next.prepared).then(
+        (chunk) => {
+          encoding = false;
+          if (settled) return;
+          try {
+            options.onChunk(next.k, chunk);
+          } catch (error) {
+            finish(error);
+            return;
+          }
+          pump();
+          encodeNext();
+          maybeDone();
+        },
+        (error: unknown) => finish(error),
+      );
+    };
+    const onReply = (worker: Worker, message: WorkerReply) => {
+      if (settled) return;
+      if (message.type === "error") return finish(rebuildError(message.error));
+      if (message.type === "ready") {
+        if (!dispatch(worker)) idle.push(worker);
+        return maybeDone();
+      }
+      outstanding--;
+      if (message.type === "encoded") {
+        try {
+          options.onChunk(message.k, message.chunk);
+        } catch (error) {
+          return finish(error);
+        }
+      } else {
+        prepared.push({ k: message.k, prepared: message.prepared });
+        encodeNext();
+      }
+      if (!dispatch(worker)) idle.push(worker);
+      maybeDone();
+    };
+
+    const count = Math.max(1, Math.min(options.workers, options.chunks.length));
+    for (let i = 0; i < count; i++) {
+      const worker = spawnWorker();
+      workers.push(worker);
+      exited.set(worker, new Promise((done) => worker.once("exit", () => done())));
+      worker.on("message", (message: WorkerReply) => onReply(worker, message));
+      worker.on("error", (error) => finish(error));
+      worker.on("exit", (code) => {
+        if (!settled && code !== 0) finish(new Error(`an extraction worker exited with code ${code}`));
+      });
+      worker.postMessage(options.init);
+    }
+    maybeDone();
+  });
+}
