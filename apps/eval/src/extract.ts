@@ -131,6 +131,7 @@ export async function runExtract(
   progress: Progress,
   control: { readonly signal?: AbortSignal } = {},
 ): Promise<ExtractResult> {
+  const { dir, file } = workDirOf(options);
   const classes = requestedClasses(options);
   const config = backboneConfigOf(options, classes);
   let backbone: Backbone<Tensor> | null = await openBackbone(options, config);
@@ -142,7 +143,6 @@ export async function runExtract(
     const layout = dataset.layout.id;
     const meta = extractionMeta({ options, backbone, preprocessing, layout, plan });
     const settings = extractionSettings(meta, classIds);
-    const { dir, file } = workDirOf(options);
     const writer = openChunkedBundle(
       dir,
       { writer: "skc extract", settings, samples: plan.samples.length, chunkSize: options.chunkSize },
