@@ -250,7 +250,7 @@ describe("skc extract through the backbone registry", () => {
       temporal: "repeat-pad",
       center: "per-frame",
       align: true,
-    };
+    } as const;
     expect(meta.preprocessing).toEqual(preprocessing);
     expect(meta.layout).toBe("ntu25");
     expect(meta.selection).toEqual({ keepMissing: false });

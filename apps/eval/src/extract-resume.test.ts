@@ -49,6 +49,7 @@ afterEach(() => {
 /** Starts `skc` from source in a child process. */
 function startCli(args: string[]): {
   child: ChildProcess;
+  stderr: () => string;
   exit: Promise<{ code: number | null; signal: string | null; stderr: string }>;
 } {
   const child = spawn(process.execPath, ["--conditions=@skc/source", "--import", "tsx", CLI, ...args], {

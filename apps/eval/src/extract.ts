@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { type Backbone, createBackbone, resolveBackbone } from "@skeleton-cache/backbone";
 import "@skeleton-cache/backbone-onnx"; // registers "onnx"
 import {
@@ -55,6 +56,28 @@ export interface ExtractResult {
   readonly chunks: number;
   /** "new", "resumed", or "finished" (the bundle was already complete: nothing was run). */
   readonly state: "new" | "resumed" | "finished";
+}
+
+/**
+ * Imports a module that registers adapters (`--backbone-module`): a file path
+ * (relative to the working directory) or a package name. Returns its URL or
+ * specifier, for the workers to import too.
+ */
+async function importAdapterModule(spec: string): Promise<string> {
+  const target =
+    spec.startsWith(".") || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : spec;
+  try {
+    await import(target);
+  } catch (error) {
+    throw new ValueError(
+      `option --backbone-module: cannot import ${spec} (${(error as Error).message.split("\n")[0]})`,
+      {
+        field: "backboneModule",
+        value: spec,
+      },
+    );
+  }
+  return target;
 }
 
 /** Config keys whose relative paths, in a --backbone-config file, are relative to that file. */
@@ -132,6 +155,7 @@ export async function runExtract(
   control: { readonly signal?: AbortSignal } = {},
 ): Promise<ExtractResult> {
   const { dir, file } = workDirOf(options);
+  const modules = options.backboneModule ? [await importAdapterModule(options.backboneModule)] : [];
   const classes = requestedClasses(options);
   const config = backboneConfigOf(options, classes);
   let backbone: Backbone<Tensor> | null = await openBackbone(options, config);
@@ -157,7 +181,13 @@ export async function runExtract(
     const keptChunks = writer.doneCount();
     if (state !== "finished") {
       const output = { descriptorsOnly: options.descriptorsOnly, layout };
-      const init: InitMessage = { type: "init", dataset: datasetSpec(options), preprocessing, output };
+      const init: InitMessage = {
+        type: "init",
+        modules,
+        dataset: datasetSpec(options),
+        preprocessing,
+        output,
+      };
       backbone = await runChunks({
         options,
         writer,

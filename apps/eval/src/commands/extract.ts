@@ -61,6 +61,10 @@ export function registerExtractCommand(
       "--backbone <name>",
       `adapter: ${listBackbones().join(", ")}, or auto (the first that takes the config) (default: onnx)`,
     )
+    .option(
+      "--backbone-module <module>",
+      "import this file or package first: it registers your own adapter (see docs/write-your-own-adapter.md)",
+    )
     .option("--backbone-config <file>", 'the adapter\'s config, JSON or YAML (e.g. { "url": ... } for http)')
     .option("--model <file.onnx>", "onnx: the model (its adapter config <stem>.backbone.json beside it)")
     .option("--model-config <file>", "onnx: the adapter config, when not beside the model")

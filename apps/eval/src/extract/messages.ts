@@ -10,6 +10,8 @@ export interface InitMessage {
   readonly dataset: DatasetSpec;
   readonly preprocessing: ResolvedPreprocessing;
   readonly output: { readonly descriptorsOnly: boolean; readonly layout: string };
+  /** Modules (URLs) to import first: they register adapters (--backbone-module). */
+  readonly modules: readonly string[];
   /** The backbone each worker opens (sessions mode); absent when workers only preprocess. */
   readonly backbone?: { readonly name: string; readonly config: Record<string, unknown> };
 }

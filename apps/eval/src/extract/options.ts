@@ -12,6 +12,8 @@ export const PARALLEL_MODES = ["sessions", "preprocess"] as const;
 export const ExtractOptionsSchema = z.strictObject({
   /** Registry name of the backbone adapter ("onnx", "http", ... or "auto": the first that takes the config). */
   backbone: z.string().min(1).default("onnx"),
+  /** A module (file path or package) that registers more adapters when imported, e.g. your own. */
+  backboneModule: z.string().min(1).optional(),
   /** JSON or YAML file with the adapter's config (e.g. { "url": ... } for http). */
   backboneConfig: z.string().min(1).optional(),
   /** onnx: the `.onnx` model (its adapter config `<stem>.backbone.json` beside it, or `modelConfig`). */

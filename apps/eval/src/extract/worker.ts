@@ -30,6 +30,7 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
 async function handle(message: InitMessage | ChunkMessage): Promise<void> {
   if (message.type === "init") {
     init = message;
+    for (const module of message.modules) await import(module);
     dataset = openDataset(message.dataset);
     if (message.backbone)
       backbone = await createBackbone<Tensor>(message.backbone.name, message.backbone.config);
