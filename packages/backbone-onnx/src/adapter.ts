@@ -224,7 +224,7 @@ async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel)
   if (inputDims) {
     if (inputDims.length !== 5) {
       throw new ShapeError(
-        `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M)`,
+        `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M) (a model that takes derived streams, e.g. (N, I, C, T, V, M), needs a wrapper that builds them in forward: tooling/export/README.md)`,
         { file: modelFile, field: inputName, value: [...inputDims], expected: "(N, 3, T, V, M)" },
       );
     }
