@@ -26,10 +26,35 @@ import {
   type WorkerReply,
 } from "./messages.js";
 
+/**
+ * The parent's Node flags for a compiled worker, without those that point
+ * module resolution at TypeScript sources (a compiled worker must load the
+ * compiled packages).
+ */
+function compiledExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (
+      arg === "--conditions" ||
+      arg === "-C" ||
+      ((arg === "--import" || arg === "--loader") && /tsx/.test(args[i + 1] ?? ""))
+    ) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("--conditions=") || /^--(import|loader)=.*tsx/.test(arg)) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
 /** Starts a worker on the compiled worker, or on its TypeScript source (tests, tsx) through tsx. */
 function spawnWorker(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here));
+  if (!here.endsWith(".ts"))
+    return new Worker(new URL("./worker.js", here), { execArgv: compiledExecArgv() });
   const entry = new URL("./worker.ts", here).href;
   // tsx's ESM entry (package exports "./esm/api" → import), found from its package.json.
   const manifest = createRequire(here).resolve("tsx/package.json");
