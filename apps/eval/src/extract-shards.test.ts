@@ -68,12 +68,32 @@ describe("skc extract --shard and skc bundle merge", () => {
     expect(fs.existsSync(path.join(root, "m2")) || fs.existsSync(path.join(root, "m3"))).toBe(false);
   });
 
-  it("a shard spec out of range, or a shard written to a file, is bad input", async () => {
+  it("a shard spec out of range, an empty part, or a shard written to a file, is bad input", async () => {
     const root = tempDir("skc-shards-cli-");
     const base = ["extract", "--model", MODEL, "--data", root, "--classes", "0"];
     const range = captureIo();
     expect(await main([...base, "--shard", "3/3", "--out", path.join(root, "b")], range.io)).toBe(2);
     expect(range.stderr).toContain('option --shard: "3/3" is not i/n with 0 ≤ i < n');
+    const data = path.join(root, "ntu");
+    writeSyntheticNtu(data, 2, [1]);
+    const empty = captureIo();
+    const few = [
+      "extract",
+      "--model",
+      MODEL,
+      "--data",
+      data,
+      "--classes",
+      "0",
+      "--shard",
+      "0/3",
+      "--out",
+      path.join(root, "p"),
+    ];
+    expect(await main(few, empty.io)).toBe(2);
+    expect(empty.stderr).toContain(
+      "option --shard: part 0/3 holds no sample (there are 2); use at most 2 parts",
+    );
     const file = captureIo();
     expect(await main([...base, "--shard", "0/2", "--out", path.join(root, "b.npz")], file.io)).toBe(2);
     expect(file.stderr).toContain("a shard part is a directory");

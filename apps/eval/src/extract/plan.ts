@@ -109,6 +109,11 @@ export function planSamples(
     ? shardRange(all.length, options.shard.index, options.shard.count)
     : [0, all.length];
   const samples = all.slice(range[0], range[1]);
+  if (samples.length === 0)
+    throw new ValueError(
+      `option --shard: part ${options.shard!.index}/${options.shard!.count} holds no sample (there are ${all.length}); use at most ${all.length} parts`,
+      { field: "shard", value: `${options.shard!.index}/${options.shard!.count}`, expected: all.length },
+    );
   return {
     all,
     range: range as [number, number],
