@@ -241,7 +241,7 @@ describe("ONNX adapter errors", () => {
     const error = await loadOnnxBackbone({ model }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShapeError);
     expect((error as Error).message).toBe(
-      `${model}: input "x" has rank 4 (N, 3, 6, 5); the skeleton input must be (N, 3, T, V, M)`,
+      `${model}: input "x" has rank 4 (N, 3, 6, 5); the skeleton input must be (N, 3, T, V, M) (a model that takes derived streams, e.g. (N, I, C, T, V, M), needs a wrapper that builds them in forward: tooling/export/README.md)`,
     );
   });
 
