@@ -20,6 +20,7 @@ export function registerBundleMergeCommand(
     .argument("<parts...>", "the part directories, in any order")
     .requiredOption("--out <dir>", "the merged bundle directory (must not exist)")
     .option("--quiet", "no summary")
+    .addHelpText("after", "\nExample:\n  skc bundle merge parts/part-* --out ntu120_96_24\n")
     .action((parts: string[], options: { out: string; quiet?: true }) => {
       const result = mergeBundleShards(parts, options.out);
       if (!options.quiet)

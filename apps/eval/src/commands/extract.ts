@@ -160,6 +160,10 @@ export function registerExtractCommand(
       parseShardSpec(v),
     )
     .option("--quiet", "no progress bar, no summary")
+    .addHelpText(
+      "after",
+      "\nExample:\n  skc extract --model benchmarks/utd-mhad/models/utd_mhad_22_5/seed0/model.onnx --data ../shared/data/real/utd-mhad \\\n    --dataset utd-mhad --split utd_mhad_22_5 --out runs/utd-22-5\n\nRerun the same command to resume after a crash or Ctrl-C; --shard i/n + skc bundle merge for clusters.\n",
+    )
     .action(async (options) => {
       const { quiet, ...flags } = options;
       const parsed = parseExtractOptions(
