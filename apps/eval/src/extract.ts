@@ -255,7 +255,10 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
     const [start, end] = writer.range(k);
     progress.tick(end - start);
   };
-  const workers = Math.min(options.workers ?? os.availableParallelism(), pending.length);
+  // Preprocess mode: the session's own threads take the cores the workers leave.
+  const cores = os.availableParallelism();
+  const byDefault = options.parallel === "preprocess" ? Math.max(1, cores - 1) : cores;
+  const workers = Math.min(options.workers ?? byDefault, pending.length);
   progress.start(total, "extract", "samples", { initial: doneSamples, rate: true });
   try {
     if (workers <= 0 || pending.length === 0) {

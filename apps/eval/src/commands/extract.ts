@@ -147,7 +147,7 @@ export function registerExtractCommand(
     )
     .option(
       "--workers <n>",
-      `worker threads; 0 = all on the main thread (default: one per core, ${os.availableParallelism()} here)`,
+      `worker threads; 0 = all on the main thread (default: one per core, ${os.availableParallelism()} here; with --parallel preprocess one less)`,
       number("--workers"),
     )
     .addOption(
