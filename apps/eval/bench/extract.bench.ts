@@ -51,7 +51,11 @@ const MODES: readonly Mode[] = [
   { name: "single thread (parse + 1-thread session)", options: { workers: 0, threads: 1 } },
   { name: "one 2-thread session, parsing inline", options: { workers: 0, threads: 2 } },
   {
-    name: "workers parse + preprocess, one 2-thread session",
+    name: "one worker parses + preprocesses, one 2-thread session",
+    options: { workers: 1, parallel: "preprocess", threads: 2 },
+  },
+  {
+    name: "two workers parse + preprocess, one 2-thread session",
     options: { workers: 2, parallel: "preprocess", threads: 2 },
   },
   { name: "two workers, a 1-thread session each", options: { workers: 2, parallel: "sessions" } },
