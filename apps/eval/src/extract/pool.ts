@@ -86,6 +86,9 @@ export function runPool(options: PoolOptions): Promise<void> {
   const queue = [...options.chunks];
   const prepared: { k: number; prepared: PreparedChunk }[] = [];
   let outstanding = 0;
+  /** Chunks sent to each worker and not answered: up to DEPTH, so a worker never waits for the main thread. */
+  const inFlight = new Map<Worker, number>();
+  const DEPTH = 2;
   let encoding = false;
   let settled = false;
 
@@ -109,16 +112,21 @@ export function runPool(options: PoolOptions): Promise<void> {
     // Preprocess mode keeps at most workers + 1 prepared chunks waiting for the session.
     const canDispatch = () => !options.encode || prepared.length <= options.workers;
     const dispatch = (worker: Worker) => {
-      if (settled || queue.length === 0 || !canDispatch()) return false;
+      if (settled || queue.length === 0 || !canDispatch() || (inFlight.get(worker) ?? 0) >= DEPTH)
+        return false;
       const k = queue.shift()!;
       outstanding++;
+      inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
       const message: ChunkMessage = { type: "chunk", k, names: options.names(k) };
       worker.postMessage(message);
       return true;
     };
-    const idle: Worker[] = [];
+    const ready = new Set<Worker>();
+    const fill = (worker: Worker) => {
+      while (dispatch(worker));
+    };
     const pump = () => {
-      while (idle.length > 0 && dispatch(idle[0]!)) idle.shift();
+      for (const worker of ready) fill(worker);
     };
     const encodeNext = () => {
       if (encoding || settled || prepared.length === 0) return;
@@ -146,10 +154,13 @@ export function runPool(options: PoolOptions): Promise<void> {
       if (settled) return;
       if (message.type === "error") return finish(rebuildError(message.error));
       if (message.type === "ready") {
-        if (!dispatch(worker)) idle.push(worker);
+        ready.add(worker);
+        fill(worker);
         return maybeDone();
       }
       outstanding--;
+      inFlight.set(worker, inFlight.get(worker)! - 1);
+      fill(worker); // the next chunk first: the worker keeps busy while this one is written
       if (message.type === "encoded") {
         try {
           options.onChunk(message.k, message.chunk);
@@ -160,7 +171,6 @@ export function runPool(options: PoolOptions): Promise<void> {
         prepared.push({ k: message.k, prepared: message.prepared });
         encodeNext();
       }
-      if (!dispatch(worker)) idle.push(worker);
       maybeDone();
     };
 

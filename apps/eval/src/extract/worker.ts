@@ -49,6 +49,7 @@ async function handle(message: InitMessage | ChunkMessage): Promise<void> {
   ]);
 }
 
+const queue: (InitMessage | ChunkMessage)[] = [];
 let busy = false;
 let stopping = false;
 
@@ -58,18 +59,25 @@ async function shutdown(): Promise<void> {
   process.exit(0);
 }
 
-// One message at a time: the pool sends the next chunk only after a reply. "stop" ends the thread once idle.
+/** Works through the queue one message at a time (the pool keeps up to two chunks queued, so no worker waits). */
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  while (queue.length > 0 && !stopping) {
+    const message = queue.shift()!;
+    await handle(message).catch((error: unknown) => reply({ type: "error", error: serializeError(error) }));
+  }
+  busy = false;
+  if (stopping) await shutdown();
+}
+
+// "stop" ends the thread once the chunk in hand is done; chunks still queued are dropped.
 port.on("message", (message: InitMessage | ChunkMessage | StopMessage) => {
   if (message.type === "stop") {
     stopping = true;
     if (!busy) void shutdown();
     return;
   }
-  busy = true;
-  handle(message)
-    .catch((error: unknown) => reply({ type: "error", error: serializeError(error) }))
-    .finally(() => {
-      busy = false;
-      if (stopping) void shutdown();
-    });
+  queue.push(message);
+  void drain();
 });
