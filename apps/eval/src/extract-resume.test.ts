@@ -131,7 +131,8 @@ describe("skc extract: crash, refuse, resume", () => {
     // Sample 37 (in chunk 9, the last of 10: no chunk queues behind it) is the pipe; the other nine can finish.
     const { data, restore } = dataWithPipe(root, 37);
     const out = path.join(root, "bundle");
-    const { child, exit } = startCli(extractArgs(data, out, ["--workers", "2"]));
+    // Workers read the files (--parallel preprocess), so the pipe blocks a worker, never the main thread.
+    const { child, exit } = startCli(extractArgs(data, out, ["--workers", "2", "--parallel", "preprocess"]));
     const done = await waitForChunks(out, 9, child);
     child.kill("SIGKILL");
     expect((await exit).signal).toBe("SIGKILL");
@@ -197,7 +198,7 @@ describe("skc extract: crash, refuse, resume", () => {
     const root = tempDir("skc-sigint-");
     const { data, unblock } = dataWithPipe(root, 30);
     const out = path.join(root, "bundle");
-    const cli = startCli(extractArgs(data, out, ["--workers", "2"]));
+    const cli = startCli(extractArgs(data, out, ["--workers", "2", "--parallel", "preprocess"]));
     await waitForChunks(out, 3, cli.child);
     cli.child.kill("SIGINT");
     // Each worker stops after its current chunk; the one reading the pipe (if any) once the pipe is written.

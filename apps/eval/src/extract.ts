@@ -33,7 +33,7 @@ import {
   planSamples,
   requestedClasses,
 } from "./extract/plan.js";
-import { runPool } from "./extract/pool.js";
+import { runPool, startWorkers, type WorkerSet } from "./extract/pool.js";
 import type { Progress } from "./progress.js";
 
 export type { ExtractOptions, ExtractOptionsInput } from "./extract/options.js";
@@ -155,9 +155,44 @@ export async function runExtract(
   control: { readonly signal?: AbortSignal } = {},
 ): Promise<ExtractResult> {
   const { dir, file } = workDirOf(options);
+  // Workers start now: their modules load while this thread opens the model and lists the data.
+  const cores = os.availableParallelism();
+  const wanted = options.workers ?? (options.parallel === "preprocess" ? Math.max(1, cores - 1) : cores);
+  let early: WorkerSet | null = wanted > 0 ? startWorkers(wanted) : null;
+  try {
+    return await extractWith(options, progress, control, {
+      dir,
+      file,
+      sessions: options.parallel === "sessions" && wanted > 0,
+      early: () => {
+        const set = early;
+        early = null;
+        return set;
+      },
+    });
+  } finally {
+    await early?.dispose();
+  }
+}
+
+async function extractWith(
+  options: ExtractOptions,
+  progress: Progress,
+  control: { readonly signal?: AbortSignal },
+  target: {
+    readonly dir: string;
+    readonly file: boolean;
+    /** One single-thread session per worker (and on the main thread while they start). */
+    readonly sessions: boolean;
+    readonly early: () => WorkerSet | null;
+  },
+): Promise<ExtractResult> {
+  const { dir, file } = target;
   const modules = options.backboneModule ? [await importAdapterModule(options.backboneModule)] : [];
   const classes = requestedClasses(options);
   const config = backboneConfigOf(options, classes);
+  // onnx in sessions mode: one intra-op thread per session (the workers' sessions fill the cores).
+  if (target.sessions && options.backbone === "onnx" && config.threads === undefined) config.threads = 1;
   let backbone: Backbone<Tensor> | null = await openBackbone(options, config);
   try {
     const classIds = [...backbone.candidateClasses];
@@ -189,6 +224,7 @@ export async function runExtract(
         output,
       };
       backbone = await runChunks({
+        workers: target.early,
         options,
         writer,
         plan,
@@ -229,6 +265,8 @@ function npyShape(file: string): number[] {
 }
 
 interface ChunkRun {
+  /** Takes the workers started early (null: run on the main thread). */
+  readonly workers: () => WorkerSet | null;
   readonly options: ExtractOptions;
   readonly writer: ChunkedBundleWriter;
   readonly plan: ReturnType<typeof planSamples>;
@@ -241,8 +279,7 @@ interface ChunkRun {
 
 /**
  * Runs the pending chunks (inline, or on worker threads) and writes each as it
- * finishes. Returns the main thread's backbone if it is still open (sessions
- * mode closes it before the workers open theirs).
+ * finishes. Returns the main thread's backbone (still open).
  */
 async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
   const { options, writer, plan, init, progress, signal } = run;
@@ -255,13 +292,10 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
     const [start, end] = writer.range(k);
     progress.tick(end - start);
   };
-  // Preprocess mode: the session's own threads take the cores the workers leave.
-  const cores = os.availableParallelism();
-  const byDefault = options.parallel === "preprocess" ? Math.max(1, cores - 1) : cores;
-  const workers = Math.min(options.workers ?? byDefault, pending.length);
   progress.start(total, "extract", "samples", { initial: doneSamples, rate: true });
   try {
-    if (workers <= 0 || pending.length === 0) {
+    const workers = pending.length > 0 ? run.workers() : null;
+    if (!workers) {
       const dataset = openDataset(init.dataset);
       for (const k of pending) {
         if (signal?.aborted) throw signal.reason;
@@ -275,20 +309,19 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
     if (options.parallel === "sessions") {
-      await run.backbone.close();
-      const config =
-        run.backbone.name === "onnx" && run.config.threads === undefined
-          ? { ...run.config, threads: 1 }
-          : run.config;
+      // The main thread encodes chunks with its own session until a worker is ready.
+      const dataset = openDataset(init.dataset);
       await runPool({
         workers,
-        init: { ...init, backbone: { name: run.backbone.name, config } },
+        init: { ...init, backbone: { name: run.backbone.name, config: run.config } },
         chunks: pending,
         names,
         onChunk: write,
+        inline: (k) =>
+          encodeChunk(run.backbone, prepareChunk(dataset, names(k), init.preprocessing), init.output),
         signal: controller.signal,
       });
-      return null;
+      return run.backbone;
     }
     await runPool({
       workers,

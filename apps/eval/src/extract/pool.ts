@@ -67,14 +67,42 @@ function spawnWorker(): Worker {
   );
 }
 
+/** Worker threads started ahead of the work (their modules load while the main thread plans). */
+export interface WorkerSet {
+  readonly workers: readonly Worker[];
+  /** Ends workers that will not be used (before any work was sent: nothing is running). */
+  dispose(): Promise<void>;
+}
+
+/** Starts `count` extraction workers now; `runPool` sends them the work later. */
+export function startWorkers(count: number): WorkerSet {
+  const workers = Array.from({ length: count }, () => spawnWorker());
+  const exited = workers.map((worker) => new Promise<void>((done) => worker.once("exit", () => done())));
+  return {
+    workers,
+    async dispose() {
+      // "stop" rather than terminate: a worker still loading its native modules ends cleanly once loaded.
+      const stop: StopMessage = { type: "stop" };
+      for (const worker of workers) worker.postMessage(stop);
+      await Promise.all(exited);
+    },
+  };
+}
+
 export interface PoolOptions {
-  readonly workers: number;
+  /** Workers from `startWorkers`; extra ones (more than chunks) are stopped unused. */
+  readonly workers: WorkerSet;
   readonly init: InitMessage;
   /** Chunks to run, in dispatch order. */
   readonly chunks: readonly number[];
   readonly names: (k: number) => readonly string[];
   /** Writes a finished chunk (called on the main thread, one at a time). */
   readonly onChunk: (k: number, chunk: BundleChunk) => void;
+  /**
+   * Sessions mode: encodes a chunk on the main thread's session; used while no
+   * worker is ready yet (their start-up — modules, model, first runs — is hidden).
+   */
+  readonly inline?: (k: number) => Promise<BundleChunk>;
   /** Preprocess mode: encodes what a worker prepared, on the main thread's session. */
   readonly encode?: (prepared: PreparedChunk) => Promise<BundleChunk>;
   readonly signal: AbortSignal;
@@ -109,8 +137,29 @@ export function runPool(options: PoolOptions): Promise<void> {
     const maybeDone = () => {
       if (!settled && queue.length === 0 && outstanding === 0 && prepared.length === 0 && !encoding) finish();
     };
+    // The main thread takes chunks while no worker is ready, one at a time.
+    const runInline = () => {
+      if (!options.inline || settled || queue.length === 0 || ready.size > 0) return;
+      const k = queue.shift()!;
+      outstanding++;
+      options.inline(k).then(
+        (chunk) => {
+          outstanding--;
+          if (settled) return;
+          try {
+            options.onChunk(k, chunk);
+          } catch (error) {
+            finish(error);
+            return;
+          }
+          runInline();
+          maybeDone();
+        },
+        (error: unknown) => finish(error),
+      );
+    };
     // Preprocess mode keeps at most workers + 1 prepared chunks waiting for the session.
-    const canDispatch = () => !options.encode || prepared.length <= options.workers;
+    const canDispatch = () => !options.encode || prepared.length <= workers.length;
     const dispatch = (worker: Worker) => {
       if (settled || queue.length === 0 || !canDispatch() || (inFlight.get(worker) ?? 0) >= DEPTH)
         return false;
@@ -174,9 +223,7 @@ export function runPool(options: PoolOptions): Promise<void> {
       maybeDone();
     };
 
-    const count = Math.max(1, Math.min(options.workers, options.chunks.length));
-    for (let i = 0; i < count; i++) {
-      const worker = spawnWorker();
+    for (const worker of options.workers.workers) {
       workers.push(worker);
       exited.set(worker, new Promise((done) => worker.once("exit", () => done())));
       worker.on("message", (message: WorkerReply) => onReply(worker, message));
@@ -186,6 +233,7 @@ export function runPool(options: PoolOptions): Promise<void> {
       });
       worker.postMessage(options.init);
     }
+    runInline();
     maybeDone();
   });
 }
