@@ -62,6 +62,10 @@ function writeChunked(
   writer.finish({ labels: bundle.labels, classIds: bundle.classIds, meta });
 }
 
+function readBundleJournalOf(dir: string): number[] {
+  return JSON.parse(fs.readFileSync(path.join(dir, JOURNAL_FILE), "utf8")).done;
+}
+
 function filesOf(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of fs.readdirSync(dir).sort())
@@ -166,6 +170,36 @@ describe("chunked bundle writer", () => {
       openChunkedBundle(dir, { ...options, settings: { model: "other.onnx", frames: 64 } }, { settingsOf }),
     ).toThrow(/was started with model = "m.onnx"; this run has model = "other.onnx"/);
     expect(() => openChunkedBundle(dir, options)).toThrow(/neither empty nor an unfinished bundle/);
+  });
+});
+
+describe("chunked bundle durability", () => {
+  it("journals written chunks only once their data is flushed (interval, flush, close); unjournalled ones run again", () => {
+    const dir = path.join(tempDir("skc-chunked-"), "b");
+    const bundle = makeBundle(8, "descriptors");
+    const chunk = (start: number, end: number) => ({
+      volume: "descriptors" as const,
+      sampleShape: [8, 5],
+      logits: bundle.logits.data.slice(start * 3, end * 3),
+      values: bundle.descriptors!.data.slice(start * 40, end * 40),
+    });
+    const options = { writer: "test", settings: SETTINGS, samples: 8, chunkSize: 2, flushIntervalMs: 60_000 };
+    const writer = openChunkedBundle(dir, options);
+    writer.writeChunk(0, chunk(0, 2));
+    writer.writeChunk(3, chunk(6, 8));
+    expect(readBundleJournalOf(dir)).toEqual([]);
+    expect(writer.pending()).toEqual([1, 2]);
+    writer.flush();
+    expect(readBundleJournalOf(dir)).toEqual([0, 3]);
+    writer.writeChunk(1, chunk(2, 4));
+    // A crash now (no close): chunk 1 is not journalled, so a rerun does it again.
+    const again = openChunkedBundle(dir, options);
+    expect(again.pending()).toEqual([1, 2]);
+    again.writeChunk(1, chunk(2, 4));
+    again.writeChunk(2, chunk(4, 6)); // the last one: everything is flushed
+    expect(readBundleJournalOf(dir)).toEqual([0, 1, 2, 3]);
+    again.finish({ labels: bundle.labels, classIds: bundle.classIds, meta: bundle.meta });
+    expect(Array.from(readBundle(dir).descriptors!.data)).toEqual(Array.from(bundle.descriptors!.data));
   });
 });
 

@@ -28,6 +28,12 @@ export interface ChunkedBundleOptions {
   readonly settings: Readonly<Record<string, unknown>>;
   readonly samples: number;
   readonly chunkSize: number;
+  /**
+   * How often written chunks are made durable (data flushed, then journalled),
+   * in ms; default 1000. A crash loses at most the chunks of the last interval
+   * (they are run again). 0: after every chunk.
+   */
+  readonly flushIntervalMs?: number;
 }
 
 /** One finished chunk: `count` samples' logits (count × U) and volumes (count × sample size). */
@@ -49,15 +55,17 @@ export interface ChunkedBundleWriter {
   readonly chunks: number;
   /** Chunks not yet written, ascending. */
   pending(): number[];
-  /** Chunks written. */
+  /** Chunks written and journalled. */
   doneCount(): number;
   /** Samples [start, end) of chunk `k`. */
   range(k: number): readonly [number, number];
-  /** Writes chunk `k` in place and journals it (idempotent for a journalled chunk). */
+  /** Writes chunk `k` in place; it is journalled at the next flush (idempotent for a written chunk). */
   writeChunk(k: number, chunk: BundleChunk): void;
+  /** Flushes the written chunks' data to disk, then journals them. */
+  flush(): void;
   /** Writes labels, class ids and meta; removes the journal. Every chunk must be written. */
   finish(tail: { labels: Int32Array; classIds: Int32Array; meta: BundleMeta }): void;
-  /** Closes the open files (the journal stays: the bundle can be resumed). */
+  /** Flushes and closes the open files (the journal stays: the bundle can be resumed). */
   close(): void;
 }
 
@@ -135,7 +143,23 @@ function chunkedWriter(
   const done = new Set(
     state === "finished" ? Array.from({ length: chunks }, (_, k) => k) : (journal?.done ?? []),
   );
+  /** Written, not yet flushed and journalled. */
+  const written = new Set<number>();
   const files = new Map<string, number>();
+  const interval = options.flushIntervalMs ?? 1000;
+  let lastFlush = Date.now();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    lastFlush = Date.now();
+    if (written.size === 0 || !journal) return;
+    for (const fd of files.values()) fs.fdatasyncSync(fd);
+    for (const k of written) done.add(k);
+    written.clear();
+    journal = { ...journal, done: [...done].sort((a, b) => a - b) };
+    writeBundleJournal(dir, journal);
+  };
 
   const fileFor = (name: string, shape: readonly number[]): number => {
     const open = files.get(name);
@@ -191,12 +215,13 @@ function chunkedWriter(
     },
     chunkSize: options.chunkSize,
     chunks,
-    pending: () => Array.from({ length: chunks }, (_, k) => k).filter((k) => !done.has(k)),
+    pending: () => Array.from({ length: chunks }, (_, k) => k).filter((k) => !done.has(k) && !written.has(k)),
     doneCount: () => done.size,
+    flush,
     range,
     writeChunk(k, chunk) {
       const [start, end] = range(k);
-      if (done.has(k)) return;
+      if (done.has(k) || written.has(k)) return;
       if (!journal) throw new ValueError(`${dir}: the bundle is finished`, { file: dir });
       checkChunk(k, chunk, end - start);
       journal.arrays ??= {
@@ -215,14 +240,17 @@ function chunkedWriter(
         const offset = encodeNpyHeader("f4", shape).length + at * F32;
         const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
         fs.writeSync(fd, bytes, 0, bytes.length, offset);
-        fs.fdatasyncSync(fd);
       }
-      done.add(k);
-      journal = { ...journal, done: [...done].sort((a, b) => a - b) };
-      writeBundleJournal(dir, journal);
+      written.add(k);
+      if (Date.now() - lastFlush >= interval || written.size + done.size === chunks) flush();
+      else if (!timer) {
+        timer = setTimeout(flush, interval);
+        timer.unref();
+      }
     },
     finish({ labels, classIds, meta }) {
       if (state === "finished") return;
+      flush();
       if (done.size !== chunks || !journal?.arrays)
         throw new FormatError(`${dir}: ${chunks - done.size} of ${chunks} chunks are not written yet`, {
           file: dir,
@@ -251,6 +279,9 @@ function chunkedWriter(
       state = "finished";
     },
     close() {
+      if (files.size > 0) flush();
+      if (timer) clearTimeout(timer);
+      timer = null;
       for (const fd of files.values()) fs.closeSync(fd);
       files.clear();
     },
