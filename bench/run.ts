@@ -357,7 +357,7 @@ async function extractOnCores(): Promise<void> {
       compiledWorkers: boolean;
     } | null>;
   };
-  const result = await runExtractBench({ rounds: QUICK ? 1 : 2, copies: QUICK ? 1 : 4 });
+  const result = await runExtractBench({ rounds: QUICK ? 1 : 2, copies: QUICK ? 1 : 6 });
   if (!result) {
     log("extract: no UTD-MHAD data (SKC_DATA); section skipped");
     return;

@@ -1,7 +1,7 @@
 /**
  * `skc extract` on every core: UTD-MHAD (all 861 samples, every class of
  * the model, the folder linked `copies` times under new subject numbers so
- * that start-up does not dominate: 3 444 samples by default) through a
+ * that start-up does not dominate: 5 166 samples by default) through a
  * committed UTD-MHAD ST-GCN, descriptors-only, written to a temporary folder. Four ways, interleaved in one run (best of
  * `rounds`): everything on one thread; one 2-thread session with parsing
  * inline; workers that parse + preprocess feeding one 2-thread session
@@ -11,7 +11,7 @@
  * (what a dataset-scale run sees once start-up and warm-up are behind);
  * ratios against the single thread of the same run.
  *
- *   node --conditions=@skc/source --import tsx apps/eval/bench/extract.bench.ts [--rounds 2] [--copies 4]
+ *   node --conditions=@skc/source --import tsx apps/eval/bench/extract.bench.ts [--rounds 2] [--copies 6]
  *
  * Workers run the compiled worker (apps/eval/dist) when it is built, so build
  * first (`pnpm build`); from source they start through tsx, which adds about
@@ -185,7 +185,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const at = process.argv.indexOf(name);
     return at > 0 ? Number(process.argv[at + 1]) : fallback;
   };
-  const result = await runExtractBench({ rounds: flag("--rounds", 2), copies: flag("--copies", 4) });
+  const result = await runExtractBench({ rounds: flag("--rounds", 2), copies: flag("--copies", 6) });
   if (!result) process.stderr.write(`extract bench: no UTD-MHAD data at ${DATA}; skipped\n`);
   else process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
 }
