@@ -109,7 +109,7 @@ export async function runExtractBench(
   const compiledWorkers = fs.existsSync(path.join(REPO, "apps/eval/dist/extract/worker.js"));
   const rounds = options.rounds ?? 2;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-extract-bench-"));
-  const data = linkedData(path.join(tmp, "utd-mhad"), options.copies ?? 4);
+  const data = linkedData(path.join(tmp, "utd-mhad"), options.copies ?? 6);
   const best = new Map<string, { wall: number; steady: number; samples: number; load: number }>();
   try {
     const parseMsPerSample = parseCost();
