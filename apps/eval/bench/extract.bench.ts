@@ -2,10 +2,11 @@
  * `skc extract` on every core: UTD-MHAD (all 861 samples, every class of
  * the model, the folder linked `copies` times under new subject numbers so
  * that start-up does not dominate: 5 166 samples by default) through a
- * committed UTD-MHAD ST-GCN, descriptors-only, written to a temporary folder. Four ways, interleaved in one run (best of
- * `rounds`): everything on one thread; one 2-thread session with parsing
- * inline; workers that parse + preprocess feeding one 2-thread session
- * ("preprocess"); workers that each run a 1-thread session ("sessions").
+ * committed UTD-MHAD ST-GCN, descriptors-only, written to a temporary
+ * folder. Five ways, interleaved in one run (best of `rounds`): everything on
+ * one thread; one 2-thread session with parsing inline; one or two workers
+ * that parse + preprocess feeding one 2-thread session ("preprocess");
+ * workers that each run a 1-thread session ("sessions").
  * Reported: wall time of the whole command (model load, worker start-up,
  * listing included) and the steady rate over the second half of the chunks
  * (what a dataset-scale run sees once start-up and warm-up are behind);
