@@ -347,6 +347,27 @@ async function onnx(): Promise<void> {
   }
 }
 
+// ------------------------------------------------------- extraction (skc extract)
+let extractMeta: { parseMsPerSample: number; compiledWorkers: boolean } | null = null;
+async function extractOnCores(): Promise<void> {
+  const modulePath = path.join(HERE, "../apps/eval/bench/extract.bench.ts");
+  if (!fs.existsSync(modulePath)) return;
+  const { runExtractBench } = (await import(modulePath)) as {
+    runExtractBench: (o: { rounds?: number; copies?: number }) => Promise<{
+      rows: Record<string, unknown>[];
+      parseMsPerSample: number;
+      compiledWorkers: boolean;
+    } | null>;
+  };
+  const result = await runExtractBench({ rounds: QUICK ? 1 : 2, copies: QUICK ? 1 : 6 });
+  if (!result) {
+    log("extract: no UTD-MHAD data (SKC_DATA); section skipped");
+    return;
+  }
+  extractMeta = { parseMsPerSample: result.parseMsPerSample, compiledWorkers: result.compiledWorkers };
+  for (const row of result.rows) rows.push({ group: "extract-cores", ...(row as object) } as Row);
+}
+
 function fmt(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -436,6 +457,25 @@ function markdown(growth: Record<string, number>, meta: Record<string, unknown>)
         `| ${r.name} | ${fmt(r.seconds as number, 3)} | ${r.ratio === undefined ? "" : fmt(r.ratio as number, 2)} |`,
       );
   }
+  const extractRows = rows.filter((row) => row.group === "extract-cores");
+  if (extractRows.length > 0 && extractMeta) {
+    lines.push(
+      "",
+      `## skc extract on every core (UTD-MHAD × ${extractRows[0]!.samples === 861 ? 1 : Math.round((extractRows[0]!.samples as number) / 861)} = ${extractRows[0]!.samples} samples, utd_mhad_22_5/seed0 model, descriptors only)`,
+      "",
+    );
+    lines.push(
+      `Parsing + preprocessing alone: ${fmt(extractMeta.parseMsPerSample, 3)} ms per sample (one thread). Workers ran ${extractMeta.compiledWorkers ? "the compiled worker" : "from source through tsx (slower start-up)"}. Best of the rounds, interleaved; 1-minute load average when each started.`,
+      "",
+      "| how | wall s | samples/s | steady samples/s | × single thread (wall) | × single thread (steady) | load |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const r of extractRows) {
+      lines.push(
+        `| ${r.mode} | ${fmt(r.wallSeconds as number, 2)} | ${fmt(r.samplesPerSecond as number)} | ${fmt(r.steadySamplesPerSecond as number)} | ${fmt(r.ratioToSingleThread as number, 2)} | ${fmt(r.steadyRatioToSingleThread as number, 2)} | ${fmt(r.loadAverage as number, 2)} |`,
+      );
+    }
+  }
   for (const r of rows.filter((row) => row.group === "alloc")) {
     lines.push("", `Allocation: ${r.collections} ${r.name} (\`bench/alloc-check.ts\`, \`node --trace-gc\`).`);
   }
@@ -519,6 +559,7 @@ async function main(): Promise<void> {
     if (runs("onnx")) await onnx();
     if (runs("data")) for (const row of dataPathBench(tmp, QUICK, log)) rows.push(row);
     if (runs("report")) for (const row of await reportHtmlBench(tmp, QUICK)) rows.push(row as Row);
+    if (runs("extract-cores")) await extractOnCores();
     const meta = {
       date: new Date().toISOString(),
       node: process.version,

@@ -111,7 +111,21 @@ def main(argv=None):
     parser.add_argument("--persons", type=int, default=2, help="M of the input")
     parser.add_argument("--out", required=True, help="path of the .onnx to write")
     parser.add_argument("--opset", type=int, default=13)
-    parser.add_argument("--reference", type=int, default=0, help="save a seeded input of this many samples and PyTorch's outputs")
+    parser.add_argument(
+        "--input-shape",
+        help="one sample's shape for the test input, comma-separated (default 3,FRAMES,JOINTS,PERSONS: what Skeleton-Cache feeds)",
+    )
+    parser.add_argument("--name", help="the model's name in bundles and reports (default: from the output path)")
+    parser.add_argument("--temporal", choices=["zero-pad", "repeat-pad", "resample"], help="preprocessing the model was trained with")
+    parser.add_argument("--center", choices=["none", "first-frame", "per-frame"], help="preprocessing: centring")
+    parser.add_argument("--body-selection", choices=["file-order", "motion-energy"], help="preprocessing: which bodies")
+    parser.add_argument("--align", action="store_true", default=None, help="preprocessing: view alignment")
+    parser.add_argument(
+        "--reference",
+        type=int,
+        default=0,
+        help="save a seeded input of this many samples and PyTorch's outputs as <stem>.input.npy, <stem>.features.npy, <stem>.<kind>.npy",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the reference input")
     args = parser.parse_args(argv)
 
@@ -126,10 +140,18 @@ def main(argv=None):
     tapped = Tapped(model, args.feature_module, args.output_index).eval()
 
     out_name = args.output_kind  # "logits" or "embedding"
+    expected = (3, args.frames, args.joints, args.persons)
+    sample_shape = parse_shape(args.input_shape) if args.input_shape else expected
     # A batch of 3 tells per-person features (3*M rows) from averaged ones (3 rows).
-    probe = torch.zeros(3, 3, args.frames, args.joints, args.persons)
-    with torch.no_grad():
-        probe_out, probe_features = tapped(probe)
+    probe = torch.zeros(3, *sample_shape)
+    probe_out, probe_features = probe_model(tapped, probe, expected)
+    if tuple(sample_shape) != expected:
+        print(
+            f"note: the graph takes ({', '.join(['N', *map(str, sample_shape)])}); Skeleton-Cache's ONNX adapter feeds "
+            f"(N, 3, T, V, M) = (N, {', '.join(map(str, expected))}) and will refuse it. Wrap the model so that forward "
+            "builds its input from (N, 3, T, V, M) (README: models with derived input streams).",
+            file=sys.stderr,
+        )
     if probe_out.dim() != 2:
         raise SystemExit(f"class output has shape {tuple(probe_out.shape)}; expected (N, K) or (N, D)")
     if probe_features.dim() != 4:
@@ -164,11 +186,23 @@ def main(argv=None):
         rel = os.path.relpath(os.path.abspath(args.class_embeddings), os.path.dirname(out_path))
         head = {"metric": "cosine", "temperature": args.temperature} if args.head == "cosine" else {"metric": "dot"}
         output = {"kind": "embedding", "name": out_name, "classEmbeddings": rel, "head": head}
+    preprocessing = {
+        key: value
+        for key, value in (
+            ("bodySelection", args.body_selection),
+            ("temporal", args.temporal),
+            ("center", args.center),
+            ("align", args.align),
+        )
+        if value is not None
+    }
     config = {
         "format": CONFIG_FORMAT,
+        **({"name": args.name} if args.name else {}),
         "input": {"name": "x", "frames": args.frames, "joints": args.joints, "persons": args.persons},
         "features": {"name": "features", "persons": persons},
         "output": output,
+        **({"preprocessing": preprocessing} if preprocessing else {}),
         "source": {
             "exporter": "tooling/export/export_onnx.py",
             "model": args.model,
@@ -183,17 +217,46 @@ def main(argv=None):
 
     if args.reference > 0:
         generator = torch.Generator().manual_seed(args.seed)
-        x = torch.randn(args.reference, 3, args.frames, args.joints, args.persons, generator=generator)
+        x = torch.randn(args.reference, *sample_shape, generator=generator)
         with torch.no_grad():
             out, features = tapped(x)
         if persons == "separate":
             n = x.size(0)
             features = features.view(n, args.persons, *features.shape[1:]).mean(dim=1)
-        folder = os.path.dirname(out_path)
-        save_npy(os.path.join(folder, "input.npy"), x)
-        save_npy(os.path.join(folder, "features.npy"), features)
-        save_npy(os.path.join(folder, f"{out_name}.npy"), out)
+        # Named after the model, so two models in one folder keep their own references.
+        save_npy(stem + ".input.npy", x)
+        save_npy(stem + ".features.npy", features)
+        save_npy(stem + f".{out_name}.npy", out)
     print(f"wrote {out_path} and {stem}.backbone.json (features {persons}, {args.output_kind} {tuple(probe_out.shape[1:])})")
+
+
+def parse_shape(text):
+    try:
+        dims = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise SystemExit(f"--input-shape {text!r}: expected comma-separated integers, e.g. 3,64,25,2")
+    if not dims or any(d < 1 for d in dims):
+        raise SystemExit(f"--input-shape {text!r}: every dimension must be positive")
+    return dims
+
+
+def probe_model(tapped, probe, expected):
+    """Runs the model once on the test input; a failure names the shapes involved instead of a raw traceback."""
+    try:
+        with torch.no_grad():
+            return tapped(probe)
+    except SystemExit:
+        raise
+    except Exception as error:  # the model's own error, e.g. "not enough values to unpack"
+        shape = ", ".join(map(str, probe.shape))
+        raise SystemExit(
+            f"the model failed on the test input of shape ({shape}): {type(error).__name__}: {error}\n"
+            f"Skeleton-Cache feeds skeletons as (N, 3, T, V, M) = (N, {', '.join(map(str, expected))}) "
+            "(--frames, --joints, --persons). A model that takes another input - e.g. EfficientGCN's joint / "
+            "velocity / bone streams (N, I, C, T, V, M) - needs a wrapper whose forward builds that input from "
+            "(N, 3, T, V, M): see tooling/export/streams.py and the README (models with derived input streams). "
+            "--input-shape probes the model with another test input."
+        ) from error
 
 
 def write_text(path, text):

@@ -6,7 +6,7 @@ import type { EvalConfig } from "./config.js";
 import { configMethods } from "./method-config.js";
 import type { Progress } from "./progress.js";
 import { fmt } from "./report.js";
-import { type EvalReport, runEval } from "./run.js";
+import { defaultExtractOut, type EvalReport, runEval } from "./run.js";
 import { paramsText, signedFmt } from "./summary.js";
 
 /** One method's line of a comparison. */
@@ -38,7 +38,7 @@ export function compareOutDir(config: EvalConfig): string {
   const bundle = config.bundle
     ? path.basename(config.bundle).replace(/\.(npz|safetensors|pt)$/i, "")
     : config.extract
-      ? path.basename(config.extract.model).replace(/\.onnx$/i, "")
+      ? path.basename(defaultExtractOut(config)!)
       : `demo-${config.demo}`;
   return path.join("runs", `compare-${config.protocol}-${bundle}`.replace(/[^A-Za-z0-9._-]/g, "_"));
 }

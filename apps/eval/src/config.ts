@@ -45,6 +45,8 @@ export const EvalConfigSchema = z.strictObject({
   extract: ExtractOptionsSchema.extend({ out: z.string().min(1).optional() }).optional(),
   /** The shipped demo used when no bundle is given: real UTD-MHAD skeletons (default) or the SYNTHETIC one. */
   demo: z.enum(DEMO_IDS).default("utd-mhad"),
+  /** Joint layout of the bundle's feature volume (ntu25, kinect-v1-20, coco17); default: its meta.json's. */
+  layout: z.string().min(1).optional(),
   /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
   prior: z.string().min(1).optional(),
   /** γ of the uniform prior. */
@@ -176,7 +178,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   }
   if (typeof out.extract === "object" && out.extract !== null && !Array.isArray(out.extract)) {
     const extract: Record<string, unknown> = { ...(out.extract as Record<string, unknown>) };
-    for (const key of ["model", "modelConfig", "data", "out"]) {
+    for (const key of ["model", "modelConfig", "backboneConfig", "data", "out"]) {
       if (typeof extract[key] === "string") extract[key] = path.resolve(dir, extract[key] as string);
     }
     out.extract = extract;

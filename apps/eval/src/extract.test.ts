@@ -43,7 +43,7 @@ describe("skc extract", () => {
       expect(data.numClasses).toBe(60);
       expect(data.meta.synthetic).toBe(false);
       // A001 drink water, A003, A011 reading, A017, A034, A058 → class ids = action − 1, all candidates of the GZSL set.
-      const names = data.meta.samples as string[];
+      const names = data.meta.sampleNames as string[];
       expect(Array.from(data.labels)).toEqual(names.map((name) => Number(name.slice(-3)) - 1));
       const run = captureIo();
       const evalOut = path.join(dir, "run");

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readBundleDescriptors } from "@skeleton-cache/bundle";
+import { assertBundleComplete, readBundleDescriptors } from "@skeleton-cache/bundle";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import {
   assertPriorCovers,
@@ -18,11 +18,12 @@ import {
   classCatalog,
   getSplit,
   isDatasetId,
+  LAYOUTS,
+  type SkeletonLayout,
   type ZeroShotSplit,
 } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import type { DemoId } from "./config.js";
-import { parseBundleMeta } from "./schemas.js";
 
 /** Where the shipped SYNTHETIC demo lives (works from src/ and from dist/). */
 export const DEMO_DIR = fileURLToPath(new URL("../assets/demo/", import.meta.url));
@@ -117,10 +118,27 @@ function checkBundleDirectory(target: string, label = "bundle"): void {
 
 /** How `loadEvalData` reads a bundle. */
 export interface LoadOptions {
+  /** Joint layout id (`--layout`), overriding the one the bundle's meta records. */
+  readonly layout?: string | undefined;
   /** Descriptor kernel: "wasm" (default where available) or "js". */
   readonly kernel?: "wasm" | "js";
   /** Called as chunks of F are described. */
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The joint layout `--layout` names, or undefined (then the bundle's own:
+ * the one its meta.json records, else NTU-25). An unknown id names the known ones.
+ */
+export function bundleLayout(flag: string | undefined): SkeletonLayout | undefined {
+  if (flag === undefined) return undefined;
+  const layout = LAYOUTS[flag];
+  if (!layout)
+    throw new ValueError(
+      `--layout: unknown joint layout ${JSON.stringify(flag)}; known: ${Object.keys(LAYOUTS).join(", ")}`,
+      { field: "--layout", value: flag, expected: Object.keys(LAYOUTS) },
+    );
+  return layout;
 }
 
 /**
@@ -142,10 +160,15 @@ export function loadEvalData(
   } catch {
     throw new FormatError(`${label} ${target}: no such file or directory`, { file: target, field: role });
   }
-  if (stat.isDirectory()) checkBundleDirectory(target, label);
-  const bundle = readBundleDescriptors(target, options);
-  const metaFile = stat.isDirectory() ? path.join(target, "meta.json") : target;
-  const meta = parseBundleMeta(bundle.meta, metaFile) as Record<string, unknown>;
+  if (stat.isDirectory()) {
+    assertBundleComplete(target);
+    checkBundleDirectory(target, label);
+  }
+  const { layout: layoutId, ...read } = options;
+  const layout = bundleLayout(layoutId);
+  const bundle = readBundleDescriptors(target, { ...read, ...(layout ? { layout } : {}) });
+  // meta.json was checked (keys, format version) by the bundle reader, naming its file.
+  const meta = bundle.meta as Record<string, unknown>;
   const { logits, labels, classIds, descriptors, input } = bundle;
   const [numSamples, numClasses] = logits.shape as [number, number];
   const identity = classIds.every((id, u) => id === u);

@@ -1,5 +1,6 @@
+import fs from "node:fs";
 import path from "node:path";
-import { ValueError } from "@skeleton-cache/errors";
+import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
   type Accuracy,
   accuracy,
@@ -267,8 +268,24 @@ interface EvalInputs {
   readonly isDemo: boolean;
 }
 
+/** Where a one-step run (dataset + backbone) writes its bundle when `extract.out` is not given. */
+export function defaultExtractOut(config: EvalConfig): string | undefined {
+  if (!config.extract) return undefined;
+  if (config.extract.out !== undefined) return config.extract.out;
+  const split = config.extract.split ?? config.split;
+  const model = config.extract.model ?? config.extract.backboneConfig ?? config.extract.backbone;
+  return path.join(
+    "runs",
+    `bundle-${path.basename(model).replace(/\.(onnx|json|ya?ml)$/i, "")}-${split ?? "classes"}`,
+  );
+}
+
 /** A dataset + backbone instead of a bundle: encode it first (skc extract); returns the bundle path. */
-async function extractBundle(config: EvalConfig, progress: Progress): Promise<string | undefined> {
+async function extractBundle(
+  config: EvalConfig,
+  progress: Progress,
+  control: RunControl,
+): Promise<string | undefined> {
   if (!config.extract) return config.bundle;
   if (config.bundle !== undefined) {
     throw new ValueError("give either bundle or extract (dataset + backbone), not both", {
@@ -276,14 +293,15 @@ async function extractBundle(config: EvalConfig, progress: Progress): Promise<st
     });
   }
   const split = config.extract.split ?? config.split;
-  const model = path.basename(config.extract.model).replace(/\.onnx$/i, "");
-  const out = config.extract.out ?? path.join("runs", `bundle-${model}-${split ?? "classes"}`);
-  return (await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress)).out;
+  const out = defaultExtractOut(config)!;
+  return (await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress, control)).out;
 }
 
 function loadInputs(config: EvalConfig, bundlePath: string | undefined): EvalInputs {
   const isDemo = bundlePath === undefined;
-  const data = loadEvalData(bundlePath ?? DEMOS[config.demo].dir, isDemo);
+  const data = loadEvalData(bundlePath ?? DEMOS[config.demo].dir, isDemo, "bundle", {
+    layout: config.layout,
+  });
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
@@ -323,6 +341,7 @@ function validationProtocol(
     valSource,
     inputs.isDemo && config.validationBundle === undefined,
     "validationBundle",
+    { layout: config.layout },
   );
   checkValidationBundle(inputs.data, valData);
   // A dataset prior covers the validation classes too; a split prior does not (then uniform).
@@ -558,8 +577,34 @@ function assembleReport(
   };
 }
 
-/** Runs the configured protocol with the configured method and writes the run directory. */
-export async function runEval(config: EvalConfig, progress: Progress): Promise<RunOutcome> {
+/** Cancels a run (Ctrl-C): extraction stops, keeping its finished chunks. */
+export interface RunControl {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs the configured protocol with the configured method and writes the run
+ * directory. A one-step run (dataset + backbone) that fails leaves no bundle
+ * behind in the default `runs/bundle-*` folder it created (an interrupted one
+ * keeps it, to be resumed).
+ */
+export async function runEval(
+  config: EvalConfig,
+  progress: Progress,
+  control: RunControl = {},
+): Promise<RunOutcome> {
+  const created = config.extract?.out === undefined ? defaultExtractOut(config) : undefined;
+  const existed = created !== undefined && fs.existsSync(created);
+  try {
+    return await evaluate(config, progress, control);
+  } catch (error) {
+    if (created && !existed && !(error instanceof InterruptedError))
+      fs.rmSync(created, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function evaluate(config: EvalConfig, progress: Progress, control: RunControl): Promise<RunOutcome> {
   if (config.method === "all") {
     throw new ValueError("runEval runs one method; --method all goes through runCompare", {
       field: "method",
@@ -571,7 +616,7 @@ export async function runEval(config: EvalConfig, progress: Progress): Promise<R
     timing[name] = Math.round(performance.now() - from) / 1000;
   };
   let t = performance.now();
-  const inputs = loadInputs(config, await extractBundle(config, progress));
+  const inputs = loadInputs(config, await extractBundle(config, progress, control));
   const { data, prior } = inputs;
   const setup: MethodSetup = {
     method: config.method,

@@ -62,7 +62,7 @@ describe("JSON schemas of meta.json and report.json", () => {
     for (const name of ["logits.npy", "labels.npy", "descriptors.npy", "class_ids.npy"])
       fs.copyFileSync(repoPath("apps/eval/assets/demo", name), path.join(dir, name));
     fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify({ dataset: 60 }));
-    expect(() => loadEvalData(dir)).toThrow(`${path.join(dir, "meta.json")}: dataset: `);
+    expect(() => loadEvalData(dir)).toThrow(`${path.join(dir, "meta.json")}: invalid bundle meta: dataset: `);
     fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify({ format: "skeleton-cache.bundle-meta/2" }));
     expect(() => loadEvalData(dir)).toThrow(
       `${path.join(dir, "meta.json")}: format skeleton-cache.bundle-meta/2 is not`,

@@ -240,7 +240,7 @@ describe("ONNX adapter errors", () => {
     const error = await loadOnnxBackbone({ model }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShapeError);
     expect((error as Error).message).toBe(
-      `${model}: input "x" has rank 4 (N, 3, 6, 5); the skeleton input must be (N, 3, T, V, M)`,
+      `${model}: input "x" has rank 4 (N, 3, 6, 5); the skeleton input must be (N, 3, T, V, M) (a model that takes derived streams, e.g. (N, I, C, T, V, M), needs a wrapper that builds them in forward: tooling/export/README.md)`,
     );
   });
 
@@ -324,7 +324,7 @@ describe("ONNX adapter errors", () => {
     fs.writeFileSync(path.join(tmp, "bad-config.backbone.json"), "{ not json");
     await expect(loadOnnxBackbone({ model })).rejects.toThrow(/bad-config.backbone.json: not valid JSON/);
     await expect(loadOnnxBackbone({ model: good, batchSize: 0 })).rejects.toThrow(
-      /onnx backbone options: batchSize/,
+      /backbone "onnx" config: field "batchSize" is 0/,
     );
     await expect(loadOnnxBackbone({ model: good, classEmbeddings: "x.npy" })).rejects.toThrow(
       /declares a logits output/,

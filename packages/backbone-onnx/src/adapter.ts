@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {
@@ -5,19 +6,30 @@ import {
   assertBatchSize,
   averagePersons,
   type Backbone,
+  type BackboneAdapter,
   type BackboneBatch,
   type BackboneOutput,
   checkCandidateClasses,
   createZeroShotHead,
   encodeDataset,
   loadClassEmbeddings,
+  parseBackboneConfig,
+  selectColumns,
+  stackSamples,
   type ZeroShotHead,
 } from "@skeleton-cache/backbone";
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
 import ort from "onnxruntime-node";
 import { z } from "zod";
-import { defaultConfigPath, type OnnxBackboneConfig, readOnnxBackboneConfig } from "./config.js";
+import {
+  defaultConfigPath,
+  modelNameOf,
+  modelPreprocessing,
+  type OnnxBackboneConfig,
+  readOnnxBackboneConfig,
+} from "./config.js";
+import { checkExecutionProviders, EXECUTION_PROVIDERS, providerFailure } from "./providers.js";
 
 /** Options of `loadOnnxBackbone` / `createBackbone("onnx", options)`. */
 export const OnnxBackboneOptionsSchema = z
@@ -36,6 +48,12 @@ export const OnnxBackboneOptionsSchema = z
     threads: z.number().int().positive().optional(),
     /** Runs on a zero input of `batchSize` samples before returning (default 0). */
     warmup: z.number().int().nonnegative().default(0),
+    /**
+     * onnxruntime execution providers, in order of preference (default
+     * ["cpu"]); e.g. ["cuda", "cpu"] where the installed onnxruntime-node
+     * build has CUDA. One that is not available is refused up front.
+     */
+    executionProviders: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).default(["cpu"]),
   })
   .strict();
 
@@ -90,13 +108,18 @@ function firstBytesHex(file: string): string {
  * sample runs, that the named tensors exist with the right ranks.
  */
 export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<OnnxBackbone> {
-  const parsed = OnnxBackboneOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".") || "(options)";
-    throw new ValueError(`onnx backbone options: ${field}: ${issue.message}`, { field, value: issue.input });
-  }
-  const opts = parsed.data;
+  return openOnnx(parseBackboneConfig(onnxAdapter, options));
+}
+
+/** The "onnx" adapter of the registry (registered when this package is imported). */
+export const onnxAdapter: BackboneAdapter<typeof OnnxBackboneOptionsSchema, Tensor> = {
+  name: "onnx",
+  description: "an ONNX model run by onnxruntime-node (config: <model>.backbone.json beside it)",
+  configSchema: OnnxBackboneOptionsSchema,
+  create: (options) => openOnnx(options),
+};
+
+async function openOnnx(opts: z.output<typeof OnnxBackboneOptionsSchema>): Promise<OnnxBackbone> {
   const modelFile = path.resolve(opts.model);
   const configFile = path.resolve(opts.config ?? defaultConfigPath(modelFile));
   const config = readOnnxBackboneConfig(configFile);
@@ -112,8 +135,9 @@ export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<On
       { cause: error },
     );
   }
+  const providers = checkExecutionProviders(opts.executionProviders, modelFile);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: ["cpu"],
+    executionProviders: providers,
     graphOptimizationLevel: "all",
     executionMode: "sequential",
     interOpNumThreads: 1,
@@ -129,6 +153,7 @@ export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<On
   try {
     session = await ort.InferenceSession.create(bytes, sessionOptions);
   } catch (error) {
+    if (providers.some((p) => p !== "cpu")) throw providerFailure(providers, modelFile, error);
     throw new FormatError(
       `${modelFile}: not a loadable ONNX model (${bytes.length} bytes, starting ${firstBytesHex(modelFile) || "empty"}): ${(error as Error).message}`,
       { file: modelFile, value: bytes.length },
@@ -136,20 +161,26 @@ export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<On
     );
   }
   try {
-    return await buildBackbone(session, modelFile, configFile, config, opts);
+    const model = { file: modelFile, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
+    return await buildBackbone(session, { modelFile, configFile, config, opts, model });
   } catch (error) {
     await session.release();
     throw error;
   }
 }
 
-async function buildBackbone(
-  session: ort.InferenceSession,
-  modelFile: string,
-  configFile: string,
-  config: OnnxBackboneConfig,
-  opts: z.output<typeof OnnxBackboneOptionsSchema>,
-): Promise<OnnxBackbone> {
+/** What `buildBackbone` checks the session against. */
+interface LoadedModel {
+  readonly modelFile: string;
+  readonly configFile: string;
+  readonly config: OnnxBackboneConfig;
+  readonly opts: z.output<typeof OnnxBackboneOptionsSchema>;
+  /** The model's absolute path and the sha256 of its bytes. */
+  readonly model: { readonly file: string; readonly sha256: string };
+}
+
+async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel): Promise<OnnxBackbone> {
+  const { modelFile, configFile, config, opts } = loaded;
   const model = modelFile;
   // --- names -------------------------------------------------------------
   const inputName = config.input.name;
@@ -198,7 +229,7 @@ async function buildBackbone(
   if (inputDims) {
     if (inputDims.length !== 5) {
       throw new ShapeError(
-        `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M)`,
+        `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M) (a model that takes derived streams, e.g. (N, I, C, T, V, M), needs a wrapper that builds them in forward: tooling/export/README.md)`,
         { file: modelFile, field: inputName, value: [...inputDims], expected: "(N, 3, T, V, M)" },
       );
     }
@@ -431,6 +462,12 @@ async function buildBackbone(
     config,
     candidateClasses,
     batchSize: opts.batchSize,
+    preprocessing: modelPreprocessing(config),
+    model: {
+      name: config.name ?? modelNameOf(loaded.model.file),
+      location: loaded.model.file,
+      sha256: loaded.model.sha256,
+    },
     run,
     async encode(batch: readonly Tensor[]): Promise<BackboneOutput> {
       return run(stackSamples(batch, model, inputName));
@@ -469,32 +506,6 @@ async function buildBackbone(
   return backbone;
 }
 
-/** Stacks samples (3, T, V, M) of one shape into a batch (N, 3, T, V, M). */
-export function stackSamples(samples: readonly Tensor[], model = "onnx backbone", inputName = "x"): Tensor {
-  if (samples.length === 0) throw new ShapeError(`${model}: empty batch`, { field: inputName, value: 0 });
-  const first = samples[0]!;
-  if (first.shape.length !== 4) {
-    throw new ShapeError(
-      `${model}: sample 0 for input "${inputName}" has shape ${formatShape(first.shape)}; each sample must be (3, T, V, M)`,
-      { field: inputName, position: 0, value: [...first.shape], expected: "(3, T, V, M)" },
-    );
-  }
-  const size = first.data.length;
-  const out = new Float32Array(samples.length * size);
-  for (let n = 0; n < samples.length; n++) {
-    const sample = samples[n]!;
-    const same = sample.shape.length === 4 && sample.shape.every((d, axis) => d === first.shape[axis]);
-    if (!same || sample.data.length !== size) {
-      throw new ShapeError(
-        `${model}: sample ${n} for input "${inputName}" has shape ${formatShape(sample.shape)} but sample 0 has ${formatShape(first.shape)}; a batch needs one shape (pad or crop T in preprocessing)`,
-        { field: inputName, position: n, value: [...sample.shape], expected: [...first.shape] },
-      );
-    }
-    out.set(sample.data, n * size);
-  }
-  return { data: out, shape: [samples.length, ...first.shape] };
-}
-
 function keepRows(t: Tensor, rows: number): Tensor {
   if (t.shape[0] === rows) return t;
   const rowSize = t.data.length / t.shape[0]!;
@@ -516,13 +527,4 @@ function concatRows(parts: Tensor[]): Tensor {
     offset += part.data.length;
   }
   return { data, shape: [rows, ...parts[0]!.shape.slice(1)] };
-}
-
-function selectColumns(logits: Tensor, columns: readonly number[]): Tensor {
-  const [samples, total] = logits.shape as [number, number];
-  const out = new Float32Array(samples * columns.length);
-  for (let n = 0; n < samples; n++)
-    for (let u = 0; u < columns.length; u++)
-      out[n * columns.length + u] = logits.data[n * total + columns[u]!]!;
-  return { data: out, shape: [samples, columns.length] };
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { type Preprocessing, PreprocessingSchema } from "@skeleton-cache/datasets";
 import { FormatError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
@@ -26,6 +27,8 @@ export const ZeroShotHeadSchema = z.discriminatedUnion("metric", [
 export const OnnxBackboneConfigSchema = z
   .object({
     format: z.literal(ONNX_BACKBONE_CONFIG_FORMAT),
+    /** The model's name in bundles and reports (default: from its path, e.g. "utd_mhad_22_5/seed0/model"). */
+    name: z.string().min(1).optional(),
     input: z
       .object({
         name: tensorName,
@@ -62,6 +65,13 @@ export const OnnxBackboneConfigSchema = z
         })
         .strict(),
     ]),
+    /**
+     * The preprocessing the model was trained with (frames, bodies,
+     * bodySelection, temporal, center, align — see @skeleton-cache/datasets);
+     * `skc extract` uses it unless flags override it. `input.frames` and
+     * `input.persons` stand for `frames` and `bodies` when these are unset.
+     */
+    preprocessing: PreprocessingSchema.optional(),
     /** Free-form provenance (exporter, source model, command). */
     source: z.record(z.string(), z.unknown()).optional(),
   })
@@ -114,4 +124,28 @@ export function readOnnxBackboneConfig(file: string): OnnxBackboneConfig {
     );
   }
   return parseOnnxBackboneConfig(value, file);
+}
+
+/** The preprocessing a model's config asks for: `preprocessing`, with T and M from `input` where unset. */
+export function modelPreprocessing(config: OnnxBackboneConfig): Preprocessing {
+  return {
+    ...(config.input.frames !== undefined ? { frames: config.input.frames } : {}),
+    ...(config.input.persons !== undefined ? { bodies: config.input.persons } : {}),
+    ...config.preprocessing,
+  };
+}
+
+/** Stems that say nothing about a model: the name then includes its folders. */
+const GENERIC_STEMS = new Set(["model", "best", "last", "final", "checkpoint", "export", "backbone", "net"]);
+
+/**
+ * A readable model name from its path: the file stem, preceded by up to two
+ * parent folders while the name is a generic stem ("model", "best", ...):
+ * `models/utd_mhad_22_5/seed0/model.onnx` → "utd_mhad_22_5/seed0/model".
+ */
+export function modelNameOf(file: string): string {
+  const parts = path.resolve(file).split(path.sep).filter(Boolean);
+  const stem = parts.pop()!.replace(/\.onnx$/i, "");
+  if (!GENERIC_STEMS.has(stem.toLowerCase())) return stem;
+  return [...parts.slice(-2), stem].join("/");
 }

@@ -1,21 +1,25 @@
 import { registerBackbone } from "@skeleton-cache/backbone";
-import { loadOnnxBackbone, type OnnxBackboneOptions } from "./adapter.js";
+import { onnxAdapter } from "./adapter.js";
 
 export type { OnnxBackbone, OnnxBackboneOptions } from "./adapter.js";
-export { loadOnnxBackbone, OnnxBackboneOptionsSchema, stackSamples } from "./adapter.js";
+export { loadOnnxBackbone, OnnxBackboneOptionsSchema, onnxAdapter } from "./adapter.js";
 export type { OnnxBackboneConfig } from "./config.js";
 export {
   defaultConfigPath,
+  modelNameOf,
+  modelPreprocessing,
   ONNX_BACKBONE_CONFIG_FORMAT,
   OnnxBackboneConfigSchema,
   parseOnnxBackboneConfig,
   readOnnxBackboneConfig,
   ZeroShotHeadSchema,
 } from "./config.js";
+export type { ExecutionProvider, ProviderStatus } from "./providers.js";
+export {
+  checkExecutionProviders,
+  EXECUTION_PROVIDERS,
+  executionProviderStatus,
+  onnxruntimeBinaryDir,
+} from "./providers.js";
 
-/** Builds the adapter from `createBackbone("onnx", options)`. */
-export function createOnnxBackbone(config: unknown) {
-  return loadOnnxBackbone(config as OnnxBackboneOptions);
-}
-
-registerBackbone("onnx", createOnnxBackbone);
+registerBackbone(onnxAdapter);

@@ -1,5 +1,16 @@
+import type { Preprocessing } from "@skeleton-cache/datasets";
 import { ShapeError, ValueError } from "@skeleton-cache/errors";
-import type { Tensor } from "@skeleton-cache/tensor";
+import { formatShape, type Tensor } from "@skeleton-cache/tensor";
+
+/** What a backbone says about the model it runs, for a bundle's `meta.json`. */
+export interface BackboneModelInfo {
+  /** A readable name, e.g. "utd_mhad_22_5/seed0/model" or the server's name (never just the adapter). */
+  readonly name: string;
+  /** Where the model is: its file (absolute path) or its URL. */
+  readonly location: string;
+  /** sha256 (hex) of the model's bytes, where the adapter can read them. */
+  readonly sha256?: string;
+}
 
 /**
  * What a frozen SZAR backbone gives for a batch of N samples (SPEC §1): base
@@ -36,6 +47,14 @@ export interface Backbone<Sample = unknown> {
   readonly candidateClasses: readonly number[];
   /** Samples per `encode` call made by `encodeAll`. */
   readonly batchSize: number;
+  /**
+   * The preprocessing the model expects (from its adapter config: T, M,
+   * temporal mode, centring, ...), which `skc extract` uses unless flags
+   * override it. Absent when the adapter does not know.
+   */
+  readonly preprocessing?: Preprocessing;
+  /** The model, for provenance. */
+  readonly model?: BackboneModelInfo;
   /** Encodes one batch of samples (any N ≥ 1). */
   encode(batch: readonly Sample[]): Promise<BackboneOutput>;
   /** Encodes a dataset in stream order, `batchSize` samples per batch. */
@@ -161,4 +180,40 @@ export function allClasses(count: number): number[] {
   const ids: number[] = [];
   for (let u = 0; u < count; u++) ids.push(u);
   return ids;
+}
+
+/** Stacks samples (3, T, V, M) of one shape into a batch (N, 3, T, V, M). */
+export function stackSamples(samples: readonly Tensor[], model = "backbone", inputName = "x"): Tensor {
+  if (samples.length === 0) throw new ShapeError(`${model}: empty batch`, { field: inputName, value: 0 });
+  const first = samples[0]!;
+  if (first.shape.length !== 4) {
+    throw new ShapeError(
+      `${model}: sample 0 for input "${inputName}" has shape ${formatShape(first.shape)}; each sample must be (3, T, V, M)`,
+      { field: inputName, position: 0, value: [...first.shape], expected: "(3, T, V, M)" },
+    );
+  }
+  const size = first.data.length;
+  const out = new Float32Array(samples.length * size);
+  for (let n = 0; n < samples.length; n++) {
+    const sample = samples[n]!;
+    const same = sample.shape.length === 4 && sample.shape.every((d, axis) => d === first.shape[axis]);
+    if (!same || sample.data.length !== size) {
+      throw new ShapeError(
+        `${model}: sample ${n} for input "${inputName}" has shape ${formatShape(sample.shape)} but sample 0 has ${formatShape(first.shape)}; a batch needs one shape (pad or crop T in preprocessing)`,
+        { field: inputName, position: n, value: [...sample.shape], expected: [...first.shape] },
+      );
+    }
+    out.set(sample.data, n * size);
+  }
+  return { data: out, shape: [samples.length, ...first.shape] };
+}
+
+/** Columns `columns` of a (N, K) matrix, in that order: candidate logits out of all the model's classes. */
+export function selectColumns(logits: Tensor, columns: readonly number[]): Tensor {
+  const [samples, total] = logits.shape as [number, number];
+  const out = new Float32Array(samples * columns.length);
+  for (let n = 0; n < samples; n++)
+    for (let u = 0; u < columns.length; u++)
+      out[n * columns.length + u] = logits.data[n * total + columns[u]!]!;
+  return { data: out, shape: [samples, columns.length] };
 }

@@ -1,4 +1,4 @@
-export type { Backbone, BackboneBatch, BackboneOutput } from "./backbone.js";
+export type { Backbone, BackboneBatch, BackboneModelInfo, BackboneOutput } from "./backbone.js";
 export {
   allClasses,
   assertBackboneOutput,
@@ -6,21 +6,36 @@ export {
   batchesOf,
   checkCandidateClasses,
   encodeDataset,
+  selectColumns,
+  stackSamples,
 } from "./backbone.js";
 export type { ZeroShotHead, ZeroShotHeadOptions } from "./heads.js";
 export { createZeroShotHead, loadClassEmbeddings, zeroShotLogits } from "./heads.js";
+export type { HttpBackbone, HttpBackboneConfig, HttpBackboneInfo } from "./http.js";
+export {
+  createHttpBackbone,
+  HTTP_BACKBONE_PROTOCOL,
+  HttpBackboneConfigSchema,
+  HttpBackboneError,
+  HttpBackboneInfoSchema,
+  httpAdapter,
+} from "./http.js";
 export { averagePersons } from "./persons.js";
 export type { PrecomputedBackbone, PrecomputedBackboneOptions } from "./precomputed.js";
 export {
   createPrecomputedBackbone,
   PrecomputedBackboneOptionsSchema,
+  precomputedAdapter,
   precomputedBackbone,
 } from "./precomputed.js";
-export type { BackboneFactory } from "./registry.js";
+export type { BackboneAdapter, BackboneConfigSource } from "./registry.js";
 export {
   createBackbone,
+  getBackboneAdapter,
   hasBackbone,
   listBackbones,
+  parseBackboneConfig,
   registerBackbone,
+  resolveBackbone,
   unregisterBackbone,
 } from "./registry.js";

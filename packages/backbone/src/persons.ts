@@ -26,6 +26,7 @@ export function averagePersons(features: Tensor, persons: number, name = "featur
       { field: name, value: [...features.shape], position: 0, expected: `multiple of ${persons}` },
     );
   }
+  if (persons === 1) return features; // one person: the mean is the features themselves
   const samples = rows / persons;
   const volume = channels * frames * joints;
   const out = new Float32Array(samples * volume);

@@ -86,7 +86,7 @@ describe("precomputed adapter", () => {
     );
     await expect(createBackbone("precomputed", { bundle: dir, batchSize: -1 })).rejects.toThrow(ValueError);
     await expect(createBackbone("precomputed", { path: dir })).rejects.toThrow(
-      /precomputed backbone options/,
+      /backbone "precomputed" config: field "bundle" is missing/,
     );
   });
 });

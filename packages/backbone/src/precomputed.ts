@@ -9,7 +9,7 @@ import {
   checkCandidateClasses,
   encodeDataset,
 } from "./backbone.js";
-import { registerBackbone } from "./registry.js";
+import { type BackboneAdapter, parseBackboneConfig, registerBackbone } from "./registry.js";
 
 /** Options of `createBackbone("precomputed", options)`. */
 export const PrecomputedBackboneOptionsSchema = z
@@ -111,22 +111,15 @@ export function precomputedBackbone(
   return backbone;
 }
 
-/** The registry factory: opens `options.bundle` and wraps it. */
-export async function createPrecomputedBackbone(config: unknown): Promise<PrecomputedBackbone> {
-  const parsed = PrecomputedBackboneOptionsSchema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".") || "(options)";
-    throw new ValueError(`precomputed backbone options: ${field}: ${issue.message}`, {
-      field,
-      value: issue.input,
-    });
-  }
-  const reader = openBundle(parsed.data.bundle);
+/** Opens `options.bundle` and wraps it (options validated by the registry's schema). */
+async function openPrecomputed(
+  options: z.output<typeof PrecomputedBackboneOptionsSchema>,
+): Promise<PrecomputedBackbone> {
+  const reader = openBundle(options.bundle);
   try {
     return precomputedBackbone(reader, {
-      batchSize: parsed.data.batchSize,
-      ...(parsed.data.candidateClasses ? { candidateClasses: parsed.data.candidateClasses } : {}),
+      batchSize: options.batchSize,
+      ...(options.candidateClasses ? { candidateClasses: options.candidateClasses } : {}),
     });
   } catch (error) {
     reader.close();
@@ -134,4 +127,19 @@ export async function createPrecomputedBackbone(config: unknown): Promise<Precom
   }
 }
 
-registerBackbone("precomputed", createPrecomputedBackbone as (config: unknown) => Promise<Backbone<unknown>>);
+/** The "precomputed" adapter: a pre-encoded features bundle; a sample is its index. */
+export const precomputedAdapter: BackboneAdapter<typeof PrecomputedBackboneOptionsSchema, number> = {
+  name: "precomputed",
+  description: "a pre-encoded features bundle (samples are bundle indices)",
+  configSchema: PrecomputedBackboneOptionsSchema,
+  create: openPrecomputed,
+};
+
+/** `createBackbone("precomputed", options)` with the options checked and typed. */
+export async function createPrecomputedBackbone(
+  options: PrecomputedBackboneOptions,
+): Promise<PrecomputedBackbone> {
+  return openPrecomputed(parseBackboneConfig(precomputedAdapter, options));
+}
+
+registerBackbone(precomputedAdapter);

@@ -1,83 +1,158 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   type Backbone,
-  type BackboneFactory,
+  type BackboneAdapter,
   createBackbone,
   encodeDataset,
+  getBackboneAdapter,
   hasBackbone,
   listBackbones,
   registerBackbone,
+  resolveBackbone,
   unregisterBackbone,
 } from "./index.js";
 
-function constantFactory(value: number): BackboneFactory {
-  return async (config: unknown) => {
-    const classes = (config as { classes: number[] }).classes;
-    const backbone: Backbone<number> = {
-      name: "constant",
-      candidateClasses: classes,
-      batchSize: 2,
-      async encode(batch) {
-        return {
-          logits: {
-            data: new Float32Array(batch.length * classes.length).fill(value),
-            shape: [batch.length, classes.length],
-          },
-          features: { data: new Float32Array(batch.length), shape: [batch.length, 1, 1, 1] },
-        };
-      },
-      encodeAll: (samples) => encodeDataset(backbone, samples),
-      async close() {},
-    };
-    return backbone as Backbone<unknown>;
+const ConstantConfig = z.strictObject({
+  value: z.number().finite(),
+  candidateClasses: z.array(z.number().int().nonnegative()).min(1),
+  batchSize: z.number().int().positive().default(2),
+});
+
+/** A toy adapter: logits filled with `value` (its config's value, plus `offset`). */
+function constantAdapter(name: string, offset = 0): BackboneAdapter<typeof ConstantConfig, number> {
+  return {
+    name,
+    description: "every logit is config.value",
+    configSchema: ConstantConfig,
+    async create(config) {
+      const classes = config.candidateClasses;
+      const backbone: Backbone<number> = {
+        name,
+        candidateClasses: classes,
+        batchSize: config.batchSize,
+        async encode(batch) {
+          return {
+            logits: {
+              data: new Float32Array(batch.length * classes.length).fill(config.value + offset),
+              shape: [batch.length, classes.length],
+            },
+            features: { data: new Float32Array(batch.length), shape: [batch.length, 1, 1, 1] },
+          };
+        },
+        encodeAll: (samples) => encodeDataset(backbone, samples),
+        async close() {},
+      };
+      return backbone;
+    },
   };
 }
 
+/** An adapter that accepts any object with a `path` and refuses it at create time. */
+const refusing: BackboneAdapter<z.ZodObject<{ path: z.ZodString }>, number> = {
+  name: "test-refuses",
+  description: "always refuses",
+  configSchema: z.object({ path: z.string() }),
+  async create(config) {
+    throw new ValueError(`${config.path}: no such model file`, { file: config.path });
+  },
+};
+
 describe("backbone registry", () => {
   afterEach(() => {
-    unregisterBackbone("test-const");
-    unregisterBackbone("test-other");
+    for (const name of ["test-const", "test-other", "test-refuses"]) unregisterBackbone(name);
   });
 
-  it("creates a registered adapter by name and passes the config", async () => {
-    registerBackbone("test-const", constantFactory(4));
+  it("creates a registered adapter by name with its validated config (defaults applied)", async () => {
+    registerBackbone(constantAdapter("test-const"));
     expect(hasBackbone("test-const")).toBe(true);
-    expect(listBackbones()).toContain("test-const");
-    const backbone = await createBackbone<number>("test-const", { classes: [1, 2, 3] });
+    expect(getBackboneAdapter("test-const")?.description).toBe("every logit is config.value");
+    const backbone = await createBackbone<number>("test-const", { value: 4, candidateClasses: [1, 2, 3] });
+    expect(backbone.batchSize).toBe(2);
     const out = await backbone.encode([0, 0]);
     expect(out.logits.shape).toEqual([2, 3]);
     expect(Array.from(out.logits.data)).toEqual([4, 4, 4, 4, 4, 4]);
   });
 
-  it("lists names sorted", () => {
-    registerBackbone("test-other", constantFactory(1));
-    registerBackbone("test-const", constantFactory(1));
+  it("a wrong config names the adapter, the field and the value", async () => {
+    registerBackbone(constantAdapter("test-const"));
+    const wrong = await createBackbone("test-const", {
+      value: 1,
+      candidateClasses: [0],
+      batchSize: -3,
+    }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(ValueError);
+    expect((wrong as ValueError).message).toMatch(/^backbone "test-const" config: field "batchSize" is -3: /);
+    expect((wrong as ValueError).details).toMatchObject({ field: "batchSize", value: -3 });
+    await expect(
+      createBackbone("test-const", { value: 1, candidateClasses: [0], batch: 3 }, { source: "b.json" }),
+    ).rejects.toThrow(/backbone "test-const" config \(b\.json\): unknown field "batch"/);
+    await expect(createBackbone("test-const", { candidateClasses: [0] })).rejects.toThrow(
+      /field "value" is missing/,
+    );
+  });
+
+  it("lists adapters in registration order", () => {
+    registerBackbone(constantAdapter("test-other"));
+    registerBackbone(constantAdapter("test-const"));
     const names = listBackbones();
-    expect(names.indexOf("test-const")).toBeLessThan(names.indexOf("test-other"));
+    expect(names.indexOf("test-other")).toBeLessThan(names.indexOf("test-const"));
+    expect(names).toContain("precomputed");
+    expect(names).toContain("http");
   });
 
   it("names the unknown adapter and what is registered", async () => {
-    registerBackbone("test-const", constantFactory(1));
+    registerBackbone(constantAdapter("test-const"));
     await expect(createBackbone("nope", {})).rejects.toThrow(ValueError);
     await expect(createBackbone("nope", {})).rejects.toThrow(/no backbone adapter named "nope".*test-const/);
   });
 
-  it("refuses a second factory under a taken name unless replace is set", async () => {
-    const first = constantFactory(1);
-    registerBackbone("test-const", first);
-    registerBackbone("test-const", first);
-    expect(() => registerBackbone("test-const", constantFactory(2))).toThrow(/already registered/);
-    registerBackbone("test-const", constantFactory(2), { replace: true });
-    const out = await (await createBackbone<number>("test-const", { classes: [0] })).encode([0]);
-    expect(out.logits.data[0]).toBe(2);
+  it("refuses a second adapter under a taken name unless replace is set", async () => {
+    const first = constantAdapter("test-const");
+    registerBackbone(first);
+    registerBackbone(first);
+    expect(() => registerBackbone(constantAdapter("test-const", 1))).toThrow(/already registered/);
+    registerBackbone(constantAdapter("test-const", 1), { replace: true });
+    const backbone = await createBackbone<number>("test-const", { value: 1, candidateClasses: [0] });
+    expect((await backbone.encode([0])).logits.data[0]).toBe(2);
   });
 
-  it("rejects invalid names and non-functions", () => {
-    expect(() => registerBackbone("Bad Name", constantFactory(1))).toThrow(
-      /backbone name "Bad Name" is invalid/,
+  it("rejects invalid names and adapters without a schema", () => {
+    expect(() => registerBackbone({ ...constantAdapter("x"), name: "Bad Name" })).toThrow(
+      /backbone adapter name "Bad Name" is invalid/,
     );
-    expect(() => registerBackbone("ok", 3 as unknown as BackboneFactory)).toThrow(/not a function/);
+    expect(() =>
+      registerBackbone({ ...constantAdapter("ok"), configSchema: 3 as unknown as typeof ConstantConfig }),
+    ).toThrow(/zod configSchema/);
     expect(unregisterBackbone("test-const")).toBe(false);
+  });
+
+  it("resolves a config to the first adapter that takes it", async () => {
+    registerBackbone(refusing);
+    registerBackbone(constantAdapter("test-const"));
+    const backbone = await resolveBackbone<number>(
+      { value: 7, candidateClasses: [0] },
+      { names: ["test-refuses", "test-const"] },
+    );
+    expect(backbone.name).toBe("test-const");
+    expect((await backbone.encode([0])).logits.data[0]).toBe(7);
+  });
+
+  it("when no adapter takes a config, one error lists every adapter and why it refused", async () => {
+    registerBackbone(refusing);
+    registerBackbone(constantAdapter("test-const"));
+    const error = (await resolveBackbone({ path: "/no/model.bin" }, { source: "mine.json" }).catch(
+      (e: unknown) => e,
+    )) as ValueError;
+    expect(error).toBeInstanceOf(ValueError);
+    const lines = error.message.split("\n");
+    expect(lines[0]).toBe("no backbone adapter accepts mine.json:");
+    // One line per registered adapter, each with its reason.
+    expect(lines.slice(1).map((line) => line.trim().split(":")[0])).toEqual(listBackbones());
+    expect(error.message).toContain("  test-refuses: /no/model.bin: no such model file");
+    expect(error.message).toContain('  test-const: field "value" is missing');
+    expect(error.message).toMatch(/ {2}precomputed: .*"bundle"/);
+    expect(error.message).toMatch(/ {2}http: .*"url"/);
   });
 });

@@ -1,5 +1,6 @@
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
-import { NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
+import { ValueError } from "@skeleton-cache/errors";
+import { LAYOUTS, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
 import { findNonFinite } from "@skeleton-cache/tensor";
 import type { BundleFormat } from "./io.js";
 import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stream.js";
@@ -8,7 +9,10 @@ import type { Bundle } from "./types.js";
 export interface DescriptorReadOptions {
   /** Descriptor kernel: "wasm" (default where available) or "js". */
   readonly kernel?: "wasm" | "js";
-  /** Joint layout whose body parts give the spatial slots (default NTU-25). */
+  /**
+   * Joint layout whose body parts give the spatial slots. Default: the one the
+   * bundle's meta records (`meta.layout`), else NTU-25.
+   */
   readonly layout?: SkeletonLayout;
   /** Bytes of F read per chunk, rounded down to whole samples (at least one). Default 1 MiB. */
   readonly chunkBytes?: number;
@@ -42,6 +46,19 @@ export function samplesPerChunk(
  * buffer the descriptor kernel reads (its WebAssembly memory), each byte
  * once, so memory holds one chunk of F whatever N is.
  */
+/** The layout a bundle's meta records (`meta.layout`, a key of LAYOUTS), or undefined; an unknown id names the bundle. */
+export function recordedLayout(stream: Pick<BundleStream, "meta" | "source">): SkeletonLayout | undefined {
+  const id = stream.meta.layout;
+  if (id === undefined) return undefined;
+  const layout = typeof id === "string" ? LAYOUTS[id] : undefined;
+  if (!layout)
+    throw new ValueError(
+      `${stream.source}: meta layout ${JSON.stringify(id)} is not a known joint layout (${Object.keys(LAYOUTS).join(", ")})`,
+      { file: stream.source, field: "layout", value: id, expected: Object.keys(LAYOUTS) },
+    );
+  return layout;
+}
+
 export function describeStream(stream: BundleStream, options: DescriptorReadOptions = {}): Float32Array {
   const { numSamples, featureShape, featureKind, source } = stream;
   const perSample = featureShape.reduce((a, b) => a * b, 1);
@@ -57,9 +74,10 @@ export function describeStream(stream: BundleStream, options: DescriptorReadOpti
     return out;
   }
   const [channels, timeSteps, joints] = featureShape as [number, number, number];
+  const layout = options.layout ?? recordedLayout(stream);
   const extractor = new DescriptorExtractor(channels, timeSteps, joints, {
     ...(options.kernel ? { kernel: options.kernel } : {}),
-    ...(options.layout ? { layout: options.layout } : {}),
+    ...(layout ? { layout } : {}),
   });
   const perOutput = NUM_SLOTS * channels;
   const batch = extractor.createBatch(samplesPerChunk(4 * perSample, numSamples, options.chunkBytes));

@@ -1,5 +1,12 @@
+export type {
+  BundleChunk,
+  ChunkedBundleOptions,
+  ChunkedBundleState,
+  ChunkedBundleWriter,
+} from "./chunked.js";
+export { openChunkedBundle } from "./chunked.js";
 export type { DescribedBundle, DescriptorReadOptions } from "./descriptors.js";
-export { DEFAULT_CHUNK_BYTES, describeStream, readBundleDescriptors } from "./descriptors.js";
+export { DEFAULT_CHUNK_BYTES, describeStream, readBundleDescriptors, recordedLayout } from "./descriptors.js";
 export type { BundleFormat, PtLayout } from "./io.js";
 export {
   bundleFromArrays,
@@ -7,6 +14,7 @@ export {
   detectBundleFormat,
   encodeBundleNpz,
   encodeBundleSafetensors,
+  metaText,
   parseBundleNpz,
   parseBundlePt,
   parseBundleSafetensors,
@@ -15,9 +23,29 @@ export {
   writeBundle,
   writeBundleDir,
 } from "./io.js";
+export type { BundleJournal } from "./journal.js";
+export {
+  assertBundleComplete,
+  assertSameSettings,
+  BundleJournalSchema,
+  chunkCount,
+  JOURNAL_FILE,
+  JOURNAL_FORMAT,
+  readBundleJournal,
+  settingsDifference,
+} from "./journal.js";
+export type { MergeResult } from "./shards.js";
+export { mergeBundleShards, parseShardSpec, shardRange } from "./shards.js";
 export type { BundleReader, BundleStream } from "./stream.js";
 export { openBundle, openBundleStream } from "./stream.js";
 export type { BundleInfo, BundleValidation, ConvertOptions, ConvertResult } from "./tools.js";
 export { bundleInfo, convertBundle, validateBundleStream } from "./tools.js";
-export type { Bundle, BundleLayout, BundleMeta } from "./types.js";
-export { BundleMetaSchema, checkBundleLayout, parseBundleMeta, validateBundle } from "./types.js";
+export type { Bundle, BundleLayout, BundleMeta, ShardInfo } from "./types.js";
+export {
+  BUNDLE_META_FORMAT,
+  BundleMetaSchema,
+  checkBundleLayout,
+  parseBundleMeta,
+  ShardInfoSchema,
+  validateBundle,
+} from "./types.js";

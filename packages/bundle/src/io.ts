@@ -18,6 +18,7 @@ import {
   writeFileAtomic,
 } from "@skeleton-cache/formats";
 import type { Tensor } from "@skeleton-cache/tensor";
+import { assertBundleComplete } from "./journal.js";
 import { type Bundle, type BundleMeta, parseBundleMeta, validateBundle } from "./types.js";
 
 /** On-disk bundle formats. */
@@ -116,7 +117,8 @@ function toInt64(values: Int32Array): BigInt64Array {
   return BigInt64Array.from(values, (v) => BigInt(v));
 }
 
-function metaText(meta: BundleMeta): string {
+/** meta.json's text: two-space JSON and a newline (every writer uses it, so bytes agree). */
+export function metaText(meta: BundleMeta): string {
   return `${JSON.stringify(meta, null, 2)}\n`;
 }
 
@@ -135,6 +137,7 @@ export function parseMetaText(text: string, source: string): BundleMeta {
 
 /** Reads a bundle directory: features.npy | descriptors.npy, logits.npy, labels.npy, class_ids.npy?, meta.json?. */
 export function readBundleDir(dir: string): Bundle {
+  assertBundleComplete(dir);
   const arrays = new Map<string, NpyArray>();
   for (const name of ["features", "descriptors", "logits", "labels", "class_ids"]) {
     const file = path.join(dir, `${name}.npy`);
@@ -350,7 +353,10 @@ export function detectBundleFormat(target: string): BundleFormat {
       { cause: error },
     );
   }
-  if (stat.isDirectory()) return "dir";
+  if (stat.isDirectory()) {
+    assertBundleComplete(target);
+    return "dir";
+  }
   const lower = target.toLowerCase();
   if (lower.endsWith(".npz")) return "npz";
   if (lower.endsWith(".safetensors")) return "safetensors";

@@ -1,13 +1,32 @@
-import { ShapeError, ValueError } from "@skeleton-cache/errors";
+import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, formatShape, type Shape, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
+
+/** Where a part sits in its shard set (meta.json `shard`). */
+export const ShardInfoSchema = z.strictObject({
+  /** 0-based part index i. */
+  index: z.number().int().nonnegative(),
+  /** Number of parts n. */
+  count: z.number().int().positive(),
+  /** Index of the part's first sample in the whole dataset. */
+  offset: z.number().int().nonnegative(),
+  /** Samples in the whole dataset (N). */
+  total: z.number().int().nonnegative(),
+});
+
+export type ShardInfo = z.infer<typeof ShardInfoSchema>;
+
+/** The `format` of a bundle's meta.json written by this version (absent: version 1, written before the key). */
+export const BUNDLE_META_FORMAT = "skeleton-cache.bundle-meta/1";
 
 /**
  * Free metadata of a bundle (`meta.json`): a few known fields, anything else
  * kept as given.
  */
 export const BundleMetaSchema = z.looseObject({
+  /** Schema name and version; readers refuse another version. */
+  format: z.literal(BUNDLE_META_FORMAT).optional().describe("schema name and version"),
   /** Dataset name, e.g. "ntu60". */
   dataset: z.string().optional(),
   /** Split name, e.g. "ntu60_48_12". */
@@ -18,6 +37,18 @@ export const BundleMetaSchema = z.looseObject({
   synthetic: z.boolean().optional(),
   /** How the bundle was made (tool, source file, command). */
   source: z.string().optional(),
+  /**
+   * Joint layout of the feature volume's V axis (a key of LAYOUTS in
+   * @skeleton-cache/skeleton: "ntu25", "kinect-v1-20", "coco17"); `skc eval`
+   * computes descriptors with it.
+   */
+  layout: z.string().optional(),
+  /** Sample names in stream order (e.g. NTU "S001C001P001R001A001"), for playback and provenance. */
+  sampleNames: z.array(z.string()).optional(),
+  /** The folder the raw skeleton files were read from. */
+  data: z.string().optional(),
+  /** This bundle's place in a shard set (`skc extract --shard i/n`); absent for a whole bundle. */
+  shard: ShardInfoSchema.optional(),
 });
 
 export type BundleMeta = z.infer<typeof BundleMetaSchema>;
@@ -123,11 +154,24 @@ export function validateBundle(bundle: Bundle, source = "bundle"): void {
 
 /** Parses and checks bundle metadata. */
 export function parseBundleMeta(value: unknown, source = "meta.json"): BundleMeta {
-  const result = BundleMetaSchema.safeParse(value);
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format !== undefined && format !== BUNDLE_META_FORMAT) {
+    const name = BUNDLE_META_FORMAT.split("/")[0]!;
+    throw new FormatError(
+      typeof format === "string" && format.startsWith(`${name}/`)
+        ? `${source}: format ${format} is not one this version reads (${BUNDLE_META_FORMAT}); upgrade @skeleton-cache/bundle`
+        : `${source}: format ${JSON.stringify(format)} is not ${BUNDLE_META_FORMAT}`,
+      { file: source, field: "format", value: format, expected: BUNDLE_META_FORMAT },
+    );
+  }
+  const result = BundleMetaSchema.safeParse(value ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const field = issue.path.join(".") || "(root)";
-    throw new ValueError(`${source}: ${field}: ${issue.message}`, { file: source, field });
+    throw new FormatError(`${source}: invalid bundle meta: ${field}: ${issue.message}`, {
+      file: source,
+      field,
+    });
   }
   return result.data;
 }

@@ -35,7 +35,17 @@ export {
   pkuMmdSplit,
 } from "./pku-mmd.js";
 export type { BackboneInput, PreprocessOptions } from "./preprocess.js";
-export { bodyMotionEnergy, PREPROCESS_DEFAULTS, preprocessSequence } from "./preprocess.js";
+export { bodyMotionEnergy, preprocessSequence } from "./preprocess.js";
+export type { Preprocessing, ResolvedPreprocessing } from "./preprocessing.js";
+export {
+  BODY_SELECTIONS,
+  CENTER_MODES,
+  PREPROCESS_DEFAULTS,
+  PreprocessingSchema,
+  parsePreprocessing,
+  resolvePreprocessing,
+  TEMPORAL_MODES,
+} from "./preprocessing.js";
 export type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";
 export type { UtdMhadName } from "./utd-mhad.js";
 export { loadUtdMhad, parseUtdMhadName, UtdMhadDataset, utdSequence } from "./utd-mhad.js";

@@ -1,6 +1,10 @@
 import fs from "node:fs";
+import path from "node:path";
+import { modelPreprocessing, readOnnxBackboneConfig } from "@skeleton-cache/backbone-onnx";
+import { resolvePreprocessing } from "@skeleton-cache/datasets";
 import { KINECT_V1_20 } from "@skeleton-cache/skeleton";
 import { describe, expect, it } from "vitest";
+import { listModelDirs } from "./make-bundles.js";
 import { UTD_INPUT, UTD_PREPROCESS } from "./preprocessing.js";
 
 const MODEL_PY = new URL("../python/model.py", import.meta.url);
@@ -20,5 +24,18 @@ describe("python/model.py graph", () => {
     expect(UTD_PREPROCESS.frames).toBe(UTD_INPUT.frames);
     expect(UTD_PREPROCESS.bodies).toBe(UTD_INPUT.persons);
     expect(UTD_INPUT.joints).toBe(KINECT_V1_20.numJoints);
+  });
+});
+
+describe("committed models' adapter configs", () => {
+  it("carry the preprocessing the bundles were made with, so skc extract needs no flags", () => {
+    const dirs = listModelDirs();
+    expect(dirs).toHaveLength(24);
+    for (const dir of dirs) {
+      const config = readOnnxBackboneConfig(path.join(dir, "model.backbone.json"));
+      expect(resolvePreprocessing(modelPreprocessing(config)), dir).toEqual(
+        resolvePreprocessing(UTD_PREPROCESS),
+      );
+    }
   });
 });

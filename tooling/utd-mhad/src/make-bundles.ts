@@ -20,7 +20,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { loadOnnxBackbone } from "@skeleton-cache/backbone-onnx";
+import { createBackbone } from "@skeleton-cache/backbone";
+import "@skeleton-cache/backbone-onnx"; // registers "onnx"
 import { type Bundle, writeBundle } from "@skeleton-cache/bundle";
 import { preprocessSequence, UtdMhadDataset } from "@skeleton-cache/datasets";
 import { extractDescriptors } from "@skeleton-cache/descriptors";
@@ -72,7 +73,7 @@ async function encode(
   classEmbeddings: string | undefined,
   inputs: readonly Tensor[],
 ): Promise<{ logits: Float32Array; features?: Tensor }> {
-  const backbone = await loadOnnxBackbone({
+  const backbone = await createBackbone<Tensor>("onnx", {
     model: path.join(modelDir, "model.onnx"),
     candidateClasses: [...candidates],
     batchSize: 32,

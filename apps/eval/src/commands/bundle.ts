@@ -9,6 +9,7 @@ import {
   type BundleValidation,
   bundleInfo,
   convertBundle,
+  mergeBundleShards,
   validateBundleStream,
 } from "@skeleton-cache/bundle";
 import { type CliIo, type Command, example, Option } from "@skeleton-cache/cli";
@@ -126,4 +127,20 @@ export function registerBundle(program: Command, io: CliIo): void {
         );
     });
   example(convert, "skc bundle convert encoder_outputs.pt runs/ntu120_96_24-descriptors --descriptors-only");
+  const merge = bundle
+    .command("merge")
+    .description(
+      "join the parts of skc extract --shard i/n into one bundle, identical to a single run; refuses a missing, duplicated or unfinished part",
+    )
+    .argument("<parts...>", "the part directories, in any order")
+    .requiredOption("--out <dir>", "the merged bundle directory (must not exist)")
+    .option("--quiet", "no summary")
+    .action((parts, options) => {
+      const result = mergeBundleShards(parts, options.out);
+      if (options.quiet !== true)
+        io.stdout.write(
+          `merged ${result.parts} parts into ${result.out}: ${result.samples} samples, ${result.volume}\n`,
+        );
+    });
+  example(merge, "skc bundle merge parts/part-* --out ntu120_96_24");
 }

@@ -17,8 +17,10 @@ import {
   parseNumber,
 } from "@skeleton-cache/cli";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
+import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { DEFAULT_METHOD, getMethodSpec } from "@skeleton-cache/tta";
 import { DEMO_IDS, type EvalConfig, EvalConfigSchema, GzslSchema, resolveConfig } from "../config.js";
+import { EXTRACT_DATASETS } from "../extract/options.js";
 import { collectParam, METHOD_HELP } from "../method-options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { summaryText } from "../summary.js";
@@ -96,11 +98,15 @@ function inputOptions<A extends unknown[], O extends OptionValues, G extends Opt
       "with --model: folder of raw skeleton files (NTU .skeleton, UTD-MHAD .mat) (candidates from --split)",
     )
     .addOption(
-      new Option("--dataset <name>", "with --model: the dataset of --data").choices([
-        "ntu60",
-        "ntu120",
-        "utd-mhad",
-      ] as const),
+      new Option("--dataset <name>", "with --model: the dataset of --data").choices(EXTRACT_DATASETS),
+    )
+    .addOption(
+      helpDefault(
+        new Option("--layout <id>", "joint layout of the bundle's feature volume").choices(
+          Object.keys(LAYOUTS),
+        ),
+        "the one the bundle's meta.json records, else ntu25",
+      ),
     )
     .addOption(
       helpDefault(
@@ -267,6 +273,7 @@ function typedFlags(options: EvalFlags, cmd: OptionSources): Record<string, unkn
     demo: pick("demo", options.demo),
     prior: pick("prior", options.prior),
     split: pick("split", options.split),
+    layout: pick("layout", options.layout),
     method: pick("method", options.method),
     params: pick("param", options.param),
     alpha: pick("alpha", options.alpha),

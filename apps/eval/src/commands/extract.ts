@@ -1,103 +1,233 @@
-/** `skc extract`: its options (runExtract loads onnxruntime only when it runs). */
+/**
+ * `skc extract`: its options, parsed into ExtractOptions (the work is in
+ * ../extract.ts, loaded — with onnxruntime — only when the command runs).
+ */
+import os from "node:os";
+import { parseShardSpec } from "@skeleton-cache/bundle";
 import {
   type CliIo,
   type Command,
   example,
   helpDefault,
+  InvalidArgumentError,
+  interruptible,
   Option,
   parseClassIds,
   parseInteger,
 } from "@skeleton-cache/cli";
-import { ExtractOptionsSchema, parseExtractOptions, runExtract } from "../extract.js";
+import { BODY_SELECTIONS, CENTER_MODES, TEMPORAL_MODES } from "@skeleton-cache/datasets";
+import { EXTRACT_DATASETS, PARALLEL_MODES, parseExtractOptions } from "../extract/options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 
-const DEFAULTS = ExtractOptionsSchema.parse({ model: "m", data: "d", out: "o" });
+/** `--classes`: "all" (every class the model scores), or 0-based ids / action codes (`9,10` or `A010,A011`). */
+export function classList(value: string): number[] | "all" {
+  if (value.trim().toLowerCase() === "all") return "all";
+  return parseClassIds({ actionCodes: true })(value);
+}
+
+/** `--shard i/n` (0-based part i of n). */
+function shardSpec(value: string): { index: number; count: number } {
+  try {
+    return parseShardSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Which backbone, and where its model or config is. */
+function backboneOptions<C extends Command>(command: C): C {
+  command
+    .addOption(
+      helpDefault(
+        new Option(
+          "--backbone <name>",
+          "adapter of the registry: onnx, http, precomputed, one your --backbone-module registers, or auto (the first whose config schema takes the config)",
+        ),
+        "onnx",
+      ),
+    )
+    .option(
+      "--backbone-module <module>",
+      "import this file or package first: it registers your own adapter (docs/write-your-own-adapter.md)",
+    )
+    .option("--backbone-config <file>", 'the adapter\'s config, JSON or YAML (e.g. { "url": ... } for http)')
+    .option("--model <file.onnx>", "onnx: the model (its adapter config <stem>.backbone.json beside it)")
+    .option("--model-config <file>", "onnx: the adapter config, when not beside the model");
+  return command;
+}
+
+/** The raw files and which of their samples to keep. */
+function dataOptions<C extends Command>(command: C): C {
+  command
+    .requiredOption(
+      "--data <dir>",
+      "folder of raw skeleton files (NTU .skeleton, UTD-MHAD .mat, PKU-MMD skeletons + labels/)",
+    )
+    .addOption(
+      helpDefault(new Option("--dataset <id>", "dataset of the files").choices(EXTRACT_DATASETS), "ntu60"),
+    )
+    .option("--split <id>", "split whose candidates to keep (e.g. ntu60_55_5)")
+    .addOption(
+      helpDefault(
+        new Option("--candidates <mode>", "zsl = the split's unseen classes, gzsl = seen + unseen").choices([
+          "zsl",
+          "gzsl",
+        ] as const),
+        "zsl",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--classes <ids>",
+        "instead of --split: 0-based class ids (9,10), action codes (A010,A011), or all (every class of the model)",
+      ).argParser(classList),
+    )
+    .option("--keep-missing", "NTU: keep the official missing-skeleton samples")
+    .addOption(
+      new Option("--pku-benchmark <name>", "PKU-MMD: keep one benchmark's videos").choices([
+        "cross-subject",
+        "cross-view",
+      ] as const),
+    )
+    .addOption(
+      new Option("--pku-part <part>", "PKU-MMD: with --pku-benchmark, train or test videos").choices([
+        "train",
+        "test",
+      ] as const),
+    )
+    .addOption(
+      new Option(
+        "--min-confidence <c>",
+        "PKU-MMD: drop instances labelled with confidence below c (0-2)",
+      ).argParser(parseInteger()),
+    )
+    .addOption(
+      new Option("--limit <n>", "at most n samples (file order)").argParser(parseInteger({ min: 1 })),
+    );
+  return command;
+}
+
+/** Preprocessing to the model's input (unset: the model's adapter config, then the datasets defaults). */
+function preprocessingOptions<C extends Command>(command: C): C {
+  command
+    .addOption(
+      helpDefault(
+        new Option("--frames <T>", "frames T fed to the model").argParser(parseInteger({ min: 1 })),
+        "the model config's, else 300",
+      ),
+    )
+    .addOption(
+      helpDefault(
+        new Option("--bodies <M>", "bodies M fed to the model").argParser(parseInteger({ min: 1 })),
+        "the model config's, else 2",
+      ),
+    )
+    .addOption(
+      helpDefault(
+        new Option(
+          "--body-selection <how>",
+          "which bodies: file order, or most active first (2s-AGCN motion energy)",
+        ).choices(BODY_SELECTIONS),
+        "the model config's, else file-order",
+      ),
+    )
+    .addOption(
+      helpDefault(
+        new Option("--temporal <mode>", "padding / resampling to T frames").choices(TEMPORAL_MODES),
+        "the model config's, else zero-pad",
+      ),
+    )
+    .addOption(
+      helpDefault(
+        new Option("--center <mode>", "centring on the spine joint").choices(CENTER_MODES),
+        "the model config's, else none",
+      ),
+    )
+    .option("--align", "rotate the first frame's spine to +z and hips to +x (default: the model config's)");
+  return command;
+}
+
+/** Output, chunks, cores and shards. */
+function runOptions<C extends Command>(command: C): C {
+  command
+    .requiredOption("--out <path>", "bundle directory (resumable), or a .npz / .safetensors file")
+    .option("--descriptors-only", "store the (N, 8, C) descriptors instead of F (N, C, T, V)")
+    .option("--batch-size <n>", "samples per model run", parseInteger({ min: 1 }), 16)
+    .option(
+      "--chunk-size <n>",
+      "samples per chunk: the unit of resume and of a worker's work",
+      parseInteger({ min: 1 }),
+      32,
+    )
+    .addOption(
+      helpDefault(
+        new Option("--workers <n>", "worker threads; 0 = all on the main thread").argParser(parseInteger()),
+        `one per core (${os.availableParallelism()} here; with --parallel preprocess one less)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--parallel <mode>",
+        "sessions: each worker runs its own 1-thread model; preprocess: workers parse, one session runs",
+      )
+        .choices(PARALLEL_MODES)
+        .default("sessions"),
+    )
+    .addOption(
+      new Option(
+        "--shard <i/n>",
+        "write part i (0-based) of n; join the parts with skc bundle merge",
+      ).argParser(shardSpec),
+    )
+    .option("--quiet", "no progress bar, no summary");
+  return command;
+}
+
+/** The summary line of a finished (or resumed) extraction. */
+function resultLine(result: Awaited<ReturnType<typeof import("../extract.js").runExtract>>): string {
+  const how =
+    result.state === "finished"
+      ? "already complete, nothing to do"
+      : result.keptChunks > 0
+        ? `resumed: ${result.keptChunks} of ${result.chunks} chunks were kept`
+        : `${result.chunks} chunks`;
+  return `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.stored} (${result.shape.join(", ")}); ${how}\n`;
+}
 
 /** Adds `skc extract` to the program. */
 export function registerExtract(program: Command, io: CliIo): void {
   const command = program
     .command("extract")
     .description(
-      "run an ONNX backbone over a dataset split (raw NTU .skeleton or UTD-MHAD .mat files) and write a bundle",
-    )
-    .requiredOption("--model <file>", "the .onnx model (adapter config <stem>.backbone.json beside it)")
-    .option("--model-config <file>", "the adapter config, when not beside the model")
-    .requiredOption("--data <dir>", "folder of raw skeleton files (NTU RGB+D .skeleton, UTD-MHAD .mat)")
-    .addOption(
-      new Option("--dataset <id>", "dataset of the files: ntu60 or ntu120 (.skeleton), utd-mhad (.mat)")
-        .choices(["ntu60", "ntu120", "utd-mhad"] as const)
-        .default(DEFAULTS.dataset),
-    )
-    .option("--split <id>", "split whose candidates to keep (e.g. ntu60_55_5)")
-    .addOption(
-      new Option("--candidates <mode>", "zsl = the split's unseen classes, gzsl = seen + unseen")
-        .choices(["zsl", "gzsl"] as const)
-        .default(DEFAULTS.candidates),
-    )
-    .addOption(
-      new Option(
-        "--classes <ids>",
-        "candidate classes instead of --split: 0-based class ids (NTU A011 = 10) or action codes, comma-separated, e.g. 10,11 or A011,A012",
-      ).argParser(parseClassIds({ actionCodes: true })),
-    )
-    .addOption(
-      helpDefault(
-        new Option("--frames <T>", "frames fed to the model").argParser(parseInteger({ min: 1 })),
-        "the model config's, else 300",
-      ),
-    )
-    .addOption(
-      new Option("--temporal <mode>", "padding / resampling to T frames")
-        .choices(["zero-pad", "repeat-pad", "resample"] as const)
-        .default(DEFAULTS.temporal),
-    )
-    .addOption(
-      new Option("--center <mode>", "centring of the joints")
-        .choices(["none", "first-frame", "per-frame"] as const)
-        .default(DEFAULTS.center),
-    )
-    .option("--batch-size <n>", "samples per model run", parseInteger({ min: 1 }), DEFAULTS.batchSize)
-    .option("--descriptors-only", "store the (N, 8, C) descriptors instead of F (N, C, T, V)")
-    .option("--limit <n>", "at most n samples", parseInteger({ min: 1 }))
-    .requiredOption("--out <path>", "bundle directory, or a .npz / .safetensors file")
-    .option("--quiet", "no progress bar, no summary")
-    .action(async (options) => {
-      const parsed = parseExtractOptions(
-        Object.fromEntries(
-          Object.entries({
-            model: options.model,
-            modelConfig: options.modelConfig,
-            data: options.data,
-            dataset: options.dataset,
-            split: options.split,
-            candidates: options.candidates,
-            classes: options.classes,
-            frames: options.frames,
-            temporal: options.temporal,
-            center: options.center,
-            batchSize: options.batchSize,
-            descriptorsOnly: options.descriptorsOnly,
-            limit: options.limit,
-            out: options.out,
-          }).filter(([, v]) => v !== undefined),
-        ),
-      );
-      const quiet = options.quiet === true;
-      const progress = createProgress(!progressEnabled(quiet));
-      let result: Awaited<ReturnType<typeof runExtract>>;
-      try {
-        result = await runExtract(parsed, progress);
-      } finally {
-        progress.stop();
-      }
-      if (!quiet) {
-        io.stdout.write(
-          `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.stored} (${result.shape.join(", ")})\n`,
-        );
-      }
-    });
+      "run a backbone (through the adapter registry) over a dataset's raw files and write a bundle; resumable, on every core, shardable",
+    );
+  backboneOptions(command);
+  dataOptions(command);
+  preprocessingOptions(command);
+  runOptions(command);
+  command.action(async (options) => {
+    const { quiet, ...flags } = options as Record<string, unknown> & { quiet?: boolean };
+    const parsed = parseExtractOptions(
+      Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
+    );
+    const { runExtract } = await import("../extract.js");
+    const interrupt = interruptible(
+      io,
+      "skc extract",
+      `finished chunks stay in ${parsed.out}; rerun the same command to resume`,
+    );
+    const progress = createProgress(!progressEnabled(quiet === true));
+    try {
+      const result = await runExtract(parsed, progress, { signal: interrupt.signal });
+      progress.stop();
+      if (!quiet) io.stdout.write(resultLine(result));
+    } finally {
+      progress.stop();
+      interrupt.dispose();
+    }
+  });
   example(
     command,
-    "skc extract --model models/stgcn.onnx --data nturgb+d_skeletons --dataset ntu60 --split ntu60_55_5 --descriptors-only --out runs/ntu60_55_5",
+    "skc extract --model benchmarks/utd-mhad/models/utd_mhad_22_5/seed0/model.onnx --data ../shared/data/real/utd-mhad --dataset utd-mhad --split utd_mhad_22_5 --out runs/utd-22-5",
   );
 }

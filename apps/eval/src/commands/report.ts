@@ -18,7 +18,7 @@ export function registerReport(program: Command, io: CliIo): void {
     .option("--prior <prior>", "the run's prior, if its file moved (default: report.json prior.source)")
     .option(
       "--data <dir>",
-      "the raw skeleton folder for playback, if it moved (default: the bundle's meta.dataDir)",
+      "the raw skeleton folder for playback, if it moved (default: the bundle's meta.data)",
     )
     .option("--out <file>", "where to write the page (default RUN_DIR/report.html)")
     .option("--quiet", "print nothing")

@@ -5,9 +5,9 @@
  * x and y quantised to one byte). Nothing here throws: whatever is missing
  * becomes the section's note, and the page shows no player.
  *
- * meta.json keys read (first found wins):
- *   sample names   meta.sampleNames | meta.samples   (array of N strings, bundle sample order)
- *   raw folder     meta.dataDir | meta.dataFolder    (string; `skc report --data DIR` overrides)
+ * meta.json keys read (the ones `skc extract` writes, @skeleton-cache/bundle's BundleMetaSchema):
+ *   sample names   meta.sampleNames                  (array of N strings, bundle sample order)
+ *   raw folder     meta.data                         (string; `skc report --data DIR` overrides)
  *   dataset        meta.dataset                      ("ntu60", "ntu120" or "utd-mhad")
  *   joint layout   meta.layout                       (a layout id, e.g. "ntu25"; else the dataset's, else NTU-25)
  */
@@ -17,8 +17,8 @@ import { LAYOUTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
 
 /** The meta.json keys playback reads, in order of preference (documented in apps/eval/README.md). */
 export const PLAYBACK_META_KEYS = {
-  sampleNames: ["sampleNames", "samples"],
-  dataDir: ["dataDir", "dataFolder"],
+  sampleNames: ["sampleNames"],
+  dataDir: ["data"],
   dataset: ["dataset"],
   layout: ["layout"],
 } as const;
@@ -165,7 +165,7 @@ export function loadPlayback(
   const given = options.dataDir ?? firstKey(meta, PLAYBACK_META_KEYS.dataDir)?.value;
   if (typeof given !== "string")
     return absent(
-      "No skeleton playback: the bundle's meta.json does not say where its raw skeleton files are (meta.dataDir); pass `skc report RUN_DIR --data DIR`.",
+      "No skeleton playback: the bundle's meta.json does not say where its raw skeleton files are (meta.data); pass `skc report RUN_DIR --data DIR`.",
       layoutOf(meta, null),
     );
   if (!fs.existsSync(given) || !fs.statSync(given).isDirectory())

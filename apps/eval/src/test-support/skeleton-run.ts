@@ -121,7 +121,7 @@ export function writeSkeletonRun(
   for (const [file, bytes] of syntheticBundleFiles(synthetic, {
     dataset: "ntu60",
     sampleNames: names,
-    dataDir: rawDir,
+    data: rawDir,
   }))
     fs.writeFileSync(path.join(bundle, file), bytes);
   return { bundle, rawDir, names, labels };

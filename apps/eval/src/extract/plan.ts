@@ -1,0 +1,198 @@
+/**
+ * What an extraction will do, decided before any sample runs: the dataset
+ * and its samples, the candidate classes, the preprocessing, this part's
+ * sample range, and the settings a resume must match.
+ */
+import crypto from "node:crypto";
+import path from "node:path";
+import type { Backbone } from "@skeleton-cache/backbone";
+import { BUNDLE_META_FORMAT, type BundleMeta, shardRange } from "@skeleton-cache/bundle";
+import {
+  NtuSkeletonDataset,
+  PkuMmdDataset,
+  type ResolvedPreprocessing,
+  resolvePreprocessing,
+  type SampleInfo,
+  type SkeletonDataset,
+  UtdMhadDataset,
+} from "@skeleton-cache/datasets";
+import { ValueError } from "@skeleton-cache/errors";
+import { candidateClasses, getSplit } from "@skeleton-cache/skeleton";
+import type { ExtractOptions } from "./options.js";
+
+/** How to open the dataset (sent to workers, which open their own). */
+export interface DatasetSpec {
+  readonly dataset: ExtractOptions["dataset"];
+  readonly data: string;
+  readonly keepMissing: boolean;
+  readonly pkuBenchmark?: "cross-subject" | "cross-view" | undefined;
+  readonly pkuPart?: "train" | "test" | undefined;
+  readonly minConfidence?: number | undefined;
+}
+
+export function datasetSpec(options: ExtractOptions): DatasetSpec {
+  return {
+    dataset: options.dataset,
+    data: options.data,
+    keepMissing: options.keepMissing,
+    pkuBenchmark: options.pkuBenchmark,
+    pkuPart: options.pkuPart,
+    minConfidence: options.minConfidence,
+  };
+}
+
+/** Opens the raw files of a dataset. */
+export function openDataset(spec: DatasetSpec): SkeletonDataset {
+  switch (spec.dataset) {
+    case "utd-mhad":
+      return new UtdMhadDataset(spec.data);
+    case "pku-mmd":
+      return new PkuMmdDataset(spec.data, {
+        ...(spec.pkuBenchmark ? { benchmark: spec.pkuBenchmark } : {}),
+        ...(spec.pkuPart ? { part: spec.pkuPart } : {}),
+        ...(spec.minConfidence !== undefined ? { minConfidence: spec.minConfidence } : {}),
+      });
+    default:
+      return new NtuSkeletonDataset(spec.data, { dataset: spec.dataset, skipMissing: !spec.keepMissing });
+  }
+}
+
+/**
+ * The candidate class ids the backbone is asked for: explicit ids, a split's
+ * (zsl or gzsl), or undefined for `--classes all` (every class of the model).
+ */
+export function requestedClasses(options: ExtractOptions): number[] | undefined {
+  if (options.classes === "all") return undefined;
+  if (options.classes) return [...new Set(options.classes)].sort((a, b) => a - b);
+  if (options.split) {
+    const split = getSplit(options.split);
+    if (split.dataset !== options.dataset) {
+      throw new ValueError(
+        `option --split: ${options.split} is a ${split.dataset} split, --dataset is ${options.dataset}`,
+        { field: "split", value: options.split },
+      );
+    }
+    return candidateClasses(split, options.candidates);
+  }
+  throw new ValueError(
+    "extract needs --split ID, --classes IDS or --classes all to choose the candidate classes",
+    { field: "split" },
+  );
+}
+
+/** The samples of the candidate classes (file order, at most `limit`), and this part's range of them. */
+export interface SamplePlan {
+  readonly all: readonly SampleInfo[];
+  /** [start, end) of `all` this run writes (everything unless --shard). */
+  readonly range: readonly [number, number];
+  /** The samples of the range. */
+  readonly samples: readonly SampleInfo[];
+  /** Their labels: candidate indices. */
+  readonly labels: Int32Array;
+}
+
+export function planSamples(
+  dataset: SkeletonDataset,
+  classIds: readonly number[],
+  options: ExtractOptions,
+): SamplePlan {
+  const rank = new Map(classIds.map((id, u) => [id, u]));
+  let all = dataset.list().filter((info) => info.label !== undefined && rank.has(info.label));
+  if (options.limit !== undefined) all = all.slice(0, options.limit);
+  if (all.length === 0) {
+    throw new ValueError(
+      `no sample in ${options.data} (${options.dataset}) belongs to the candidate classes ${classIds.join(", ")}`,
+      { file: options.data, field: "data" },
+    );
+  }
+  const range = options.shard
+    ? shardRange(all.length, options.shard.index, options.shard.count)
+    : [0, all.length];
+  const samples = all.slice(range[0], range[1]);
+  if (samples.length === 0)
+    throw new ValueError(
+      `option --shard: part ${options.shard!.index}/${options.shard!.count} holds no sample (there are ${all.length}); use at most ${all.length} parts`,
+      { field: "shard", value: `${options.shard!.index}/${options.shard!.count}`, expected: all.length },
+    );
+  return {
+    all,
+    range: range as [number, number],
+    samples,
+    labels: Int32Array.from(samples, (info) => rank.get(info.label!)!),
+  };
+}
+
+/** The preprocessing: the flags over the model's own (adapter config) over the datasets defaults. */
+export function planPreprocessing(
+  options: ExtractOptions,
+  backbone: Backbone<unknown>,
+): ResolvedPreprocessing {
+  return resolvePreprocessing(backbone.preprocessing, {
+    frames: options.frames,
+    bodies: options.bodies,
+    bodySelection: options.bodySelection,
+    temporal: options.temporal,
+    center: options.center,
+    align: options.align,
+  });
+}
+
+/** Everything meta.json records about an extraction (key order fixed: merged shards compare bytes). */
+export function extractionMeta(input: {
+  options: ExtractOptions;
+  backbone: Backbone<unknown>;
+  preprocessing: ResolvedPreprocessing;
+  layout: string;
+  plan: SamplePlan;
+}): BundleMeta {
+  const { options, backbone, preprocessing, layout, plan } = input;
+  const model = backbone.model;
+  const meta: Record<string, unknown> = {
+    format: BUNDLE_META_FORMAT,
+    dataset: options.dataset,
+    ...(options.split ? { split: options.split } : {}),
+    backbone: `${backbone.name}:${model?.name ?? "(unnamed)"}`,
+    synthetic: false,
+    source: "skc extract",
+    layout,
+    preprocessing,
+    model: {
+      adapter: backbone.name,
+      ...(model ? { name: model.name, location: model.location } : {}),
+      ...(model?.sha256 ? { sha256: model.sha256 } : {}),
+    },
+    candidates: options.classes === "all" ? "all" : options.classes ? "classes" : options.candidates,
+    selection: {
+      ...(options.dataset.startsWith("ntu") ? { keepMissing: options.keepMissing } : {}),
+      ...(options.pkuBenchmark ? { pkuBenchmark: options.pkuBenchmark } : {}),
+      ...(options.pkuPart ? { pkuPart: options.pkuPart } : {}),
+      ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    },
+    stored: options.descriptorsOnly ? "descriptors" : "features",
+    data: path.resolve(options.data),
+    sampleNames: plan.samples.map((info) => info.name),
+    ...(options.shard ? { shard: { ...options.shard, offset: plan.range[0], total: plan.all.length } } : {}),
+  };
+  return meta as BundleMeta;
+}
+
+/**
+ * The settings a resume must match: the meta without the sample names (a
+ * hash of them instead) plus the class ids and the chunk size.
+ */
+export function extractionSettings(
+  meta: Record<string, unknown>,
+  classIds: readonly number[],
+): Record<string, unknown> {
+  const { sampleNames, ...rest } = meta;
+  const names = (sampleNames as string[] | undefined) ?? [];
+  return {
+    ...rest,
+    classIds: [...classIds],
+    samples: {
+      count: names.length,
+      sha256: crypto.createHash("sha256").update(names.join("\n")).digest("hex"),
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/** `skc eval` computes descriptors with the joint layout a bundle records (meta.json `layout`); `--layout` overrides it. */
+import fs from "node:fs";
+import path from "node:path";
+import { writeBundleDir } from "@skeleton-cache/bundle";
+import { seededRandom } from "@skeleton-cache/tensor";
+import { tempDir } from "@skeleton-cache/test-support";
+import { describe, expect, it } from "vitest";
+import { main } from "./cli.js";
+import { captureIo } from "./test-support/io.js";
+
+/** A features bundle with V = 20 joints (the Kinect v1 layout of UTD-MHAD). */
+function kinectBundle(dir: string, layout?: string): void {
+  const random = seededRandom(7);
+  const [n, u, c, t, v] = [12, 3, 4, 6, 20];
+  writeBundleDir(dir, {
+    logits: { data: Float32Array.from({ length: n * u }, () => random.next()), shape: [n, u] },
+    features: {
+      data: Float32Array.from({ length: n * c * t * v }, () => random.next() - 0.5),
+      shape: [n, c, t, v],
+    },
+    labels: Int32Array.from({ length: n }, (_, i) => i % u),
+    classIds: Int32Array.from([4, 14, 17]),
+    meta: { dataset: "utd-mhad", ...(layout ? { layout } : {}) },
+  });
+}
+
+function evalArgs(bundle: string, out: string, extra: string[] = []): string[] {
+  return [
+    "eval",
+    "--bundle",
+    bundle,
+    "--prior",
+    "uniform",
+    "--out",
+    out,
+    "--quiet",
+    "--no-plots",
+    "--no-ablations",
+    ...extra,
+  ];
+}
+
+describe("joint layout of a bundle", () => {
+  it("is read from meta.json; --layout overrides it; a wrong one is named", async () => {
+    const root = tempDir("skc-layout-");
+    const recorded = path.join(root, "recorded");
+    kinectBundle(recorded, "kinect-v1-20");
+    expect(await main(evalArgs(recorded, path.join(root, "r1")), captureIo().io)).toBe(0);
+    expect(fs.existsSync(path.join(root, "r1", "report.json"))).toBe(true);
+
+    const bare = path.join(root, "bare");
+    kinectBundle(bare);
+    const refused = captureIo();
+    expect(await main(evalArgs(bare, path.join(root, "r2")), refused.io)).toBe(2);
+    expect(refused.stderr).toContain('feature volume has V = 20 joints but layout "ntu25" has 25');
+    expect(
+      await main(evalArgs(bare, path.join(root, "r3"), ["--layout", "kinect-v1-20"]), captureIo().io),
+    ).toBe(0);
+
+    const unknown = path.join(root, "unknown");
+    kinectBundle(unknown, "kinect-v3");
+    const io = captureIo();
+    expect(await main(evalArgs(unknown, path.join(root, "r4")), io.io)).toBe(2);
+    expect(io.stderr).toContain(
+      `${unknown}: meta.json layout: unknown joint layout "kinect-v3"; known: ntu25, kinect-v1-20, coco17`,
+    );
+  });
+});
