@@ -79,6 +79,6 @@ describe("your own adapter through skc extract", () => {
       path.join(root, "C"),
     ];
     expect(await main(bad, missing.io)).toBe(2);
-    expect(missing.stderr).toContain(`skc: error: option --backbone-module: cannot import ${absent}`);
+    expect(missing.stderr).toContain(`skc extract: error: --backbone-module: cannot import ${absent}`);
   });
 });

@@ -178,7 +178,7 @@ describe("skc extract through the backbone registry", () => {
         io.io,
       ),
     ).toBe(2);
-    expect(io.stderr).toContain(`skc: error: no backbone adapter accepts ${bad}:`);
+    expect(io.stderr).toContain(`skc extract: error: no backbone adapter accepts ${bad}:`);
     for (const adapter of ["precomputed", "http", "onnx"])
       expect(io.stderr).toMatch(new RegExp(`\\n {2}${adapter}: `));
     expect(fs.existsSync(out)).toBe(false);
@@ -193,7 +193,9 @@ describe("skc extract through the backbone registry", () => {
     const io = captureIo();
     const args = ["extract", "--data", data, "--classes", "0,1", "--out", path.join(root, "B"), "--quiet"];
     expect(await main([...args, "--backbone-config", wrong], io.io)).toBe(2);
-    expect(io.stderr).toContain(`skc: error: backbone "onnx" config (${wrong}): field "threads" is 0:`);
+    expect(io.stderr).toContain(
+      `skc extract: error: backbone "onnx" config (${wrong}): field "threads" is 0:`,
+    );
     const cuda = path.join(root, "cuda.json");
     fs.writeFileSync(cuda, JSON.stringify({ model: MODEL, executionProviders: ["cuda"] }));
     const { executionProviderStatus } = await import("@skeleton-cache/backbone-onnx");

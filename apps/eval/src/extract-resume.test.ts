@@ -209,7 +209,7 @@ describe("skc extract: crash, refuse, resume", () => {
     const kept = readBundleJournal(out)!.done.length;
     expect(stderr).toMatch(
       new RegExp(
-        `skc: error: interrupted: ${kept} of 10 chunks \\(${kept * CHUNK} of ${SAMPLES} samples\\) are kept in ${out}; rerun the same command to continue`,
+        `skc extract: interrupted: ${kept} of 10 chunks \\(${kept * CHUNK} of ${SAMPLES} samples\\) are kept in ${out}; rerun the same command to continue`,
       ),
     );
   }, 120_000);

@@ -59,12 +59,14 @@ describe("skc extract --shard and skc bundle merge", () => {
     expect(
       await main(["bundle", "merge", parts[0]!, parts[2]!, "--out", path.join(root, "m2")], missing.io),
     ).toBe(2);
-    expect(missing.stderr).toBe("skc: error: part 1/3 is missing (given: 0/3, 2/3)\n");
+    expect(missing.stderr).toBe("skc bundle merge: error: part 1/3 is missing (given: 0/3, 2/3)\n");
     const doubled = captureIo();
     expect(
       await main(["bundle", "merge", ...parts, parts[1]!, "--out", path.join(root, "m3")], doubled.io),
     ).toBe(2);
-    expect(doubled.stderr).toBe(`skc: error: part 1/3 is given twice: ${parts[1]} and ${parts[1]}\n`);
+    expect(doubled.stderr).toBe(
+      `skc bundle merge: error: part 1/3 is given twice: ${parts[1]} and ${parts[1]}\n`,
+    );
     expect(fs.existsSync(path.join(root, "m2")) || fs.existsSync(path.join(root, "m3"))).toBe(false);
   });
 
@@ -73,7 +75,7 @@ describe("skc extract --shard and skc bundle merge", () => {
     const base = ["extract", "--model", MODEL, "--data", root, "--classes", "0"];
     const range = captureIo();
     expect(await main([...base, "--shard", "3/3", "--out", path.join(root, "b")], range.io)).toBe(2);
-    expect(range.stderr).toContain('option --shard: "3/3" is not i/n with 0 ≤ i < n');
+    expect(range.stderr).toContain('skc extract: error: --shard: "3/3" is not i/n with 0 ≤ i < n');
     const data = path.join(root, "ntu");
     writeSyntheticNtu(data, 2, [1]);
     const empty = captureIo();
@@ -91,9 +93,7 @@ describe("skc extract --shard and skc bundle merge", () => {
       path.join(root, "p"),
     ];
     expect(await main(few, empty.io)).toBe(2);
-    expect(empty.stderr).toContain(
-      "option --shard: part 0/3 holds no sample (there are 2); use at most 2 parts",
-    );
+    expect(empty.stderr).toContain("--shard: part 0/3 holds no sample (there are 2); use at most 2 parts");
     const file = captureIo();
     expect(await main([...base, "--shard", "0/2", "--out", path.join(root, "b.npz")], file.io)).toBe(2);
     expect(file.stderr).toContain("a shard part is a directory");

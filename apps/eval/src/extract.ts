@@ -69,7 +69,7 @@ async function importAdapterModule(spec: string): Promise<string> {
     await import(target);
   } catch (error) {
     throw new ValueError(
-      `option --backbone-module: cannot import ${spec} (${(error as Error).message.split("\n")[0]})`,
+      `--backbone-module: cannot import ${spec} (${(error as Error).message.split("\n")[0]})`,
       {
         field: "backboneModule",
         value: spec,
@@ -140,7 +140,7 @@ function workDirOf(options: ExtractOptions): { dir: string; file: boolean } {
   const file = /\.(npz|safetensors)$/i.test(options.out);
   if (file && options.shard)
     throw new ValueError(
-      `option --out: a shard part is a directory (got ${options.out}); skc bundle merge joins the parts`,
+      `--out: a shard part is a directory (got ${options.out}); skc bundle merge joins the parts`,
       {
         field: "out",
         value: options.out,
@@ -337,6 +337,9 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
   } catch (error) {
     writer.close();
     if (error instanceof InterruptedError || signal?.aborted) throw interrupted(writer, plan.samples.length);
+    // A bundle this run created with no chunk finished holds nothing to resume: leave no folder behind.
+    if (writer.state === "new" && writer.doneCount() === 0)
+      fs.rmSync(writer.dir, { recursive: true, force: true });
     throw error;
   } finally {
     progress.stop();

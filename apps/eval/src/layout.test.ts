@@ -62,7 +62,7 @@ describe("joint layout of a bundle", () => {
     const io = captureIo();
     expect(await main(evalArgs(unknown, path.join(root, "r4")), io.io)).toBe(2);
     expect(io.stderr).toContain(
-      `${unknown}: meta.json layout: unknown joint layout "kinect-v3"; known: ntu25, kinect-v1-20, coco17`,
+      `${unknown}: meta layout "kinect-v3" is not a known joint layout (ntu25, kinect-v1-20, coco17)`,
     );
   });
 });

@@ -206,7 +206,7 @@ describe("chunked bundle durability", () => {
 describe("shards", () => {
   it("parses i/n and cuts N samples into contiguous parts covering each sample once", () => {
     expect(parseShardSpec("2/8")).toEqual({ index: 2, count: 8 });
-    expect(() => parseShardSpec("8/8")).toThrow(/option --shard: "8\/8" is not i\/n with 0 ≤ i < n/);
+    expect(() => parseShardSpec("8/8")).toThrow(/shard "8\/8" is not i\/n with 0 ≤ i < n/);
     expect(() => parseShardSpec("a/b")).toThrow(ValueError);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 40 }), (total, count) => {

@@ -21,14 +21,14 @@ import { assertBundleComplete } from "./journal.js";
 import { type ShardInfo, ShardInfoSchema } from "./types.js";
 
 /** Parses `--shard i/n` (0-based i < n). */
-export function parseShardSpec(spec: string, option = "--shard"): { index: number; count: number } {
+export function parseShardSpec(spec: string, field = "shard"): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(spec.trim());
   const index = match ? Number(match[1]) : Number.NaN;
   const count = match ? Number(match[2]) : Number.NaN;
   if (!match || count < 1 || index >= count)
     throw new ValueError(
-      `option ${option}: ${JSON.stringify(spec)} is not i/n with 0 ≤ i < n (e.g. 0/8 … 7/8; Slurm: --shard $SLURM_ARRAY_TASK_ID/8)`,
-      { field: option, value: spec },
+      `shard ${JSON.stringify(spec)} is not i/n with 0 ≤ i < n (e.g. 0/8 … 7/8; Slurm: --shard $SLURM_ARRAY_TASK_ID/8)`,
+      { field, value: spec },
     );
   return { index, count };
 }

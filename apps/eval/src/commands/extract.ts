@@ -29,8 +29,10 @@ export function classList(value: string): number[] | "all" {
 function shardSpec(value: string): { index: number; count: number } {
   try {
     return parseShardSpec(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+  } catch {
+    throw new InvalidArgumentError(
+      "is not i/n with 0 ≤ i < n (e.g. 0/8 … 7/8; Slurm: --shard $SLURM_ARRAY_TASK_ID/8)",
+    );
   }
 }
 

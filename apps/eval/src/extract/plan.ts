@@ -68,7 +68,7 @@ export function requestedClasses(options: ExtractOptions): number[] | undefined 
     const split = getSplit(options.split);
     if (split.dataset !== options.dataset) {
       throw new ValueError(
-        `option --split: ${options.split} is a ${split.dataset} split, --dataset is ${options.dataset}`,
+        `--split: ${options.split} is a ${split.dataset} split, --dataset is ${options.dataset}`,
         { field: "split", value: options.split },
       );
     }
@@ -111,7 +111,7 @@ export function planSamples(
   const samples = all.slice(range[0], range[1]);
   if (samples.length === 0)
     throw new ValueError(
-      `option --shard: part ${options.shard!.index}/${options.shard!.count} holds no sample (there are ${all.length}); use at most ${all.length} parts`,
+      `--shard: part ${options.shard!.index}/${options.shard!.count} holds no sample (there are ${all.length}); use at most ${all.length} parts`,
       { field: "shard", value: `${options.shard!.index}/${options.shard!.count}`, expected: all.length },
     );
   return {

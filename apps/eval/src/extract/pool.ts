@@ -53,8 +53,15 @@ function compiledExecArgv(): string[] {
 /** Starts a worker on the compiled worker, or on its TypeScript source (tests, tsx) through tsx. */
 function spawnWorker(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith(".ts"))
-    return new Worker(new URL("./worker.js", here), { execArgv: compiledExecArgv() });
+  if (!here.endsWith(".ts")) {
+    try {
+      return new Worker(new URL("./worker.js", here), { execArgv: compiledExecArgv() });
+    } catch (error) {
+      // A process-wide flag of the parent (e.g. --stack-trace-limit) is not allowed in a worker: start it without.
+      if ((error as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+      return new Worker(new URL("./worker.js", here), { execArgv: [] });
+    }
+  }
   const entry = new URL("./worker.ts", here).href;
   // tsx's ESM entry (package exports "./esm/api" → import), found from its package.json.
   const manifest = createRequire(here).resolve("tsx/package.json");
@@ -142,7 +149,8 @@ export function runPool(options: PoolOptions): Promise<void> {
       if (!options.inline || settled || queue.length === 0 || ready.size > 0) return;
       const k = queue.shift()!;
       outstanding++;
-      options.inline(k).then(
+      // A synchronous throw (a file that does not parse) becomes a rejection, so finish() stops the workers.
+      new Promise<BundleChunk>((done) => done(options.inline!(k))).then(
         (chunk) => {
           outstanding--;
           if (settled) return;
@@ -182,7 +190,7 @@ export function runPool(options: PoolOptions): Promise<void> {
       const next = prepared.shift()!;
       encoding = true;
       pump();
-      options.encode!(next.prepared).then(
+      new Promise<BundleChunk>((done) => done(options.encode!(next.prepared))).then(
         (chunk) => {
           encoding = false;
           if (settled) return;
