@@ -203,16 +203,11 @@ async function extractWith(
     const layout = dataset.layout.id;
     const meta = extractionMeta({ options, backbone, preprocessing, layout, plan });
     const settings = extractionSettings(meta, classIds);
-    const writer = openChunkedBundle(
-      dir,
-      { writer: "skc extract", settings, samples: plan.samples.length, chunkSize: options.chunkSize },
-      {
-        settingsOf: (recorded) =>
-          recorded.source === "skc extract"
-            ? extractionSettings(recorded, readClassIds(dir) ?? [])
-            : undefined,
-      },
-    );
+    const writer = openExtractionBundle(dir, {
+      settings,
+      samples: plan.samples.length,
+      chunkSize: options.chunkSize,
+    });
     const state = writer.state;
     const keptChunks = writer.doneCount();
     if (state !== "finished") {
@@ -257,6 +252,21 @@ async function extractWith(
   } finally {
     await backbone?.close();
   }
+}
+
+/** The output folder as a chunked bundle of `skc extract` (new, resumed, or finished with the same settings). */
+function openExtractionBundle(
+  dir: string,
+  bundle: { settings: Record<string, unknown>; samples: number; chunkSize: number },
+): ChunkedBundleWriter {
+  return openChunkedBundle(
+    dir,
+    { writer: "skc extract", ...bundle },
+    {
+      settingsOf: (recorded) =>
+        recorded.source === "skc extract" ? extractionSettings(recorded, readClassIds(dir) ?? []) : undefined,
+    },
+  );
 }
 
 function npyShape(file: string): number[] {

@@ -179,10 +179,82 @@ interface LoadedModel {
   readonly model: { readonly file: string; readonly sha256: string };
 }
 
+/** What the session declares of its three tensors (undefined where the graph leaves a shape symbolic). */
+interface Signature {
+  readonly inputName: string;
+  readonly inputDims: readonly Dim[] | undefined;
+  readonly outputDims: readonly Dim[] | undefined;
+  /** The batch size of a graph exported with a fixed batch. */
+  readonly staticBatch: number | undefined;
+}
+
+/** How the raw output becomes logits over the candidate classes. */
+interface ClassSelection {
+  readonly candidateClasses: number[];
+  /** Zero-shot head for an embedding output. */
+  readonly head: ZeroShotHead | undefined;
+  /** Columns of a logits output, where known. */
+  readonly logitColumns: number | undefined;
+}
+
+type EmbeddingOutput = Extract<OnnxBackboneConfig["output"], { kind: "embedding" }>;
+
+/** Everything a built backbone's run needs. */
+interface Context {
+  readonly session: ort.InferenceSession;
+  readonly loaded: LoadedModel;
+  readonly signature: Signature;
+  readonly classes: ClassSelection;
+  closed: boolean;
+}
+
 async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel): Promise<OnnxBackbone> {
   const { modelFile, configFile, config, opts } = loaded;
-  const model = modelFile;
-  // --- names -------------------------------------------------------------
+  checkTensorNames(session, loaded);
+  const signature = checkStaticShapes(session, loaded);
+  const ctx: Context = {
+    session,
+    loaded,
+    signature,
+    classes: resolveClasses(loaded, signature),
+    closed: false,
+  };
+  const run = (x: Tensor) => runBatch(ctx, x);
+  const backbone: OnnxBackbone = {
+    name: "onnx",
+    modelFile,
+    configFile,
+    config,
+    candidateClasses: ctx.classes.candidateClasses,
+    batchSize: opts.batchSize,
+    preprocessing: modelPreprocessing(config),
+    model: {
+      name: config.name ?? modelNameOf(loaded.model.file),
+      location: loaded.model.file,
+      sha256: loaded.model.sha256,
+    },
+    run,
+    async encode(batch: readonly Tensor[]): Promise<BackboneOutput> {
+      return run(stackSamples(batch, modelFile, signature.inputName));
+    },
+    encodeAll(samples: Iterable<Tensor> | AsyncIterable<Tensor>): AsyncGenerator<BackboneBatch> {
+      return encodeDataset(backbone, samples);
+    },
+    async close(): Promise<void> {
+      if (ctx.closed) return;
+      ctx.closed = true;
+      await session.release();
+    },
+  };
+  await warmUp(ctx, opts.warmup);
+  return backbone;
+}
+
+/** The config's input and outputs exist in the graph, as float32, and the model has no other input. */
+function checkTensorNames(
+  session: ort.InferenceSession,
+  { modelFile, configFile, config }: LoadedModel,
+): void {
   const inputName = config.input.name;
   if (!session.inputNames.includes(inputName)) {
     throw new ValueError(
@@ -223,37 +295,14 @@ async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel)
       });
     }
   }
+}
 
-  // --- static shapes (where the graph declares them) ----------------------
+/** Ranks and fixed sizes, where the graph declares them, against (N, 3, T, V, M), (N, C, T, V) and (N, K). */
+function checkStaticShapes(session: ort.InferenceSession, loaded: LoadedModel): Signature {
+  const { modelFile, config } = loaded;
+  const inputName = config.input.name;
   const inputDims = tensorMeta(session, inputName, false);
-  if (inputDims) {
-    if (inputDims.length !== 5) {
-      throw new ShapeError(
-        `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M) (a model that takes derived streams, e.g. (N, I, C, T, V, M), needs a wrapper that builds them in forward: tooling/export/README.md)`,
-        { file: modelFile, field: inputName, value: [...inputDims], expected: "(N, 3, T, V, M)" },
-      );
-    }
-    if (typeof inputDims[1] === "number" && inputDims[1] !== 3) {
-      throw new ShapeError(
-        `${modelFile}: input "${inputName}" has ${inputDims[1]} channels ${showDims(inputDims)}; expected 3 (x, y, z) at dimension 1`,
-        { file: modelFile, field: inputName, value: [...inputDims], position: 1, expected: 3 },
-      );
-    }
-    for (const [axis, key] of [
-      [2, "frames"],
-      [3, "joints"],
-      [4, "persons"],
-    ] as const) {
-      const dim = inputDims[axis];
-      const want = config.input[key];
-      if (typeof dim === "number" && want !== undefined && dim !== want) {
-        throw new ShapeError(
-          `${configFile}: input.${key} is ${want} but input "${inputName}" of ${modelFile} has ${dim} at dimension ${axis} ${showDims(inputDims)}`,
-          { file: configFile, field: `input.${key}`, value: want, expected: dim },
-        );
-      }
-    }
-  }
+  if (inputDims) checkInputDims(inputDims, loaded);
   const featureDims = tensorMeta(session, config.features.name, true);
   if (featureDims && featureDims.length !== 4) {
     const expected = config.features.persons === "separate" ? "(N·M, C, T, V)" : "(N, C, T, V)";
@@ -269,241 +318,271 @@ async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel)
       { file: modelFile, field: config.output.name, value: [...outputDims] },
     );
   }
-
-  // --- classes ----------------------------------------------------------------
-  let candidateClasses: number[];
-  let head: ZeroShotHead | undefined;
-  let logitColumns: number | undefined;
-  if (config.output.kind === "logits") {
-    const declared = typeof outputDims?.[1] === "number" ? outputDims[1] : undefined;
-    if (declared !== undefined && config.output.classes !== undefined && declared !== config.output.classes) {
-      throw new ShapeError(
-        `${configFile}: output.classes is ${config.output.classes} but logits "${config.output.name}" of ${modelFile} have ${declared} columns`,
-        { file: configFile, field: "output.classes", value: config.output.classes, expected: declared },
-      );
-    }
-    logitColumns = declared ?? config.output.classes;
-    if (opts.classEmbeddings !== undefined) {
-      throw new ValueError(
-        `classEmbeddings is set but ${configFile} declares a logits output; class embeddings need an embedding output`,
-        {
-          field: "classEmbeddings",
-          value: opts.classEmbeddings,
-        },
-      );
-    }
-    if (opts.candidateClasses) candidateClasses = checkCandidateClasses(opts.candidateClasses, logitColumns);
-    else if (logitColumns !== undefined) candidateClasses = allClasses(logitColumns);
-    else {
-      throw new ValueError(
-        `${configFile}: the logits of ${modelFile} have a symbolic class dimension; set output.classes in the config or pass candidateClasses`,
-        { file: configFile, field: "output.classes" },
-      );
-    }
-  } else {
-    const embeddingFile = path.resolve(
-      opts.classEmbeddings ?? path.resolve(path.dirname(configFile), config.output.classEmbeddings),
-    );
-    const classEmbeddings = loadClassEmbeddings(embeddingFile, opts.candidateClasses);
-    head = createZeroShotHead(classEmbeddings, config.output.head);
-    candidateClasses = opts.candidateClasses
-      ? [...opts.candidateClasses]
-      : allClasses(classEmbeddings.shape[0]!);
-    const embeddingDim = outputDims?.[1];
-    if (typeof embeddingDim === "number" && embeddingDim !== head.dim) {
-      throw new ShapeError(
-        `${embeddingFile}: class embeddings have D = ${head.dim} but embedding "${config.output.name}" of ${modelFile} has ${embeddingDim}`,
-        { file: embeddingFile, value: head.dim, expected: embeddingDim },
-      );
-    }
-  }
   const staticBatch = typeof inputDims?.[0] === "number" ? inputDims[0] : undefined;
+  return { inputName, inputDims, outputDims, staticBatch };
+}
 
-  let closed = false;
-
-  async function runChunk(x: Tensor): Promise<{ features: Tensor; output: Tensor }> {
-    const feeds = { [inputName]: new ort.Tensor("float32", x.data, [...x.shape]) };
-    const results = await session.run(feeds, [config.features.name, config.output.name]);
-    const take = (name: string): Tensor => {
-      const value = results[name]!;
-      if (value.type !== "float32") {
-        throw new FormatError(`${modelFile}: output "${name}" is ${value.type}; the adapter needs float32`, {
-          file: modelFile,
-          field: name,
-          value: value.type,
-        });
-      }
-      const data = value.data as Float32Array;
-      const shape = value.dims.map(Number);
-      assertFinite(data, `output "${name}" of ${model}`, shape, modelFile);
-      return { data, shape };
-    };
-    return { features: take(config.features.name), output: take(config.output.name) };
+/** The declared skeleton input is (N, 3, T, V, M) and agrees with the config's frames, joints and persons. */
+function checkInputDims(inputDims: readonly Dim[], { modelFile, configFile, config }: LoadedModel): void {
+  const inputName = config.input.name;
+  if (inputDims.length !== 5) {
+    throw new ShapeError(
+      `${modelFile}: input "${inputName}" has rank ${inputDims.length} ${showDims(inputDims)}; the skeleton input must be (N, 3, T, V, M) (a model that takes derived streams, e.g. (N, I, C, T, V, M), needs a wrapper that builds them in forward: tooling/export/README.md)`,
+      { file: modelFile, field: inputName, value: [...inputDims], expected: "(N, 3, T, V, M)" },
+    );
   }
-
-  async function run(x: Tensor): Promise<BackboneOutput> {
-    if (closed) throw new ValueError(`onnx backbone ${modelFile} is closed`, { file: modelFile });
-    if (x.shape.length !== 5) {
+  if (typeof inputDims[1] === "number" && inputDims[1] !== 3) {
+    throw new ShapeError(
+      `${modelFile}: input "${inputName}" has ${inputDims[1]} channels ${showDims(inputDims)}; expected 3 (x, y, z) at dimension 1`,
+      { file: modelFile, field: inputName, value: [...inputDims], position: 1, expected: 3 },
+    );
+  }
+  for (const [axis, key] of [
+    [2, "frames"],
+    [3, "joints"],
+    [4, "persons"],
+  ] as const) {
+    const dim = inputDims[axis];
+    const want = config.input[key];
+    if (typeof dim === "number" && want !== undefined && dim !== want) {
       throw new ShapeError(
-        `${model}: skeleton batch for input "${inputName}" has shape ${formatShape(x.shape)}; expected (N, 3, T, V, M)`,
-        { file: modelFile, field: inputName, value: [...x.shape], expected: "(N, 3, T, V, M)" },
+        `${configFile}: input.${key} is ${want} but input "${inputName}" of ${modelFile} has ${dim} at dimension ${axis} ${showDims(inputDims)}`,
+        { file: configFile, field: `input.${key}`, value: want, expected: dim },
       );
     }
-    const [samples, channels, frames, joints, persons] = x.shape as [number, number, number, number, number];
-    const expectDims: (number | undefined)[] = [
-      undefined,
-      3,
-      typeof inputDims?.[2] === "number" ? inputDims[2] : config.input.frames,
-      typeof inputDims?.[3] === "number" ? inputDims[3] : config.input.joints,
-      typeof inputDims?.[4] === "number" ? inputDims[4] : config.input.persons,
-    ];
-    const actual = [samples, channels, frames, joints, persons];
-    for (let axis = 1; axis < 5; axis++) {
-      const want = expectDims[axis];
-      if (want !== undefined && actual[axis] !== want) {
-        throw new ShapeError(
-          `${model}: skeleton batch for input "${inputName}" has ${actual[axis]} at dimension ${axis} ${formatShape(x.shape)}; the model needs ${want} (N, 3, T, V, M)`,
-          { file: modelFile, field: inputName, value: [...x.shape], position: axis, expected: want },
-        );
-      }
-    }
-    if (x.data.length !== samples * channels * frames * joints * persons) {
+  }
+}
+
+/** Candidate classes: columns of a logits output, or rows of the class embeddings behind a zero-shot head. */
+function resolveClasses(loaded: LoadedModel, { outputDims }: Signature): ClassSelection {
+  const { modelFile, configFile, config, opts } = loaded;
+  if (config.output.kind !== "logits") return embeddingHead(loaded, config.output, outputDims);
+  const declared = typeof outputDims?.[1] === "number" ? outputDims[1] : undefined;
+  if (declared !== undefined && config.output.classes !== undefined && declared !== config.output.classes) {
+    throw new ShapeError(
+      `${configFile}: output.classes is ${config.output.classes} but logits "${config.output.name}" of ${modelFile} have ${declared} columns`,
+      { file: configFile, field: "output.classes", value: config.output.classes, expected: declared },
+    );
+  }
+  const logitColumns = declared ?? config.output.classes;
+  if (opts.classEmbeddings !== undefined) {
+    throw new ValueError(
+      `classEmbeddings is set but ${configFile} declares a logits output; class embeddings need an embedding output`,
+      { field: "classEmbeddings", value: opts.classEmbeddings },
+    );
+  }
+  if (opts.candidateClasses) {
+    return {
+      candidateClasses: checkCandidateClasses(opts.candidateClasses, logitColumns),
+      head: undefined,
+      logitColumns,
+    };
+  }
+  if (logitColumns !== undefined)
+    return { candidateClasses: allClasses(logitColumns), head: undefined, logitColumns };
+  throw new ValueError(
+    `${configFile}: the logits of ${modelFile} have a symbolic class dimension; set output.classes in the config or pass candidateClasses`,
+    { file: configFile, field: "output.classes" },
+  );
+}
+
+/** An embedding output: the zero-shot head over the class embeddings the config (or the options) name. */
+function embeddingHead(
+  { modelFile, configFile, opts }: LoadedModel,
+  output: EmbeddingOutput,
+  outputDims: readonly Dim[] | undefined,
+): ClassSelection {
+  const embeddingFile = path.resolve(
+    opts.classEmbeddings ?? path.resolve(path.dirname(configFile), output.classEmbeddings),
+  );
+  const classEmbeddings = loadClassEmbeddings(embeddingFile, opts.candidateClasses);
+  const head = createZeroShotHead(classEmbeddings, output.head);
+  const embeddingDim = outputDims?.[1];
+  if (typeof embeddingDim === "number" && embeddingDim !== head.dim) {
+    throw new ShapeError(
+      `${embeddingFile}: class embeddings have D = ${head.dim} but embedding "${output.name}" of ${modelFile} has ${embeddingDim}`,
+      { file: embeddingFile, value: head.dim, expected: embeddingDim },
+    );
+  }
+  const candidateClasses = opts.candidateClasses
+    ? [...opts.candidateClasses]
+    : allClasses(classEmbeddings.shape[0]!);
+  return { candidateClasses, head, logitColumns: undefined };
+}
+
+/** The model's T, V, M: the graph's fixed sizes first, else the config's. */
+function inputSizes({ signature: { inputDims }, loaded: { config } }: Context): (number | undefined)[] {
+  return [
+    typeof inputDims?.[2] === "number" ? inputDims[2] : config.input.frames,
+    typeof inputDims?.[3] === "number" ? inputDims[3] : config.input.joints,
+    typeof inputDims?.[4] === "number" ? inputDims[4] : config.input.persons,
+  ];
+}
+
+/** A skeleton batch x (N, 3, T, V, M) that the model can take: sizes, length, finite values. */
+function checkBatch(ctx: Context, x: Tensor): void {
+  const { modelFile } = ctx.loaded;
+  const { inputName } = ctx.signature;
+  if (ctx.closed) throw new ValueError(`onnx backbone ${modelFile} is closed`, { file: modelFile });
+  if (x.shape.length !== 5) {
+    throw new ShapeError(
+      `${modelFile}: skeleton batch for input "${inputName}" has shape ${formatShape(x.shape)}; expected (N, 3, T, V, M)`,
+      { file: modelFile, field: inputName, value: [...x.shape], expected: "(N, 3, T, V, M)" },
+    );
+  }
+  const expectDims = [undefined, 3, ...inputSizes(ctx)];
+  for (let axis = 1; axis < 5; axis++) {
+    const want = expectDims[axis];
+    if (want !== undefined && x.shape[axis] !== want) {
       throw new ShapeError(
-        `${model}: skeleton batch has ${x.data.length} values but shape ${formatShape(x.shape)}`,
-        {
-          field: inputName,
-          value: x.data.length,
-        },
+        `${modelFile}: skeleton batch for input "${inputName}" has ${x.shape[axis]} at dimension ${axis} ${formatShape(x.shape)}; the model needs ${want} (N, 3, T, V, M)`,
+        { file: modelFile, field: inputName, value: [...x.shape], position: axis, expected: want },
       );
     }
-    if (samples === 0)
-      throw new ShapeError(`${model}: empty skeleton batch (N = 0)`, { field: inputName, value: 0 });
-    assertFinite(x.data, inputName, x.shape);
+  }
+  if (x.data.length !== x.shape.reduce((a, b) => a * b, 1)) {
+    throw new ShapeError(
+      `${modelFile}: skeleton batch has ${x.data.length} values but shape ${formatShape(x.shape)}`,
+      {
+        field: inputName,
+        value: x.data.length,
+      },
+    );
+  }
+  if (x.shape[0] === 0)
+    throw new ShapeError(`${modelFile}: empty skeleton batch (N = 0)`, { field: inputName, value: 0 });
+  assertFinite(x.data, inputName, x.shape);
+}
 
-    // A graph exported with a fixed batch runs in chunks of that size, the last padded with zeros.
-    const chunk = staticBatch ?? samples;
-    const sampleSize = channels * frames * joints * persons;
-    const featureParts: Tensor[] = [];
-    const outputParts: Tensor[] = [];
-    for (let start = 0; start < samples; start += chunk) {
-      const count = Math.min(chunk, samples - start);
-      let data = x.data.subarray(start * sampleSize, (start + count) * sampleSize);
-      if (count < chunk) {
-        const padded = new Float32Array(chunk * sampleSize);
-        padded.set(data);
-        data = padded;
-      }
-      const { features, output } = await runChunk({
-        data,
-        shape: [chunk, channels, frames, joints, persons],
+/** Encodes x (N, 3, T, V, M): features (N, C, T, V) and logits over the candidate classes. */
+async function runBatch(ctx: Context, x: Tensor): Promise<BackboneOutput> {
+  checkBatch(ctx, x);
+  const { config } = ctx.loaded;
+  const [samples, channels, frames, joints, persons] = x.shape as [number, number, number, number, number];
+  // A graph exported with a fixed batch runs in chunks of that size, the last padded with zeros.
+  const chunk = ctx.signature.staticBatch ?? samples;
+  const sampleSize = channels * frames * joints * persons;
+  const featureParts: Tensor[] = [];
+  const outputParts: Tensor[] = [];
+  for (let start = 0; start < samples; start += chunk) {
+    const count = Math.min(chunk, samples - start);
+    let data = x.data.subarray(start * sampleSize, (start + count) * sampleSize);
+    if (count < chunk) {
+      const padded = new Float32Array(chunk * sampleSize);
+      padded.set(data);
+      data = padded;
+    }
+    const { features, output } = await runChunk(ctx, {
+      data,
+      shape: [chunk, channels, frames, joints, persons],
+    });
+    featureParts.push(normaliseFeatures(ctx, features, { chunk, persons, keep: count }));
+    outputParts.push(checkOutput(ctx, output, { chunk, keep: count }));
+  }
+  const features = concatRows(featureParts);
+  const raw = concatRows(outputParts);
+  const { head, candidateClasses } = ctx.classes;
+  const logits = head
+    ? head.logits(raw, `embedding "${config.output.name}" of ${ctx.loaded.modelFile}`)
+    : selectColumns(raw, candidateClasses);
+  return { logits, features };
+}
+
+/** One session run; both outputs float32 and finite. */
+async function runChunk(ctx: Context, x: Tensor): Promise<{ features: Tensor; output: Tensor }> {
+  const { modelFile, config } = ctx.loaded;
+  const feeds = { [ctx.signature.inputName]: new ort.Tensor("float32", x.data, [...x.shape]) };
+  const results = await ctx.session.run(feeds, [config.features.name, config.output.name]);
+  const take = (name: string): Tensor => {
+    const value = results[name]!;
+    if (value.type !== "float32") {
+      throw new FormatError(`${modelFile}: output "${name}" is ${value.type}; the adapter needs float32`, {
+        file: modelFile,
+        field: name,
+        value: value.type,
       });
-      featureParts.push(normaliseFeatures(features, chunk, persons, count));
-      outputParts.push(checkOutput(output, chunk, count));
     }
-    const features = concatRows(featureParts);
-    const raw = concatRows(outputParts);
-    let logits: Tensor;
-    if (head) logits = head.logits(raw, `embedding "${config.output.name}" of ${model}`);
-    else logits = selectColumns(raw, candidateClasses);
-    return { logits, features };
-  }
-
-  function normaliseFeatures(features: Tensor, chunk: number, persons: number, keep: number): Tensor {
-    const name = config.features.name;
-    const separate = config.features.persons === "separate";
-    const expected = separate ? `(${chunk}·${persons}, C, T, V)` : `(${chunk}, C, T, V)`;
-    if (features.shape.length !== 4) {
-      throw new ShapeError(
-        `${modelFile}: feature output "${name}" has shape ${formatShape(features.shape)}${features.shape.length < 4 ? ": no joint axis" : ""}; expected ${expected}`,
-        { file: modelFile, field: name, value: [...features.shape], expected },
-      );
-    }
-    const rows = separate ? chunk * persons : chunk;
-    if (features.shape[0] !== rows) {
-      throw new ShapeError(
-        `${modelFile}: feature output "${name}" has shape ${formatShape(features.shape)}; expected ${expected} (features.persons is "${config.features.persons}")`,
-        { file: modelFile, field: name, value: [...features.shape], position: 0, expected: rows },
-      );
-    }
-    const averaged = separate ? averagePersons(features, persons, name) : features;
-    return keepRows(averaged, keep);
-  }
-
-  function checkOutput(output: Tensor, chunk: number, keep: number): Tensor {
-    const name = config.output.name;
-    if (output.shape.length !== 2 || output.shape[0] !== chunk) {
-      throw new ShapeError(
-        `${modelFile}: ${config.output.kind} output "${name}" has shape ${formatShape(output.shape)}; expected (${chunk}, ${config.output.kind === "logits" ? "K" : "D"})`,
-        { file: modelFile, field: name, value: [...output.shape] },
-      );
-    }
-    if (logitColumns !== undefined && output.shape[1] !== logitColumns) {
-      throw new ShapeError(
-        `${modelFile}: logits "${name}" have ${output.shape[1]} columns; the config says ${logitColumns} classes`,
-        { file: modelFile, field: name, value: [...output.shape], position: 1, expected: logitColumns },
-      );
-    }
-    if (
-      config.output.kind === "logits" &&
-      output.shape[1]! <= candidateClasses[candidateClasses.length - 1]!
-    ) {
-      throw new ValueError(
-        `${modelFile}: logits "${name}" have ${output.shape[1]} columns but candidate class ${candidateClasses[candidateClasses.length - 1]} was asked for`,
-        { file: modelFile, field: "candidateClasses", value: candidateClasses[candidateClasses.length - 1] },
-      );
-    }
-    return keepRows(output, keep);
-  }
-
-  const backbone: OnnxBackbone = {
-    name: "onnx",
-    modelFile,
-    configFile,
-    config,
-    candidateClasses,
-    batchSize: opts.batchSize,
-    preprocessing: modelPreprocessing(config),
-    model: {
-      name: config.name ?? modelNameOf(loaded.model.file),
-      location: loaded.model.file,
-      sha256: loaded.model.sha256,
-    },
-    run,
-    async encode(batch: readonly Tensor[]): Promise<BackboneOutput> {
-      return run(stackSamples(batch, model, inputName));
-    },
-    encodeAll(samples: Iterable<Tensor> | AsyncIterable<Tensor>): AsyncGenerator<BackboneBatch> {
-      return encodeDataset(backbone, samples);
-    },
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      await session.release();
-    },
+    const data = value.data as Float32Array;
+    const shape = value.dims.map(Number);
+    assertFinite(data, `output "${name}" of ${modelFile}`, shape, modelFile);
+    return { data, shape };
   };
+  return { features: take(config.features.name), output: take(config.output.name) };
+}
 
-  if (opts.warmup > 0) {
-    const dims = [
-      typeof inputDims?.[2] === "number" ? inputDims[2] : config.input.frames,
-      typeof inputDims?.[3] === "number" ? inputDims[3] : config.input.joints,
-      typeof inputDims?.[4] === "number" ? inputDims[4] : config.input.persons,
-    ];
-    const missing = ["frames", "joints", "persons"].filter((_, i) => dims[i] === undefined);
-    if (missing.length > 0) {
-      throw new ValueError(
-        `${configFile}: warm-up needs the input's ${missing.join(", ")}; set input.${missing[0]} in the config (the graph leaves it symbolic) or pass warmup: 0`,
-        { file: configFile, field: `input.${missing[0]}` },
-      );
-    }
-    const [frames, joints, persons] = dims as [number, number, number];
-    const n = staticBatch ?? opts.batchSize;
-    const zerosInput = {
-      data: new Float32Array(n * 3 * frames * joints * persons),
-      shape: [n, 3, frames, joints, persons],
-    };
-    for (let round = 0; round < opts.warmup; round++) await run(zerosInput);
+/** Features (chunk[·M], C, T, V) → (keep, C, T, V), persons averaged where the model keeps them apart. */
+function normaliseFeatures(
+  ctx: Context,
+  features: Tensor,
+  { chunk, persons, keep }: { chunk: number; persons: number; keep: number },
+): Tensor {
+  const { modelFile, config } = ctx.loaded;
+  const name = config.features.name;
+  const separate = config.features.persons === "separate";
+  const expected = separate ? `(${chunk}·${persons}, C, T, V)` : `(${chunk}, C, T, V)`;
+  if (features.shape.length !== 4) {
+    throw new ShapeError(
+      `${modelFile}: feature output "${name}" has shape ${formatShape(features.shape)}${features.shape.length < 4 ? ": no joint axis" : ""}; expected ${expected}`,
+      { file: modelFile, field: name, value: [...features.shape], expected },
+    );
   }
-  return backbone;
+  const rows = separate ? chunk * persons : chunk;
+  if (features.shape[0] !== rows) {
+    throw new ShapeError(
+      `${modelFile}: feature output "${name}" has shape ${formatShape(features.shape)}; expected ${expected} (features.persons is "${config.features.persons}")`,
+      { file: modelFile, field: name, value: [...features.shape], position: 0, expected: rows },
+    );
+  }
+  const averaged = separate ? averagePersons(features, persons, name) : features;
+  return keepRows(averaged, keep);
+}
+
+/** The raw output (chunk, K or D) → its first `keep` rows, its columns checked against the classes asked for. */
+function checkOutput(ctx: Context, output: Tensor, { chunk, keep }: { chunk: number; keep: number }): Tensor {
+  const { modelFile, config } = ctx.loaded;
+  const { logitColumns, candidateClasses } = ctx.classes;
+  const name = config.output.name;
+  if (output.shape.length !== 2 || output.shape[0] !== chunk) {
+    throw new ShapeError(
+      `${modelFile}: ${config.output.kind} output "${name}" has shape ${formatShape(output.shape)}; expected (${chunk}, ${config.output.kind === "logits" ? "K" : "D"})`,
+      { file: modelFile, field: name, value: [...output.shape] },
+    );
+  }
+  if (logitColumns !== undefined && output.shape[1] !== logitColumns) {
+    throw new ShapeError(
+      `${modelFile}: logits "${name}" have ${output.shape[1]} columns; the config says ${logitColumns} classes`,
+      { file: modelFile, field: name, value: [...output.shape], position: 1, expected: logitColumns },
+    );
+  }
+  const last = candidateClasses[candidateClasses.length - 1]!;
+  if (config.output.kind === "logits" && output.shape[1]! <= last) {
+    throw new ValueError(
+      `${modelFile}: logits "${name}" have ${output.shape[1]} columns but candidate class ${last} was asked for`,
+      { file: modelFile, field: "candidateClasses", value: last },
+    );
+  }
+  return keepRows(output, keep);
+}
+
+/** `rounds` runs on a zero input of one batch, so the first real batch is not the slow one. */
+async function warmUp(ctx: Context, rounds: number): Promise<void> {
+  if (rounds <= 0) return;
+  const { configFile, opts } = ctx.loaded;
+  const dims = inputSizes(ctx);
+  const missing = ["frames", "joints", "persons"].filter((_, i) => dims[i] === undefined);
+  if (missing.length > 0) {
+    throw new ValueError(
+      `${configFile}: warm-up needs the input's ${missing.join(", ")}; set input.${missing[0]} in the config (the graph leaves it symbolic) or pass warmup: 0`,
+      { file: configFile, field: `input.${missing[0]}` },
+    );
+  }
+  const [frames, joints, persons] = dims as [number, number, number];
+  const n = ctx.signature.staticBatch ?? opts.batchSize;
+  const zerosInput = {
+    data: new Float32Array(n * 3 * frames * joints * persons),
+    shape: [n, 3, frames, joints, persons],
+  };
+  for (let round = 0; round < rounds; round++) await runBatch(ctx, zerosInput);
 }
 
 function keepRows(t: Tensor, rows: number): Tensor {

@@ -129,60 +129,157 @@ export function openChunkedBundle(
     };
     writeBundleJournal(dir, journal);
   }
-  return chunkedWriter(dir, state, journal, options);
+  return new ChunkedWriter(dir, state, journal, options);
 }
 
-function chunkedWriter(
-  dir: string,
-  state: ChunkedBundleState,
-  initial: BundleJournal | null,
-  options: ChunkedBundleOptions,
-): ChunkedBundleWriter {
-  const chunks = Math.ceil(options.samples / options.chunkSize);
-  let journal = initial;
-  const done = new Set(
-    state === "finished" ? Array.from({ length: chunks }, (_, k) => k) : (journal?.done ?? []),
-  );
+/** The writer behind `openChunkedBundle`: open volume files, chunks written, chunks journalled. */
+class ChunkedWriter implements ChunkedBundleWriter {
+  readonly chunkSize: number;
+  readonly chunks: number;
+  /** Written and journalled. */
+  private readonly done: Set<number>;
   /** Written, not yet flushed and journalled. */
-  const written = new Set<number>();
-  const files = new Map<string, number>();
-  const interval = options.flushIntervalMs ?? 1000;
-  let lastFlush = Date.now();
-  let timer: NodeJS.Timeout | null = null;
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    lastFlush = Date.now();
-    if (written.size === 0 || !journal) return;
-    for (const fd of files.values()) fs.fdatasyncSync(fd);
-    for (const k of written) done.add(k);
-    written.clear();
-    journal = { ...journal, done: [...done].sort((a, b) => a - b) };
-    writeBundleJournal(dir, journal);
-  };
+  private readonly written = new Set<number>();
+  /** Open `.npy` files by array name. */
+  private readonly files = new Map<string, number>();
+  private readonly interval: number;
+  private lastFlush = Date.now();
+  private timer: NodeJS.Timeout | null = null;
 
-  const fileFor = (name: string, shape: readonly number[]): number => {
-    const open = files.get(name);
+  constructor(
+    readonly dir: string,
+    private currentState: ChunkedBundleState,
+    private journal: BundleJournal | null,
+    private readonly options: ChunkedBundleOptions,
+  ) {
+    this.chunkSize = options.chunkSize;
+    this.chunks = Math.ceil(options.samples / options.chunkSize);
+    const all = Array.from({ length: this.chunks }, (_, k) => k);
+    this.done = new Set(currentState === "finished" ? all : (journal?.done ?? []));
+    this.interval = options.flushIntervalMs ?? 1000;
+  }
+
+  get state(): ChunkedBundleState {
+    return this.currentState;
+  }
+
+  pending(): number[] {
+    return Array.from({ length: this.chunks }, (_, k) => k).filter(
+      (k) => !this.done.has(k) && !this.written.has(k),
+    );
+  }
+
+  doneCount(): number {
+    return this.done.size;
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.lastFlush = Date.now();
+    if (this.written.size === 0 || !this.journal) return;
+    for (const fd of this.files.values()) fs.fdatasyncSync(fd);
+    for (const k of this.written) this.done.add(k);
+    this.written.clear();
+    this.journal = { ...this.journal, done: [...this.done].sort((a, b) => a - b) };
+    writeBundleJournal(this.dir, this.journal);
+  }
+
+  range(k: number): readonly [number, number] {
+    if (!Number.isInteger(k) || k < 0 || k >= this.chunks)
+      throw new ValueError(`chunk ${k} is out of range [0, ${this.chunks})`, { field: "chunk", value: k });
+    return [k * this.chunkSize, Math.min(this.options.samples, (k + 1) * this.chunkSize)];
+  }
+
+  writeChunk(k: number, chunk: BundleChunk): void {
+    const [start, end] = this.range(k);
+    if (this.done.has(k) || this.written.has(k)) return;
+    if (!this.journal) throw new ValueError(`${this.dir}: the bundle is finished`, { file: this.dir });
+    this.checkChunk(k, chunk, end - start);
+    this.journal.arrays ??= {
+      volume: chunk.volume,
+      sampleShape: [...chunk.sampleShape],
+      classes: chunk.logits.length / (end - start),
+    };
+    const { volume, sampleShape, classes } = this.journal.arrays;
+    const { samples } = this.options;
+    const per = shapeSize(sampleShape);
+    this.writeRows(volume, [samples, ...sampleShape], chunk.values, start * per);
+    this.writeRows("logits", [samples, classes], chunk.logits, start * classes);
+    this.written.add(k);
+    if (Date.now() - this.lastFlush >= this.interval || this.written.size + this.done.size === this.chunks)
+      this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.interval);
+      this.timer.unref();
+    }
+  }
+
+  finish({ labels, classIds, meta }: { labels: Int32Array; classIds: Int32Array; meta: BundleMeta }): void {
+    if (this.currentState === "finished") return;
+    this.flush();
+    const { dir, chunks, done, journal } = this;
+    if (done.size !== chunks || !journal?.arrays)
+      throw new FormatError(`${dir}: ${chunks - done.size} of ${chunks} chunks are not written yet`, {
+        file: dir,
+        value: done.size,
+        expected: chunks,
+      });
+    if (labels.length !== this.options.samples)
+      throw new ShapeError(`${dir}: ${labels.length} labels for ${this.options.samples} samples`, {
+        file: dir,
+        field: "labels",
+      });
+    this.closeFiles();
+    const stale = journal.arrays.volume === "features" ? "descriptors.npy" : "features.npy";
+    fs.rmSync(path.join(dir, stale), { force: true });
+    const int64 = (values: Int32Array) =>
+      encodeNpy(BigInt64Array.from(values, BigInt), [values.length], "i8");
+    writeFileAtomic(path.join(dir, "labels.npy"), int64(labels));
+    writeFileAtomic(path.join(dir, "class_ids.npy"), int64(classIds));
+    writeFileAtomic(path.join(dir, "meta.json"), metaText(meta));
+    fs.rmSync(path.join(dir, JOURNAL_FILE));
+    this.currentState = "finished";
+  }
+
+  close(): void {
+    if (this.files.size > 0) this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.closeFiles();
+  }
+
+  private closeFiles(): void {
+    for (const fd of this.files.values()) fs.closeSync(fd);
+    this.files.clear();
+  }
+
+  /** Writes `values` into array `name` (a float32 `.npy` of `shape`) at element `at`. */
+  private writeRows(name: string, shape: readonly number[], values: Float32Array, at: number): void {
+    const fd = this.fileFor(name, shape);
+    const offset = encodeNpyHeader("f4", shape).length + at * F32;
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    fs.writeSync(fd, bytes, 0, bytes.length, offset);
+  }
+
+  /** The open file of array `name`, created (or resumed) at its full size with its header. */
+  private fileFor(name: string, shape: readonly number[]): number {
+    const open = this.files.get(name);
     if (open !== undefined) return open;
-    const file = path.join(dir, `${name}.npy`);
+    const file = path.join(this.dir, `${name}.npy`);
     const header = encodeNpyHeader("f4", shape);
     const size = header.length + shapeSize(shape) * F32;
     const fd = fs.openSync(file, fs.existsSync(file) ? "r+" : "w+");
-    const stat = fs.fstatSync(fd);
-    if (stat.size !== size) fs.ftruncateSync(fd, size);
+    if (fs.fstatSync(fd).size !== size) fs.ftruncateSync(fd, size);
     fs.writeSync(fd, header, 0, header.length, 0);
-    files.set(name, fd);
+    this.files.set(name, fd);
     return fd;
-  };
+  }
 
-  const range = (k: number): readonly [number, number] => {
-    if (!Number.isInteger(k) || k < 0 || k >= chunks)
-      throw new ValueError(`chunk ${k} is out of range [0, ${chunks})`, { field: "chunk", value: k });
-    return [k * options.chunkSize, Math.min(options.samples, (k + 1) * options.chunkSize)];
-  };
-
-  const checkChunk = (k: number, chunk: BundleChunk, count: number): void => {
-    const arrays = journal!.arrays;
+  /** A chunk of `count` samples agrees with itself and with the chunks before it. */
+  private checkChunk(k: number, chunk: BundleChunk, count: number): void {
+    const { dir } = this;
+    const arrays = this.journal!.arrays;
     const classes = chunk.logits.length / count;
     const per = shapeSize(chunk.sampleShape);
     if (!Number.isInteger(classes) || classes < 1 || chunk.values.length !== count * per)
@@ -190,12 +287,12 @@ function chunkedWriter(
         `${dir}: chunk ${k} holds ${chunk.logits.length} logits and ${chunk.values.length} volume values for ${count} samples of shape (${chunk.sampleShape.join(", ")})`,
         { file: dir, field: "chunk", position: k },
       );
-    if (
-      arrays &&
-      (arrays.volume !== chunk.volume ||
-        arrays.classes !== classes ||
-        arrays.sampleShape.join() !== chunk.sampleShape.join())
-    )
+    const same =
+      !arrays ||
+      (arrays.volume === chunk.volume &&
+        arrays.classes === classes &&
+        arrays.sampleShape.join() === chunk.sampleShape.join());
+    if (!same)
       throw new ShapeError(
         `${dir}: chunk ${k} is ${chunk.volume} (${chunk.sampleShape.join(", ")}) with ${classes} classes; earlier chunks were ${arrays.volume} (${arrays.sampleShape.join(", ")}) with ${arrays.classes}`,
         {
@@ -206,84 +303,5 @@ function chunkedWriter(
           expected: arrays.sampleShape,
         },
       );
-  };
-
-  return {
-    dir,
-    get state() {
-      return state;
-    },
-    chunkSize: options.chunkSize,
-    chunks,
-    pending: () => Array.from({ length: chunks }, (_, k) => k).filter((k) => !done.has(k) && !written.has(k)),
-    doneCount: () => done.size,
-    flush,
-    range,
-    writeChunk(k, chunk) {
-      const [start, end] = range(k);
-      if (done.has(k) || written.has(k)) return;
-      if (!journal) throw new ValueError(`${dir}: the bundle is finished`, { file: dir });
-      checkChunk(k, chunk, end - start);
-      journal.arrays ??= {
-        volume: chunk.volume,
-        sampleShape: [...chunk.sampleShape],
-        classes: chunk.logits.length / (end - start),
-      };
-      const { volume, sampleShape, classes } = journal.arrays;
-      const per = shapeSize(sampleShape);
-      const writes: [string, readonly number[], Float32Array, number][] = [
-        [volume, [options.samples, ...sampleShape], chunk.values, start * per],
-        ["logits", [options.samples, classes], chunk.logits, start * classes],
-      ];
-      for (const [name, shape, values, at] of writes) {
-        const fd = fileFor(name, shape);
-        const offset = encodeNpyHeader("f4", shape).length + at * F32;
-        const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-        fs.writeSync(fd, bytes, 0, bytes.length, offset);
-      }
-      written.add(k);
-      if (Date.now() - lastFlush >= interval || written.size + done.size === chunks) flush();
-      else if (!timer) {
-        timer = setTimeout(flush, interval);
-        timer.unref();
-      }
-    },
-    finish({ labels, classIds, meta }) {
-      if (state === "finished") return;
-      flush();
-      if (done.size !== chunks || !journal?.arrays)
-        throw new FormatError(`${dir}: ${chunks - done.size} of ${chunks} chunks are not written yet`, {
-          file: dir,
-          value: done.size,
-          expected: chunks,
-        });
-      if (labels.length !== options.samples)
-        throw new ShapeError(`${dir}: ${labels.length} labels for ${options.samples} samples`, {
-          file: dir,
-          field: "labels",
-        });
-      for (const fd of files.values()) fs.closeSync(fd);
-      files.clear();
-      const stale = journal.arrays.volume === "features" ? "descriptors.npy" : "features.npy";
-      fs.rmSync(path.join(dir, stale), { force: true });
-      writeFileAtomic(
-        path.join(dir, "labels.npy"),
-        encodeNpy(BigInt64Array.from(labels, BigInt), [labels.length], "i8"),
-      );
-      writeFileAtomic(
-        path.join(dir, "class_ids.npy"),
-        encodeNpy(BigInt64Array.from(classIds, BigInt), [classIds.length], "i8"),
-      );
-      writeFileAtomic(path.join(dir, "meta.json"), metaText(meta));
-      fs.rmSync(path.join(dir, JOURNAL_FILE));
-      state = "finished";
-    },
-    close() {
-      if (files.size > 0) flush();
-      if (timer) clearTimeout(timer);
-      timer = null;
-      for (const fd of files.values()) fs.closeSync(fd);
-      files.clear();
-    },
-  };
+  }
 }

@@ -117,131 +117,158 @@ export interface PoolOptions {
 
 /** Runs every chunk; resolves when all are written, rejects on the first error or on abort. */
 export function runPool(options: PoolOptions): Promise<void> {
-  const workers: Worker[] = [];
-  const queue = [...options.chunks];
-  const prepared: { k: number; prepared: PreparedChunk }[] = [];
-  let outstanding = 0;
-  /** Chunks sent to each worker and not answered: up to DEPTH, so a worker never waits for the main thread. */
-  const inFlight = new Map<Worker, number>();
-  const DEPTH = 2;
-  let encoding = false;
-  let settled = false;
+  return new Promise<void>((resolve, reject) => new Pool(options, resolve, reject).start());
+}
 
-  return new Promise<void>((resolve, reject) => {
-    const exited = new Map<Worker, Promise<void>>();
-    const finish = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      options.signal.removeEventListener("abort", onAbort);
-      // Stop every worker gently and wait: terminating one while its model runs would abort the process.
-      const stop: StopMessage = { type: "stop" };
-      for (const worker of workers) worker.postMessage(stop);
-      Promise.all(exited.values()).then(() => (error ? reject(error) : resolve()));
-    };
-    const onAbort = () => finish(options.signal.reason);
-    options.signal.addEventListener("abort", onAbort);
+/** Chunks sent to one worker and not answered: up to this many, so a worker never waits for the main thread. */
+const DEPTH = 2;
 
-    const maybeDone = () => {
-      if (!settled && queue.length === 0 && outstanding === 0 && prepared.length === 0 && !encoding) finish();
-    };
-    // The main thread takes chunks while no worker is ready, one at a time.
-    const runInline = () => {
-      if (!options.inline || settled || queue.length === 0 || ready.size > 0) return;
-      const k = queue.shift()!;
-      outstanding++;
-      // A synchronous throw (a file that does not parse) becomes a rejection, so finish() stops the workers.
-      new Promise<BundleChunk>((done) => done(options.inline!(k))).then(
-        (chunk) => {
-          outstanding--;
-          if (settled) return;
-          try {
-            options.onChunk(k, chunk);
-          } catch (error) {
-            finish(error);
-            return;
-          }
-          runInline();
-          maybeDone();
-        },
-        (error: unknown) => finish(error),
-      );
-    };
-    // Preprocess mode keeps at most workers + 1 prepared chunks waiting for the session.
-    const canDispatch = () => !options.encode || prepared.length <= workers.length;
-    const dispatch = (worker: Worker) => {
-      if (settled || queue.length === 0 || !canDispatch() || (inFlight.get(worker) ?? 0) >= DEPTH)
-        return false;
-      const k = queue.shift()!;
-      outstanding++;
-      inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
-      const message: ChunkMessage = { type: "chunk", k, names: options.names(k) };
-      worker.postMessage(message);
-      return true;
-    };
-    const ready = new Set<Worker>();
-    const fill = (worker: Worker) => {
-      while (dispatch(worker));
-    };
-    const pump = () => {
-      for (const worker of ready) fill(worker);
-    };
-    const encodeNext = () => {
-      if (encoding || settled || prepared.length === 0) return;
-      const next = prepared.shift()!;
-      encoding = true;
-      pump();
-      new Promise<BundleChunk>((done) => done(options.encode!(next.prepared))).then(
-        (chunk) => {
-          encoding = false;
-          if (settled) return;
-          try {
-            options.onChunk(next.k, chunk);
-          } catch (error) {
-            finish(error);
-            return;
-          }
-          pump();
-          encodeNext();
-          maybeDone();
-        },
-        (error: unknown) => finish(error),
-      );
-    };
-    const onReply = (worker: Worker, message: WorkerReply) => {
-      if (settled) return;
-      if (message.type === "error") return finish(rebuildError(message.error));
-      if (message.type === "ready") {
-        ready.add(worker);
-        fill(worker);
-        return maybeDone();
-      }
-      outstanding--;
-      inFlight.set(worker, inFlight.get(worker)! - 1);
-      fill(worker); // the next chunk first: the worker keeps busy while this one is written
-      if (message.type === "encoded") {
-        try {
-          options.onChunk(message.k, message.chunk);
-        } catch (error) {
-          return finish(error);
-        }
-      } else {
-        prepared.push({ k: message.k, prepared: message.prepared });
-        encodeNext();
-      }
-      maybeDone();
-    };
+/** The state of one `runPool` call: what is queued, in flight, prepared, and who is ready. */
+class Pool {
+  private readonly workers: Worker[] = [];
+  private readonly exited = new Map<Worker, Promise<void>>();
+  private readonly ready = new Set<Worker>();
+  private readonly queue: number[];
+  /** Preprocess mode: chunks prepared by workers, waiting for the main thread's session. */
+  private readonly prepared: { k: number; prepared: PreparedChunk }[] = [];
+  private readonly inFlight = new Map<Worker, number>();
+  /** Chunks taken from the queue and not yet answered (workers or inline). */
+  private outstanding = 0;
+  private encoding = false;
+  private settled = false;
+  private readonly onAbort = () => this.finish(this.options.signal.reason);
 
-    for (const worker of options.workers.workers) {
-      workers.push(worker);
-      exited.set(worker, new Promise((done) => worker.once("exit", () => done())));
-      worker.on("message", (message: WorkerReply) => onReply(worker, message));
-      worker.on("error", (error) => finish(error));
+  constructor(
+    private readonly options: PoolOptions,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.queue = [...options.chunks];
+  }
+
+  start(): void {
+    this.options.signal.addEventListener("abort", this.onAbort);
+    for (const worker of this.options.workers.workers) {
+      this.workers.push(worker);
+      this.exited.set(worker, new Promise((done) => worker.once("exit", () => done())));
+      worker.on("message", (message: WorkerReply) => this.onReply(worker, message));
+      worker.on("error", (error) => this.finish(error));
       worker.on("exit", (code) => {
-        if (!settled && code !== 0) finish(new Error(`an extraction worker exited with code ${code}`));
+        if (!this.settled && code !== 0)
+          this.finish(new Error(`an extraction worker exited with code ${code}`));
       });
-      worker.postMessage(options.init);
+      worker.postMessage(this.options.init);
     }
-    runInline();
-    maybeDone();
-  });
+    this.runInline();
+    this.maybeDone();
+  }
+
+  /** Settles once: stops every worker gently and waits (terminating one while its model runs would abort the process). */
+  private finish(error?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.options.signal.removeEventListener("abort", this.onAbort);
+    const stop: StopMessage = { type: "stop" };
+    for (const worker of this.workers) worker.postMessage(stop);
+    Promise.all(this.exited.values()).then(() => (error ? this.reject(error) : this.resolve()));
+  }
+
+  private maybeDone(): void {
+    const idle =
+      this.queue.length === 0 && this.outstanding === 0 && this.prepared.length === 0 && !this.encoding;
+    if (!this.settled && idle) this.finish();
+  }
+
+  /** Hands a finished chunk to the writer; false (and the pool settled) when the writer throws. */
+  private write(k: number, chunk: BundleChunk): boolean {
+    try {
+      this.options.onChunk(k, chunk);
+      return true;
+    } catch (error) {
+      this.finish(error);
+      return false;
+    }
+  }
+
+  /** Sessions mode: the main thread takes chunks while no worker is ready, one at a time. */
+  private runInline(): void {
+    const { inline } = this.options;
+    if (!inline || this.settled || this.queue.length === 0 || this.ready.size > 0) return;
+    const k = this.queue.shift()!;
+    this.outstanding++;
+    // A synchronous throw (a file that does not parse) becomes a rejection, so finish() stops the workers.
+    new Promise<BundleChunk>((done) => done(inline(k))).then(
+      (chunk) => {
+        this.outstanding--;
+        if (this.settled || !this.write(k, chunk)) return;
+        this.runInline();
+        this.maybeDone();
+      },
+      (error: unknown) => this.finish(error),
+    );
+  }
+
+  /** Sends the next chunk to `worker`; preprocess mode keeps at most workers + 1 prepared chunks waiting. */
+  private dispatch(worker: Worker): boolean {
+    const canDispatch = !this.options.encode || this.prepared.length <= this.workers.length;
+    const depth = this.inFlight.get(worker) ?? 0;
+    if (this.settled || this.queue.length === 0 || !canDispatch || depth >= DEPTH) return false;
+    const k = this.queue.shift()!;
+    this.outstanding++;
+    this.inFlight.set(worker, depth + 1);
+    const message: ChunkMessage = { type: "chunk", k, names: this.options.names(k) };
+    worker.postMessage(message);
+    return true;
+  }
+
+  private fill(worker: Worker): void {
+    while (this.dispatch(worker));
+  }
+
+  private pump(): void {
+    for (const worker of this.ready) this.fill(worker);
+  }
+
+  /** Preprocess mode: encodes the next prepared chunk on the main thread's session. */
+  private encodeNext(): void {
+    const { encode } = this.options;
+    if (!encode || this.encoding || this.settled || this.prepared.length === 0) return;
+    const next = this.prepared.shift()!;
+    this.encoding = true;
+    this.pump();
+    new Promise<BundleChunk>((done) => done(encode(next.prepared))).then(
+      (chunk) => {
+        this.encoding = false;
+        if (this.settled || !this.write(next.k, chunk)) return;
+        this.pump();
+        this.encodeNext();
+        this.maybeDone();
+      },
+      (error: unknown) => this.finish(error),
+    );
+  }
+
+  private onReply(worker: Worker, message: WorkerReply): void {
+    if (this.settled) return;
+    if (message.type === "error") {
+      this.finish(rebuildError(message.error));
+      return;
+    }
+    if (message.type === "ready") {
+      this.ready.add(worker);
+      this.fill(worker);
+      this.maybeDone();
+      return;
+    }
+    this.outstanding--;
+    this.inFlight.set(worker, this.inFlight.get(worker)! - 1);
+    this.fill(worker); // the next chunk first: the worker keeps busy while this one is written
+    if (message.type === "encoded") {
+      if (!this.write(message.k, message.chunk)) return;
+    } else {
+      this.prepared.push({ k: message.k, prepared: message.prepared });
+      this.encodeNext();
+    }
+    this.maybeDone();
+  }
 }
