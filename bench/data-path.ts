@@ -199,7 +199,7 @@ function cliTimings(dir: string, tmp: string, samples: number, log: (m: string) 
   }
   const descriptors = path.join(tmp, "descriptors.safetensors");
   convertBundle(dir, descriptors, { descriptorsOnly: true });
-  const evalArgs = (bundle: string, out: string) => [
+  const evalArgs = (bundle: string, out: string, extra: readonly string[] = []) => [
     "eval",
     "--bundle",
     bundle,
@@ -207,19 +207,24 @@ function cliTimings(dir: string, tmp: string, samples: number, log: (m: string) 
     "uniform",
     "--no-plots",
     "--quiet",
+    ...extra,
     "--out",
     path.join(tmp, out),
   ];
+  const online = ["--orders", "0", "--no-ablations"];
+  const mb = (fs.statSync(descriptors).size / 1e6).toFixed(0);
   const rows: DataPathRow[] = [];
   for (const [name, args] of [
     [
-      `skc eval --bundle <F, N=${samples}> --prior uniform --no-plots (online, ablations on)`,
+      `skc eval --bundle <F, N=${samples}> --prior uniform --no-plots --orders 0 --no-ablations (one online pass + report.html)`,
+      evalArgs(dir, "run-f1", online),
+    ],
+    [`skc eval --bundle <its descriptors, ${mb} MB> (same flags)`, evalArgs(descriptors, "run-d1", online)],
+    [
+      `skc eval --bundle <F, N=${samples}> --prior uniform --no-plots (default: online + 10-order spread + ablations + report.html)`,
       evalArgs(dir, "run-f"),
     ],
-    [
-      `skc eval --bundle <its descriptors, ${(fs.statSync(descriptors).size / 1e6).toFixed(0)} MB> (same flags)`,
-      evalArgs(descriptors, "run-d"),
-    ],
+    [`skc eval --bundle <its descriptors, ${mb} MB> (default, same flags)`, evalArgs(descriptors, "run-d")],
     ["skc --help", ["--help"]],
   ] as const) {
     const times = cliSeconds([...args], 3);

@@ -5,7 +5,7 @@ import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { methodNames } from "@skeleton-cache/tta";
 import { z } from "zod";
-import { ExtractOptionsSchema } from "./extract.js";
+import { ExtractOptionsSchema } from "./extract/options.js";
 
 /** YAML, loaded only when a config file needs it (not at every start of skc). */
 function parseYaml(text: string): unknown {

@@ -44,7 +44,6 @@ import {
   TestTimeAdapter,
 } from "@skeleton-cache/tta";
 import type { EvalConfig } from "./config.js";
-import { runExtract } from "./extract.js";
 import {
   checkBundleSplit,
   checkValidationBundle,
@@ -294,6 +293,7 @@ async function extractBundle(
   }
   const split = config.extract.split ?? config.split;
   const out = defaultExtractOut(config)!;
+  const { runExtract } = await import("./extract.js"); // onnxruntime and the workers load only when a run encodes
   return (await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress, control)).out;
 }
 

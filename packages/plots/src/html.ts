@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
-import { withPlotConfig } from "./render.js";
+import { withPlotConfig } from "./config.js";
 
 const require = createRequire(import.meta.url);
 

@@ -1,3 +1,4 @@
+export { PLOT_FONT, plotConfig, withPlotConfig } from "./config.js";
 export {
   EMBED_OPTIONS,
   inlineScript,
@@ -8,7 +9,7 @@ export {
   vegaLibraryVersions,
 } from "./html.js";
 export type { RenderedPlot } from "./render.js";
-export { PLOT_FONT, plotConfig, renderPlot, withPlotConfig } from "./render.js";
+export { renderPlot } from "./render.js";
 export type { BlockTimelinePoint, ChartSpec } from "./specs.js";
 export {
   cacheTimelineSpec,

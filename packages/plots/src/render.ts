@@ -1,35 +1,15 @@
 /**
  * Headless rendering: a vega-lite spec → vega → SVG (no DOM), then SVG →
- * PNG with resvg. Every spec is plain data, so the same spec gives the same
+ * PNG with resvg (both loaded on the first render). Every spec is plain data, so the same spec gives the same
  * bytes.
  */
-import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { PLOT_FONT, withPlotConfig } from "./config.js";
 
 export interface RenderedPlot {
   readonly name: string;
   readonly svg: string;
   readonly png: Uint8Array;
-}
-
-/** The font every plot uses (the DejaVu fonts of Debian images; resvg falls back to a system font). */
-export const PLOT_FONT = "DejaVu Sans";
-
-/** The shared look of every plot (static and interactive). */
-export function plotConfig(): Record<string, unknown> {
-  return {
-    font: PLOT_FONT,
-    background: "white",
-    view: { stroke: null },
-    axis: { labelFontSize: 11, titleFontSize: 12 },
-    title: { fontSize: 14 },
-  };
-}
-
-/** A spec with the shared config merged under its own. */
-export function withPlotConfig(spec: TopLevelSpec): TopLevelSpec {
-  return { ...spec, config: { ...plotConfig(), ...(spec.config ?? {}) } } as TopLevelSpec;
 }
 
 /**
@@ -49,6 +29,12 @@ function numberDefsFromZero(svg: string): string {
 
 /** Renders a vega-lite spec to SVG and PNG (`width`: PNG width in pixels). */
 export async function renderPlot(name: string, spec: TopLevelSpec, width = 900): Promise<RenderedPlot> {
+  // vega, vega-lite and resvg load on the first render: report.html and the specs do not need them.
+  const [vega, { compile }, { Resvg }] = await Promise.all([
+    import("vega"),
+    import("vega-lite"),
+    import("@resvg/resvg-js"),
+  ]);
   const vgSpec = compile(withPlotConfig(spec)).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   const svg = numberDefsFromZero(await view.toSVG());
