@@ -105,10 +105,19 @@ function dirParts(dir: string): StreamParts {
   };
 }
 
-function npzParts(target: string): StreamParts {
-  const npz = openNpzStream(target);
+/** A container of named arrays (a .npz, a safetensors file) as stream parts. */
+interface NamedArrays {
+  has(name: string): boolean;
+  array(name: string): ArrayStream;
+  /** The bundle meta the container carries ({} when none). */
+  meta(): BundleMeta;
+  close(): void;
+}
+
+/** The parts of a bundle held as named arrays: features or descriptors, logits, labels[, class_ids]; closed on error. */
+function namedArrayParts(target: string, arrays: NamedArrays): StreamParts {
   try {
-    const has = (name: string) => npz.names.includes(name);
+    const { has } = arrays;
     if (has("features") === has("descriptors"))
       throw new FormatError(`${target}: exactly one of features and descriptors is required`, {
         file: target,
@@ -116,67 +125,56 @@ function npzParts(target: string): StreamParts {
       });
     const featureKind = has("features") ? "features" : "descriptors";
     for (const name of ["logits", "labels"]) if (!has(name)) missing(target, name);
-    let meta: BundleMeta = {};
-    if (has("meta")) {
-      const strings = npz.array("meta").readAll().strings;
-      if (strings?.length !== 1)
-        throw new FormatError(`${target}: meta must be a single string`, { file: target, field: "meta" });
-      meta = parseMetaText(strings[0]!, `${target}[meta]`);
-    }
     return {
-      volume: npz.array(featureKind),
+      volume: arrays.array(featureKind),
       featureKind,
-      logits: npz.array("logits").readAll(),
-      labels: npz.array("labels").readAll(),
+      logits: arrays.array("logits").readAll(),
+      labels: arrays.array("labels").readAll(),
       ...(has("class_ids")
-        ? { classIds: intVector(npz.array("class_ids").readAll(), "class_ids", target) }
+        ? { classIds: intVector(arrays.array("class_ids").readAll(), "class_ids", target) }
         : {}),
-      meta,
+      meta: arrays.meta(),
       files: {
         volume: `${target}[${featureKind}]`,
         logits: `${target}[logits]`,
         labels: `${target}[labels]`,
       },
-      close: () => npz.close(),
+      close: () => arrays.close(),
     };
   } catch (error) {
-    npz.close();
+    arrays.close();
     throw error;
   }
 }
 
+function npzParts(target: string): StreamParts {
+  const npz = openNpzStream(target);
+  const has = (name: string) => npz.names.includes(name);
+  return namedArrayParts(target, {
+    has,
+    array: (name) => npz.array(name),
+    meta: () => {
+      if (!has("meta")) return {};
+      const strings = npz.array("meta").readAll().strings;
+      if (strings?.length !== 1)
+        throw new FormatError(`${target}: meta must be a single string`, { file: target, field: "meta" });
+      return parseMetaText(strings[0]!, `${target}[meta]`);
+    },
+    close: () => npz.close(),
+  });
+}
+
 function safetensorsParts(target: string): StreamParts {
   const st = openSafetensorsStream(target);
-  try {
-    const has = (name: string) => st.header.entries.has(name);
-    if (has("features") === has("descriptors"))
-      throw new FormatError(`${target}: exactly one of features and descriptors is required`, {
-        file: target,
-        field: "features",
-      });
-    const featureKind = has("features") ? "features" : "descriptors";
-    for (const name of ["logits", "labels"]) if (!has(name)) missing(target, name);
-    const metaText = st.header.metadata["meta"];
-    return {
-      volume: st.tensor(featureKind),
-      featureKind,
-      logits: st.tensor("logits").readAll(),
-      labels: st.tensor("labels").readAll(),
-      ...(has("class_ids")
-        ? { classIds: intVector(st.tensor("class_ids").readAll(), "class_ids", target) }
-        : {}),
-      meta: metaText === undefined ? {} : parseMetaText(metaText, `${target}[__metadata__.meta]`),
-      files: {
-        volume: `${target}[${featureKind}]`,
-        logits: `${target}[logits]`,
-        labels: `${target}[labels]`,
-      },
-      close: () => st.close(),
-    };
-  } catch (error) {
-    st.close();
-    throw error;
-  }
+  return namedArrayParts(target, {
+    has: (name) => st.header.entries.has(name),
+    array: (name) => st.tensor(name),
+    meta: () => {
+      const text = st.header.metadata["meta"];
+      return text === undefined ? {} : parseMetaText(text, `${target}[__metadata__.meta]`);
+    },
+    close: () => st.close(),
+  });
 }
 
 function ptParts(target: string): StreamParts {

@@ -26,19 +26,20 @@ import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stre
 import type { BundleMeta } from "./types.js";
 
 /** What `skc bundle info` shows: the layout and the meta, read from headers and the small arrays only. */
-export interface BundleInfo {
-  readonly source: string;
-  readonly format: BundleFormat;
-  /** N, U. */
-  readonly numSamples: number;
-  readonly numClasses: number;
-  readonly featureKind: "features" | "descriptors";
-  /** (C, T, V) or (8, C). */
-  readonly featureShape: Shape;
-  readonly featureDtype: string;
+export interface BundleInfo
+  extends Pick<
+    BundleStream,
+    | "source"
+    | "format"
+    | "numSamples"
+    | "numClasses"
+    | "featureKind"
+    | "featureShape"
+    | "featureDtype"
+    | "meta"
+  > {
   readonly channels: number;
   readonly classIds: number[];
-  readonly meta: BundleMeta;
   /** Bytes on disk (a directory: its files). */
   readonly bytes: number;
 }

@@ -6,6 +6,7 @@ import { buildFusionWeights, type FusionWeights, type Prior } from "@skeleton-ca
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax, assertFinite, entropy, findNonFinite, softmaxInto } from "@skeleton-cache/tensor";
 import type { MethodSnapshot, SampleRef, StepResult, TestTimeMethod } from "./method.js";
+import { emptyStepResult, type MutableStepResult } from "./methods/common.js";
 
 /** When the runner-up hedge is active: "auto" = when U < K, as in the reference code (SPEC §3). */
 export type HedgeMode = "auto" | "on" | "off";
@@ -64,14 +65,7 @@ export class TestTimeAdapter implements TestTimeMethod {
   private readonly descriptorScratch: Float32Array;
   private extractor: DescriptorExtractor | null = null;
   /** Returned by every step (overwritten each time). */
-  private readonly result: { -readonly [K in keyof StepResult]: StepResult[K] } = {
-    baselinePred: -1,
-    refinedPred: -1,
-    entropy: 0,
-    inserted: false,
-    hedgeBlock: -1,
-    hedgeInserted: false,
-  };
+  private readonly result: MutableStepResult = emptyStepResult();
   private stepCount = 0;
   /** The argument of every fuseInto call; `base` is re-pointed at each sample. */
   private readonly fusionStep: FusionStep & { base: { values: ArrayLike<number>; offset: number } };

@@ -1,5 +1,5 @@
 /** The options of `skc extract` (also the `extract` section of an eval config). */
-import { BODY_SELECTIONS, CENTER_MODES, TEMPORAL_MODES } from "@skeleton-cache/datasets";
+import { PreprocessingSchema } from "@skeleton-cache/datasets";
 import { ValueError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
@@ -28,12 +28,7 @@ export const ExtractOptionsSchema = z.strictObject({
   /** Explicit candidate class ids (0-based), or "all": every class the model scores. */
   classes: z.union([z.array(z.number().int().nonnegative()).min(1), z.literal("all")]).optional(),
   // --- preprocessing (unset: the model's adapter config, then the datasets defaults)
-  frames: z.number().int().positive().optional(),
-  bodies: z.number().int().positive().optional(),
-  bodySelection: z.enum(BODY_SELECTIONS).optional(),
-  temporal: z.enum(TEMPORAL_MODES).optional(),
-  center: z.enum(CENTER_MODES).optional(),
-  align: z.boolean().optional(),
+  ...PreprocessingSchema.shape,
   // --- dataset-specific selection
   /** NTU: keep the official missing-skeleton samples (default false: left out). */
   keepMissing: z.boolean().default(false),
