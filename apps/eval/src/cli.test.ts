@@ -9,7 +9,7 @@ import path from "node:path";
 import { childEnv, dataPath, itWithData, parityDir, REPO, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
-import type { EvalReport } from "./run.js";
+import type { EvalReport } from "./eval-report.js";
 import { CLI, captureIo } from "./test-support/io.js";
 
 const PARITY = parityDir();

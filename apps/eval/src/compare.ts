@@ -3,10 +3,11 @@ import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
 import type { EvalConfig } from "./config.js";
+import type { EvalReport } from "./eval-report.js";
 import { configMethods } from "./method-config.js";
 import type { Progress } from "./progress.js";
 import { fmt } from "./report.js";
-import { defaultExtractOut, type EvalReport, runEval } from "./run.js";
+import { defaultExtractOut, runEval } from "./run.js";
 import { paramsText, signedFmt } from "./summary.js";
 
 /** One method's line of a comparison. */

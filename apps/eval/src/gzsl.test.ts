@@ -6,7 +6,7 @@ import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import { writeSyntheticBundle } from "./demo.js";
-import type { EvalReport } from "./run.js";
+import type { EvalReport } from "./eval-report.js";
 import { captureIo } from "./test-support/io.js";
 
 const CLASS_IDS = [3, 10, 11, 19, 26, 30, 40, 56];

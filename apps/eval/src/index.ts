@@ -18,6 +18,7 @@ export {
   syntheticBundleFiles,
   writeSyntheticBundle,
 } from "./demo.js";
+export type { EvalReport, GzslSection, MethodSection, PredictionSummary } from "./eval-report.js";
 export type { ExtractOptions, ExtractResult } from "./extract.js";
 export { ExtractOptionsSchema, parseExtractOptions, runExtract } from "./extract.js";
 export type { EvalData, LoadOptions, ResolvedPrior } from "./inputs.js";
@@ -44,7 +45,7 @@ export {
 } from "./report.js";
 export type { ReportHtmlOptions, ReportHtmlResult } from "./report-html/index.js";
 export { PLAYBACK_META_KEYS, writeReportHtml } from "./report-html/index.js";
-export type { EvalReport, GzslSection, MethodSection, PredictionSummary, RunOutcome } from "./run.js";
+export type { RunOutcome } from "./run.js";
 export { bundleName, defaultOutDir, runEval } from "./run.js";
 export type { BundleMeta, EvalReportFile } from "./schemas.js";
 export {

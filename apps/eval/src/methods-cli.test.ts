@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import type { CompareResult } from "./compare.js";
 import { writeSyntheticBundle } from "./demo.js";
-import type { EvalReport } from "./run.js";
+import type { EvalReport } from "./eval-report.js";
 import { captureIo } from "./test-support/io.js";
 
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as T;

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
+import type { EvalReport } from "./eval-report.js";
 import { predictionsCsv, type RunFiles, writeRunDirectory } from "./report.js";
-import type { EvalReport } from "./run.js";
 
 const files: RunFiles = {
   order: Int32Array.from([1, 0]),

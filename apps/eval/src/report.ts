@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import type { EvalReport } from "./run.js";
+import type { EvalReport } from "./eval-report.js";
 
 /** Per-sample arrays behind predictions.csv (indexed by sample). */
 export interface RunFiles {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { MethodParams } from "@skeleton-cache/tta";
+import type { EvalReport } from "./eval-report.js";
 import { fmt, priorOrigin, SYNTHETIC_TAG } from "./report.js";
-import type { EvalReport } from "./run.js";
 
 /** Hyper-parameters as `key=value` pairs, in the method's declared order. */
 export function paramsText(params: MethodParams): string {

@@ -3,7 +3,7 @@
  * the traced replay explains Skeleton-Cache's pass only.
  */
 import { DEFAULT_METHOD } from "@skeleton-cache/tta";
-import type { EvalReport } from "../run.js";
+import type { EvalReport } from "../eval-report.js";
 
 /** Method names (report.json `method.name`) whose pass the trace recorder can replay. */
 export const TRACEABLE: ReadonlySet<string> = new Set([DEFAULT_METHOD]);

@@ -18,8 +18,8 @@ import {
 } from "@skeleton-cache/plots";
 import { DESCRIPTOR_SLOTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import type { CacheSnapshot } from "@skeleton-cache/tta";
+import type { EvalReport } from "../eval-report.js";
 import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG } from "../report.js";
-import type { EvalReport } from "../run.js";
 import type { Playback } from "./playback.js";
 import type { RunPredictions } from "./run-folder.js";
 import { sampleStatus, type TracedRun } from "./trace-pass.js";

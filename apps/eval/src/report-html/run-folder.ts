@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
 import { z } from "zod";
-import type { EvalReport } from "../run.js";
+import type { EvalReport } from "../eval-report.js";
 import { readEvalReport } from "../schemas.js";
 
 /** The per-sample columns of predictions.csv, in stream order. */

@@ -15,8 +15,8 @@ import {
   type SampleTrace,
   TraceRecorder,
 } from "@skeleton-cache/tta";
+import type { EvalReport } from "../eval-report.js";
 import type { EvalData } from "../inputs.js";
-import type { EvalReport } from "../run.js";
 import type { RunPredictions } from "./run-folder.js";
 
 /** Samples traced in full at most (scores, weights, matches): changed ones first, then unchanged. */
