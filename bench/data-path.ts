@@ -113,6 +113,23 @@ function firstTouch(samples: number): number {
   return timed(() => new Float32Array(samples * 8 * C).fill(1));
 }
 
+/**
+ * The same first write in a fresh process (as `skc eval` is one): its pages
+ * were never this process's, so each is faulted in, and on a VM backed by the host on first touch.
+ */
+function freshProcessTouch(samples: number): number {
+  const child = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `const t = process.hrtime.bigint(); new Float32Array(${samples * 8 * C}).fill(1); console.log(Number(process.hrtime.bigint() - t) / 1e9);`,
+    ],
+    { encoding: "utf8" },
+  );
+  if (child.status !== 0) throw new Error(`fresh-process touch failed: ${child.stderr}`);
+  return Number(child.stdout.trim());
+}
+
 /** Seconds the descriptor kernel alone takes for N samples, each resident in cache (as right after its read). */
 function kernelOnly(samples: number): number {
   const batch = new DescriptorExtractor(C, T, V).createBatch(1);
@@ -130,6 +147,7 @@ function warmTimings(dir: string, samples: number, rounds: number) {
     dataPath: [] as number[],
     e2e: [] as number[],
     firstTouch: [] as number[],
+    freshTouch: [] as number[],
     kernel: [] as number[],
   };
   plainRead(dir, 8 << 20); // warm the page cache
@@ -138,6 +156,7 @@ function warmTimings(dir: string, samples: number, rounds: number) {
     times.plainChunk.push(plainRead(dir, 4 * C * T * V));
     times.dataPath.push(timed(() => readBundleDescriptors(dir)));
     times.firstTouch.push(firstTouch(samples));
+    times.freshTouch.push(freshProcessTouch(samples));
     times.kernel.push(kernelOnly(samples));
     times.e2e.push(
       timed(() => {
@@ -262,6 +281,7 @@ export function dataPathBench(tmp: string, quick: boolean, log: (m: string) => v
       dataPathMedian: median(warm.dataPath),
       e2eSeconds: best(warm.e2e),
       firstTouchSeconds: best(warm.firstTouch),
+      freshTouchSeconds: median(warm.freshTouch),
       kernelSeconds: best(warm.kernel),
       ratioToPlain8M: best(warm.dataPath) / best(warm.plain8M),
       ratioToPlain8MMedian: median(warm.dataPath) / median(warm.plain8M),

@@ -510,7 +510,7 @@ function dataPathMarkdown(lines: string[]): void {
   for (const r of data.filter((row) => row.kind === "warm")) {
     lines.push(
       "",
-      `Where the data path's time goes beyond the read (same run, best of rounds): the descriptor kernel alone, each sample resident in cache, ${fmt(r.kernelSeconds as number, 3)} s; the first write to a fresh (N, 8, C) float32 array (${fmt(((r.samples as number) * 8 * 256 * 4) / 2 ** 20, 0)} MiB, where the descriptors go; its pages are faulted in on first touch) ${fmt(r.firstTouchSeconds as number, 3)} s. The 8 MB read buffer of the plain read pays the same first touch for its own pages.`,
+      `Where the data path's time goes beyond the read (same run, best of rounds): the descriptor kernel alone, each sample resident in cache, ${fmt(r.kernelSeconds as number, 3)} s; the first write to a fresh (N, 8, C) float32 array (${fmt(((r.samples as number) * 8 * 256 * 4) / 2 ** 20, 0)} MiB, where the descriptors go; its pages are faulted in on first touch) ${fmt(r.firstTouchSeconds as number, 3)} s in this process, whose allocator reuses pages it had before, but ${fmt(r.freshTouchSeconds as number, 3)} s (median) in a fresh process, as \`skc eval\` is one: ${fmt(((r.freshTouchSeconds as number) * 1e6) / (((r.samples as number) * 8 * 256 * 4) / 4096), 1)} µs per 4 KiB page on this machine (a VM that backs guest memory on first touch), so every array a fresh process creates pays it. The 8 MB read buffer of the plain read pays the same first touch for its own pages.`,
     );
   }
   for (const r of data.filter((row) => row.kind === "cold")) {
