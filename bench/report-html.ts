@@ -18,7 +18,7 @@ import { runOnline, TraceRecorder } from "@skeleton-cache/tta";
 import { main } from "../apps/eval/src/cli.js";
 import { loadEvalData } from "../apps/eval/src/inputs.js";
 import { launchChromium, openReport, watchedPage } from "../apps/eval/src/test-support/browser.js";
-import { writeSkeletonRun } from "../apps/eval/src/test-support/skeleton-run.js";
+import { skeletonEvalArgs, writeSkeletonRun } from "../apps/eval/src/test-support/skeleton-run.js";
 
 const N = 2000;
 const U = 30;
@@ -57,20 +57,7 @@ export async function reportHtmlBench(
   const run = writeSkeletonRun(root, { seed: 9, samples: N, classIds, channels: C, frames: 96 });
   const out = path.join(root, "run");
   let t = performance.now();
-  if (
-    (await quiet([
-      "eval",
-      "--bundle",
-      run.bundle,
-      "--prior",
-      "uniform",
-      "--out",
-      out,
-      "--quiet",
-      "--no-ablations",
-      "--no-plots",
-    ])) !== 0
-  )
+  if ((await quiet(skeletonEvalArgs(run.bundle, out, "--no-ablations"))) !== 0)
     throw new Error("skc eval failed");
   const evalSeconds = (performance.now() - t) / 1000;
   const reports: number[] = [];

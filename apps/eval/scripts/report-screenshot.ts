@@ -13,24 +13,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../src/cli.js";
 import { launchChromium, openReport, watchedPage } from "../src/test-support/browser.js";
-import { writeSkeletonRun } from "../src/test-support/skeleton-run.js";
+import { skeletonEvalArgs, writeSkeletonRun } from "../src/test-support/skeleton-run.js";
 
 const target = fileURLToPath(new URL("../docs/report-html.png", import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "skc-shot-"));
 try {
   const run = writeSkeletonRun(root, { seed: 5, samples: 240, classIds: [10, 11, 19, 26, 56], channels: 16 });
   const out = path.join(root, "run");
-  const code = await main([
-    "eval",
-    "--bundle",
-    run.bundle,
-    "--prior",
-    "uniform",
-    "--out",
-    out,
-    "--quiet",
-    "--no-plots",
-  ]);
+  const code = await main(skeletonEvalArgs(run.bundle, out));
   if (code !== 0) throw new Error(`skc eval exited ${code}`);
   const chrome = await launchChromium(process.env.SKC_CHROMIUM ?? "/usr/bin/chromium");
   try {

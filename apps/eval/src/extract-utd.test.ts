@@ -23,6 +23,12 @@ function sameBytes(a: string, b: string): boolean {
   return fs.readFileSync(a).equals(fs.readFileSync(b));
 }
 
+/** Every array of a descriptors-only bundle equals the committed bundle's, byte for byte. */
+function expectArraysOf(dir: string, committed: string): void {
+  for (const file of ["descriptors.npy", "logits.npy", "labels.npy", "class_ids.npy"])
+    expect(sameBytes(path.join(dir, file), path.join(committed, file)), file).toBe(true);
+}
+
 describe("skc extract reproduces the committed UTD-MHAD bundles", () => {
   itWithData(
     [UTD],
@@ -95,8 +101,7 @@ describe("skc extract reproduces the committed UTD-MHAD bundles", () => {
       // With --descriptors-only every file of the committed bundle's arrays is reproduced.
       const small = path.join(root, "D");
       expect(await main([...args, "--descriptors-only", "--out", small, "--quiet"], captureIo().io)).toBe(0);
-      for (const file of ["descriptors.npy", "logits.npy", "labels.npy", "class_ids.npy"])
-        expect(sameBytes(path.join(small, file), path.join(committed, file)), file).toBe(true);
+      expectArraysOf(small, committed);
     },
   );
 
@@ -116,8 +121,7 @@ describe("skc extract reproduces the committed UTD-MHAD bundles", () => {
           captureIo().io,
         ),
       ).toBe(0);
-      for (const file of ["descriptors.npy", "logits.npy", "labels.npy", "class_ids.npy"])
-        expect(sameBytes(path.join(out, file), path.join(committed, file)), file).toBe(true);
+      expectArraysOf(out, committed);
     },
   );
 

@@ -217,17 +217,17 @@ export async function generatePrior(
 ): Promise<GeneratePriorResult> {
   const run = new PriorRun(options, hooks, checkGenerateOptions(options));
   run.resume();
-  const todo = run.ordered.filter((spec) => run.importances[spec.index] === null);
+  const unanswered = run.ordered.filter((spec) => run.importances[spec.index] === null);
   run.reportProgress();
-  await run.openWriter(todo.length);
-  const errors = await askClasses(todo, run.settings.concurrency, options.signal, (spec) =>
+  await run.openWriter(unanswered.length);
+  const errors = await askClasses(unanswered, run.settings.concurrency, options.signal, (spec) =>
     run.askClass(spec),
   );
   if (options.signal?.aborted) throw interrupted(run.done, run.ordered.length, options.out);
   if (errors.length > 0) throw errors[0];
   return {
     prior: run.current(),
-    asked: todo.length,
+    asked: unanswered.length,
     resumed: run.resumed,
     requests: run.requests,
     responseFormat: run.endpoint.responseFormat,
@@ -313,7 +313,7 @@ function renderPrompts(
  * the errors, first failure first.
  */
 async function askClasses(
-  todo: readonly ClassSpec[],
+  unanswered: readonly ClassSpec[],
   concurrency: number,
   signal: AbortSignal | undefined,
   ask: (spec: ClassSpec) => Promise<void>,
@@ -322,7 +322,7 @@ async function askClasses(
   const errors: unknown[] = [];
   let failed = false;
   await Promise.all(
-    todo.map((spec) =>
+    unanswered.map((spec) =>
       limit(async () => {
         if (failed || signal?.aborted) return;
         try {
@@ -453,14 +453,14 @@ class PriorRun {
   }
 
   /** The file format of `savePrior`, written without blocking and coalesced; saved now unless resuming mid-way. */
-  async openWriter(todo: number): Promise<void> {
+  async openWriter(unanswered: number): Promise<void> {
     const out = this.options.out;
     if (out === undefined) return;
     this.writer = new CoalescingWriter(
       out,
       () => `${JSON.stringify(priorToJson(this.current()), null, 1)}\n`,
     );
-    if (todo === 0 || this.resumed === 0) await this.writer.save();
+    if (unanswered === 0 || this.resumed === 0) await this.writer.save();
   }
 
   /** Asks for one class until it has `samples` valid answers, then saves their aggregate. */

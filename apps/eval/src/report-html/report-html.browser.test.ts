@@ -12,16 +12,15 @@ import { expect, it } from "vitest";
 import { main } from "../cli.js";
 import { launchChromium, openReport, watchedPage } from "../test-support/browser.js";
 import { captureIo } from "../test-support/io.js";
-import { writeSkeletonRun } from "../test-support/skeleton-run.js";
+import { skeletonEvalArgs, writeSkeletonRun } from "../test-support/skeleton-run.js";
 import type { PageData } from "./page-data.js";
 
 async function evalRun(root: string, bundle: string | null): Promise<string> {
   const out = path.join(root, bundle ? "run" : "demo-run");
-  const source = bundle ? ["--bundle", bundle, "--prior", "uniform"] : ["--demo", "synthetic"];
-  const capture = captureIo();
-  expect(
-    await main(["eval", ...source, "--out", out, "--quiet", "--no-ablations", "--no-plots"], capture.io),
-  ).toBe(0);
+  const args = bundle
+    ? skeletonEvalArgs(bundle, out, "--no-ablations")
+    : ["eval", "--demo", "synthetic", "--out", out, "--quiet", "--no-ablations", "--no-plots"];
+  expect(await main(args, captureIo().io)).toBe(0);
   return path.join(out, "report.html");
 }
 
@@ -177,20 +176,16 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
       ] as const) {
         const out = path.join(root, protocol);
         const capture = captureIo();
-        const args = [
-          "eval",
-          "--bundle",
+        const args = skeletonEvalArgs(
           run.bundle,
-          "--prior",
-          "uniform",
+          out,
+          "--no-ablations",
           "--protocol",
           protocol,
           "--orders",
           "3",
-        ];
-        expect(
-          await main([...args, "--out", out, "--quiet", "--no-ablations", "--no-plots"], capture.io),
-        ).toBe(0);
+        );
+        expect(await main(args, capture.io)).toBe(0);
         const { page, problems } = await watchedPage(chrome.browser);
         await openReport(page, path.join(out, "report.html"));
         expect(await page.$eval(`#chart-${chart}`, (e) => e.getAttribute("data-rendered"))).toBe("true");

@@ -11,7 +11,7 @@ import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli.js";
 import { captureIo } from "../test-support/io.js";
-import { writeSkeletonRun } from "../test-support/skeleton-run.js";
+import { skeletonEvalArgs, writeSkeletonRun } from "../test-support/skeleton-run.js";
 import type { PageData } from "./page-data.js";
 import { MAX_FRAMES, packClip } from "./playback.js";
 import { readPredictions } from "./run-folder.js";
@@ -37,19 +37,7 @@ async function skeletonRunFolder(samples = 80, extra: string[] = []) {
   const root = tempDir("skc-html-");
   const run = writeSkeletonRun(root, { seed: 5, samples, classIds: CLASS_IDS, channels: 16 });
   const out = path.join(root, "run");
-  const result = await skc(
-    "eval",
-    "--bundle",
-    run.bundle,
-    "--prior",
-    "uniform",
-    "--out",
-    out,
-    "--quiet",
-    "--no-ablations",
-    "--no-plots",
-    ...extra,
-  );
+  const result = await skc(...skeletonEvalArgs(run.bundle, out, "--no-ablations", ...extra));
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   return { root, out, ...run };
@@ -202,18 +190,7 @@ describe("report.html", () => {
     const classIds = Array.from({ length: 30 }, (_, k) => 2 * k);
     const run = writeSkeletonRun(root, { seed: 9, samples: 2000, classIds, channels: 16, frames: 96 });
     const out = path.join(root, "run");
-    const result = await skc(
-      "eval",
-      "--bundle",
-      run.bundle,
-      "--prior",
-      "uniform",
-      "--out",
-      out,
-      "--quiet",
-      "--no-ablations",
-      "--no-plots",
-    );
+    const result = await skc(...skeletonEvalArgs(run.bundle, out, "--no-ablations"));
     expect(result.code).toBe(0);
     const bytes = fs.statSync(path.join(out, "report.html")).size;
     const page = pageDataOf(fs.readFileSync(path.join(out, "report.html"), "utf8"));

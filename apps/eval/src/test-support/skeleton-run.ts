@@ -126,3 +126,12 @@ export function writeSkeletonRun(
     fs.writeFileSync(path.join(bundle, file), bytes);
   return { bundle, rawDir, names, labels };
 }
+
+/**
+ * `skc eval` on a skeleton run's bundle as the report.html tests, bench and
+ * screenshot run it: uniform prior, no progress, no PNG plots; `extra` adds
+ * flags (e.g. `--no-ablations`, `--protocol orders`).
+ */
+export function skeletonEvalArgs(bundle: string, out: string, ...extra: string[]): string[] {
+  return ["eval", "--bundle", bundle, "--prior", "uniform", "--out", out, "--quiet", "--no-plots", ...extra];
+}
