@@ -12,7 +12,7 @@ import path from "node:path";
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
 import { shapeSize } from "@skeleton-cache/tensor";
-import { metaText } from "./io.js";
+import { int64Vector, metaText } from "./io.js";
 import {
   assertSameSettings,
   type BundleJournal,
@@ -140,8 +140,8 @@ class ChunkedWriter implements ChunkedBundleWriter {
   private readonly done: Set<number>;
   /** Written, not yet flushed and journalled. */
   private readonly written = new Set<number>();
-  /** Open `.npy` files by array name. */
-  private readonly files = new Map<string, number>();
+  /** Open `.npy` files by array name, with the byte where their data starts. */
+  private readonly files = new Map<string, { readonly fd: number; readonly dataOffset: number }>();
   private readonly interval: number;
   private lastFlush = Date.now();
   private timer: NodeJS.Timeout | null = null;
@@ -178,7 +178,7 @@ class ChunkedWriter implements ChunkedBundleWriter {
     this.timer = null;
     this.lastFlush = Date.now();
     if (this.written.size === 0 || !this.journal) return;
-    for (const fd of this.files.values()) fs.fdatasyncSync(fd);
+    for (const { fd } of this.files.values()) fs.fdatasyncSync(fd);
     for (const k of this.written) this.done.add(k);
     this.written.clear();
     this.journal = { ...this.journal, done: [...this.done].sort((a, b) => a - b) };
@@ -233,10 +233,13 @@ class ChunkedWriter implements ChunkedBundleWriter {
     this.closeFiles();
     const stale = journal.arrays.volume === "features" ? "descriptors.npy" : "features.npy";
     fs.rmSync(path.join(dir, stale), { force: true });
-    const int64 = (values: Int32Array) =>
-      encodeNpy(BigInt64Array.from(values, BigInt), [values.length], "i8");
-    writeFileAtomic(path.join(dir, "labels.npy"), int64(labels));
-    writeFileAtomic(path.join(dir, "class_ids.npy"), int64(classIds));
+    for (const [name, values] of [
+      ["labels", labels],
+      ["class_ids", classIds],
+    ] as const) {
+      const array = int64Vector(values);
+      writeFileAtomic(path.join(dir, `${name}.npy`), encodeNpy(array.data, array.shape, array.dtype));
+    }
     writeFileAtomic(path.join(dir, "meta.json"), metaText(meta));
     fs.rmSync(path.join(dir, JOURNAL_FILE));
     this.currentState = "finished";
@@ -250,20 +253,19 @@ class ChunkedWriter implements ChunkedBundleWriter {
   }
 
   private closeFiles(): void {
-    for (const fd of this.files.values()) fs.closeSync(fd);
+    for (const { fd } of this.files.values()) fs.closeSync(fd);
     this.files.clear();
   }
 
   /** Writes `values` into array `name` (a float32 `.npy` of `shape`) at element `at`. */
   private writeRows(name: string, shape: readonly number[], values: Float32Array, at: number): void {
-    const fd = this.fileFor(name, shape);
-    const offset = encodeNpyHeader("f4", shape).length + at * F32;
+    const { fd, dataOffset } = this.fileFor(name, shape);
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    fs.writeSync(fd, bytes, 0, bytes.length, offset);
+    fs.writeSync(fd, bytes, 0, bytes.length, dataOffset + at * F32);
   }
 
   /** The open file of array `name`, created (or resumed) at its full size with its header. */
-  private fileFor(name: string, shape: readonly number[]): number {
+  private fileFor(name: string, shape: readonly number[]): { fd: number; dataOffset: number } {
     const open = this.files.get(name);
     if (open !== undefined) return open;
     const file = path.join(this.dir, `${name}.npy`);
@@ -272,8 +274,9 @@ class ChunkedWriter implements ChunkedBundleWriter {
     const fd = fs.openSync(file, fs.existsSync(file) ? "r+" : "w+");
     if (fs.fstatSync(fd).size !== size) fs.ftruncateSync(fd, size);
     fs.writeSync(fd, header, 0, header.length, 0);
-    this.files.set(name, fd);
-    return fd;
+    const opened = { fd, dataOffset: header.length };
+    this.files.set(name, opened);
+    return opened;
   }
 
   /** A chunk of `count` samples agrees with itself and with the chunks before it. */

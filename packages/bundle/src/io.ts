@@ -107,14 +107,30 @@ export function bundleToArrays(bundle: Bundle): Map<string, NpyArray> {
   const volume = bundle.features ? "features" : "descriptors";
   const values = (bundle.features ?? bundle.descriptors)!;
   arrays.set(volume, { dtype: "f4", shape: values.shape, data: values.data });
-  arrays.set("logits", { dtype: "f4", shape: bundle.logits.shape, data: bundle.logits.data });
-  arrays.set("labels", { dtype: "i8", shape: [bundle.labels.length], data: toInt64(bundle.labels) });
-  arrays.set("class_ids", { dtype: "i8", shape: [bundle.classIds.length], data: toInt64(bundle.classIds) });
+  for (const [name, array] of smallBundleArrays(bundle)) arrays.set(name, array);
   return arrays;
 }
 
-function toInt64(values: Int32Array): BigInt64Array {
-  return BigInt64Array.from(values, (v) => BigInt(v));
+/** Logits, labels and class ids as written beside F or the descriptors (labels and ids as int64, like NumPy). */
+export function smallBundleArrays(
+  bundle: Pick<Bundle, "logits" | "labels" | "classIds">,
+): Map<string, NpyArray> {
+  return new Map<string, NpyArray>([
+    ["logits", { dtype: "f4", shape: bundle.logits.shape, data: bundle.logits.data }],
+    ["labels", int64Vector(bundle.labels)],
+    ["class_ids", int64Vector(bundle.classIds)],
+  ]);
+}
+
+/** An int32 vector as the int64 `.npy` array NumPy writes by default. */
+export function int64Vector(values: Int32Array): NpyArray {
+  return { dtype: "i8", shape: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) };
+}
+
+/** The format a target path names: .npz, .safetensors, else a directory. */
+export function bundleFormatFor(target: string): Exclude<BundleFormat, "pt"> {
+  const lower = target.toLowerCase();
+  return lower.endsWith(".npz") ? "npz" : lower.endsWith(".safetensors") ? "safetensors" : "dir";
 }
 
 /** meta.json's text: two-space JSON and a newline (every writer uses it, so bytes agree). */
@@ -178,10 +194,14 @@ export function parseBundleNpz(bytes: Uint8Array, source = "<bundle.npz>"): Bund
   return bundleFromArrays(arrays, meta, source);
 }
 
+/** The `meta` member of a bundle .npz: a 0-d string array holding the meta's JSON. */
+export function metaNpyArray(meta: BundleMeta): NpyArray {
+  return parseNpy(encodeNpyStrings([JSON.stringify(meta)], []));
+}
+
 export function encodeBundleNpz(bundle: Bundle, options: { compress?: boolean } = {}): Uint8Array {
   const arrays = bundleToArrays(bundle);
-  const meta = parseNpy(encodeNpyStrings([JSON.stringify(bundle.meta)], []));
-  arrays.set("meta", meta);
+  arrays.set("meta", metaNpyArray(bundle.meta));
   return encodeNpz(arrays, options);
 }
 
@@ -406,16 +426,17 @@ export function readBundle(target: string): Bundle {
   return parseBundlePt(bytes, target);
 }
 
-/** Writes a bundle: a directory, or a file whose extension says .npz or .safetensors. */
-export function writeBundle(target: string, bundle: Bundle, format?: Exclude<BundleFormat, "pt">): void {
-  const chosen =
-    format ??
-    (target.toLowerCase().endsWith(".npz")
-      ? "npz"
-      : target.toLowerCase().endsWith(".safetensors")
-        ? "safetensors"
-        : "dir");
-  if (chosen === "dir") writeBundleDir(target, bundle);
-  else if (chosen === "npz") writeFileAtomic(target, encodeBundleNpz(bundle));
+/**
+ * Writes a bundle: a directory, or a file whose extension says .npz or
+ * .safetensors (`format` overrides; `compress` deflates the .npz members).
+ */
+export function writeBundle(
+  target: string,
+  bundle: Bundle,
+  format: Exclude<BundleFormat, "pt"> = bundleFormatFor(target),
+  options: { readonly compress?: boolean } = {},
+): void {
+  if (format === "dir") writeBundleDir(target, bundle);
+  else if (format === "npz") writeFileAtomic(target, encodeBundleNpz(bundle, options));
   else writeFileAtomic(target, encodeBundleSafetensors(bundle));
 }

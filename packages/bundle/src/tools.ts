@@ -7,23 +7,22 @@ import {
   createNpzWriter,
   encodeNpy,
   encodeNpyHeader,
-  encodeNpyStrings,
   encodeSafetensorsHeader,
   type NpyArray,
-  parseNpy,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { type Shape, shapeSize } from "@skeleton-cache/tensor";
+import { type DescriptorReadOptions, describeStream, samplesPerChunk } from "./descriptors.js";
 import {
-  DEFAULT_CHUNK_BYTES,
-  type DescriptorReadOptions,
-  describeStream,
-  samplesPerChunk,
-} from "./descriptors.js";
-import { type BundleFormat, encodeBundleNpz, writeBundle } from "./io.js";
+  type BundleFormat,
+  bundleFormatFor,
+  metaNpyArray,
+  metaText,
+  smallBundleArrays,
+  writeBundle,
+} from "./io.js";
 import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stream.js";
-import type { BundleMeta } from "./types.js";
 
 /** What `skc bundle info` shows: the layout and the meta, read from headers and the small arrays only. */
 export interface BundleInfo
@@ -54,22 +53,26 @@ function diskBytes(target: string): number {
 export function bundleInfo(target: string): BundleInfo {
   const stream = openBundleStream(target);
   try {
-    return {
-      source: target,
-      format: stream.format,
-      numSamples: stream.numSamples,
-      numClasses: stream.numClasses,
-      featureKind: stream.featureKind,
-      featureShape: stream.featureShape,
-      featureDtype: stream.featureDtype,
-      channels: stream.featureKind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!,
-      classIds: Array.from(stream.classIds),
-      meta: stream.meta,
-      bytes: diskBytes(target),
-    };
+    return infoOf(stream, target);
   } finally {
     stream.close();
   }
+}
+
+function infoOf(stream: BundleStream, target: string): BundleInfo {
+  return {
+    source: target,
+    format: stream.format,
+    numSamples: stream.numSamples,
+    numClasses: stream.numClasses,
+    featureKind: stream.featureKind,
+    featureShape: stream.featureShape,
+    featureDtype: stream.featureDtype,
+    channels: stream.featureKind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!,
+    classIds: Array.from(stream.classIds),
+    meta: stream.meta,
+    bytes: diskBytes(target),
+  };
 }
 
 /** What a full streaming check of a bundle found (it throws at the first problem). */
@@ -90,23 +93,13 @@ export function validateBundleStream(
   target: string,
   options: Pick<DescriptorReadOptions, "chunkBytes" | "onProgress"> = {},
 ): BundleValidation {
-  const info = bundleInfo(target);
   const stream = openBundleStream(target);
   try {
-    const { numSamples, featureShape, featureKind } = stream;
-    const perSample = shapeSize(featureShape);
-    const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-    const chunk = new Float32Array(step * perSample);
-    for (let start = 0; start < numSamples; start += step) {
-      const count = Math.min(step, numSamples - start);
-      const values = chunk.subarray(0, count * perSample);
-      stream.readFeatures(start, count, values);
-      assertFiniteSamples(values, start, [numSamples, ...featureShape], featureKind, target);
-      options.onProgress?.(start + count, numSamples);
-    }
+    const info = infoOf(stream, target);
+    streamFeatures(stream, () => {}, options);
     const samplesPerClass = new Array<number>(stream.numClasses).fill(0);
     for (const label of stream.labels) samplesPerClass[label]!++;
-    return { ...info, valuesChecked: numSamples * perSample, samplesPerClass };
+    return { ...info, valuesChecked: stream.numSamples * shapeSize(stream.featureShape), samplesPerClass };
   } finally {
     stream.close();
   }
@@ -130,12 +123,6 @@ export interface ConvertResult {
   readonly bytes: number;
 }
 
-function formatFor(target: string, to?: Exclude<BundleFormat, "pt">): Exclude<BundleFormat, "pt"> {
-  if (to) return to;
-  const lower = target.toLowerCase();
-  return lower.endsWith(".npz") ? "npz" : lower.endsWith(".safetensors") ? "safetensors" : "dir";
-}
-
 /**
  * Converts a bundle of any format to a directory, .npz or .safetensors. With
  * `descriptorsOnly` (or a source holding descriptors) the descriptors are
@@ -144,7 +131,7 @@ function formatFor(target: string, to?: Exclude<BundleFormat, "pt">): Exclude<Bu
  * Every file is written atomically; the output is deterministic.
  */
 export function convertBundle(source: string, target: string, options: ConvertOptions = {}): ConvertResult {
-  const format = formatFor(target, options.to);
+  const format = options.to ?? bundleFormatFor(target);
   if (path.resolve(source) === path.resolve(target))
     throw new ValueError(`bundle convert: the target ${target} is the source`, {
       field: "target",
@@ -163,9 +150,7 @@ export function convertBundle(source: string, target: string, options: ConvertOp
         classIds: stream.classIds,
         meta: stream.meta,
       };
-      if (format === "npz")
-        writeFileAtomic(target, encodeBundleNpz(bundle, { compress: options.compress === true }));
-      else writeBundle(target, bundle, format);
+      writeBundle(target, bundle, format, { compress: options.compress === true });
       return { target, format, featureKind: "descriptors", numSamples, bytes: diskBytes(target) };
     }
     if (format === "dir") writeFeaturesDir(stream, target, options);
@@ -177,28 +162,13 @@ export function convertBundle(source: string, target: string, options: ConvertOp
   }
 }
 
-/** The small arrays written next to F, as `bundleToArrays` writes them (labels and class ids as int64, like NumPy). */
-function smallArrays(stream: BundleStream): Map<string, NpyArray> {
-  return new Map<string, NpyArray>([
-    ["logits", { dtype: "f4", shape: stream.logits.shape, data: stream.logits.data }],
-    [
-      "labels",
-      { dtype: "i8", shape: [stream.labels.length], data: BigInt64Array.from(stream.labels, BigInt) },
-    ],
-    [
-      "class_ids",
-      { dtype: "i8", shape: [stream.classIds.length], data: BigInt64Array.from(stream.classIds, BigInt) },
-    ],
-  ]);
-}
-
-/** Streams F (as float32) into `writer`, chunk by chunk, checking each chunk is finite. */
-function copyFeatures(
+/** Streams F or the descriptors (as float32) into `write`, chunk by chunk, checking each chunk is finite. */
+function streamFeatures(
   stream: BundleStream,
   write: (bytes: Uint8Array) => void,
-  options: ConvertOptions,
+  options: Pick<DescriptorReadOptions, "chunkBytes" | "onProgress">,
 ): void {
-  const { numSamples, featureShape } = stream;
+  const { numSamples, featureShape, featureKind } = stream;
   const perSample = shapeSize(featureShape);
   const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes);
   const chunk = new Float32Array(step * perSample);
@@ -206,7 +176,7 @@ function copyFeatures(
     const count = Math.min(step, numSamples - start);
     const values = chunk.subarray(0, count * perSample);
     stream.readFeatures(start, count, values);
-    assertFiniteSamples(values, start, [numSamples, ...featureShape], "features", stream.source);
+    assertFiniteSamples(values, start, [numSamples, ...featureShape], featureKind, stream.source);
     write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     options.onProgress?.(start + count, numSamples);
   }
@@ -228,16 +198,16 @@ function writeFeaturesDir(stream: BundleStream, dir: string, options: ConvertOpt
   const shape = [stream.numSamples, ...stream.featureShape];
   withWriter(path.join(dir, "features.npy"), (writer) => {
     writer.write(encodeNpyHeader("f4", shape));
-    copyFeatures(stream, (bytes) => writer.write(bytes), options);
+    streamFeatures(stream, (bytes) => writer.write(bytes), options);
   });
   fs.rmSync(path.join(dir, "descriptors.npy"), { force: true });
-  for (const [name, array] of smallArrays(stream))
+  for (const [name, array] of smallBundleArrays(stream))
     writeFileAtomic(path.join(dir, `${name}.npy`), encodeNpy(array.data, array.shape, array.dtype));
-  writeFileAtomic(path.join(dir, "meta.json"), `${JSON.stringify(stream.meta, null, 2)}\n`);
+  writeFileAtomic(path.join(dir, "meta.json"), metaText(stream.meta));
 }
 
 function writeFeaturesSafetensors(stream: BundleStream, target: string, options: ConvertOptions): void {
-  const small = smallArrays(stream);
+  const small = smallBundleArrays(stream);
   const shape = [stream.numSamples, ...stream.featureShape];
   const layout: [string, { dtype: NpyArray["dtype"]; shape: Shape }][] = [
     ["features", { dtype: "f4", shape }],
@@ -245,7 +215,7 @@ function writeFeaturesSafetensors(stream: BundleStream, target: string, options:
   ];
   withWriter(target, (writer) => {
     writer.write(encodeSafetensorsHeader(layout, { meta: JSON.stringify(stream.meta) }));
-    copyFeatures(stream, (bytes) => writer.write(bytes), options);
+    streamFeatures(stream, (bytes) => writer.write(bytes), options);
     for (const array of small.values())
       writer.write(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength));
   });
@@ -255,10 +225,10 @@ function writeFeaturesNpz(stream: BundleStream, target: string, options: Convert
   const npz = createNpzWriter(target, { compress: options.compress === true });
   try {
     const features = npz.begin("features", "f4", [stream.numSamples, ...stream.featureShape]);
-    copyFeatures(stream, (bytes) => features.write(bytes), options);
+    streamFeatures(stream, (bytes) => features.write(bytes), options);
     features.end();
-    for (const [name, array] of smallArrays(stream)) npz.add(name, array);
-    npz.add("meta", parseNpy(encodeNpyStrings([JSON.stringify(stream.meta)], [])));
+    for (const [name, array] of smallBundleArrays(stream)) npz.add(name, array);
+    npz.add("meta", metaNpyArray(stream.meta));
     npz.commit();
   } catch (error) {
     npz.abort();

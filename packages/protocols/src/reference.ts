@@ -83,10 +83,11 @@ export function referenceGrid(
 ): { points: ReferencePoint[]; best: ReferencePoint; bestRun: ReferenceRun; meanMax: number } {
   checkGrid(setup.method, grid);
   const meanMax = meanMaxBaseLogit(data.logits);
-  const runs: ReferenceRun[] = [];
+  // Only the best run is kept (each holds (N, U) logits and its method's cache): first in grid order on ties.
+  let bestRun: ReferenceRun | undefined;
   const points = gridPoints(grid).map((values) => {
     const result = referenceRun(data, { ...setup, params: { ...setup.params, ...values } }, { meanMax });
-    runs.push(result);
+    if (bestRun === undefined || result.correct > bestRun.correct) bestRun = result;
     tick?.();
     return {
       values,
@@ -97,6 +98,5 @@ export function referenceGrid(
       allBlocksFull: result.allBlocksFull,
     };
   });
-  const best = bestPoint(points);
-  return { points, best, bestRun: runs[points.indexOf(best)]!, meanMax };
+  return { points, best: bestPoint(points), bestRun: bestRun!, meanMax };
 }
