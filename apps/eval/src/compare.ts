@@ -7,7 +7,7 @@ import type { EvalReport } from "./eval-report.js";
 import { configMethods } from "./method-config.js";
 import type { Progress } from "./progress.js";
 import { fmt } from "./report.js";
-import { defaultExtractOut, runEval } from "./run.js";
+import { defaultExtractOut, loadRunInputs, runEval } from "./run.js";
 import { paramsText, signedFmt } from "./summary.js";
 
 /** One method's line of a comparison. */
@@ -116,10 +116,11 @@ export async function runCompare(
       },
     );
   }
+  const inputs = await loadRunInputs(config, progress); // read (and described) once for every method
   const reports: { report: EvalReport; dir: string }[] = [];
   for (const method of configMethods(config)) {
     const dir = path.join(outDir, method);
-    const { report } = await runEval({ ...config, method, out: dir }, progress);
+    const { report } = await runEval({ ...config, out: dir }, progress, {}, { method, inputs });
     reports.push({ report, dir });
   }
   const first = reports[0]!.report;

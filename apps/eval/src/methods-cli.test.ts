@@ -148,6 +148,33 @@ describe("skc eval --method", () => {
     }
   });
 
+  it("--method all gives a shorthand and a method's --param only to the methods that take them", async () => {
+    const out = path.join(tempDir(), "compare-params");
+    const result = await run([
+      "--method",
+      "all",
+      "--alpha",
+      "2",
+      "--param",
+      "knn-past.k=3",
+      "--orders",
+      "0",
+      "--out",
+      out,
+      "--no-plots",
+      "--no-ablations",
+      "--quiet",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const params = (method: string) => readJson<EvalReport>(path.join(out, method, "report.json")).params;
+    expect(params("skeleton-cache").alpha).toBe(2);
+    expect(params("skeleton-cache-mean").alpha).toBe(2);
+    expect(params("knn-past").k).toBe(3);
+    expect(params("knn-past").alpha).toBeUndefined();
+    expect(params("tda").alpha).toBeUndefined();
+  });
+
   it("bad input: an unknown method names the known ones; a parameter the method does not take names the method", async () => {
     const out = path.join(tempDir(), "bad");
     const unknown = await run(["--method", "tent", "--out", out, "--quiet"]);

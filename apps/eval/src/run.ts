@@ -160,7 +160,8 @@ function gzslSection(
 }
 
 /** What the run evaluates: the bundle, its prior and split. */
-interface EvalInputs {
+/** What a run evaluates: the bundle's data, the prior and the split. */
+export interface EvalInputs {
   readonly data: EvalData;
   readonly prior: ResolvedPrior;
   readonly splitId: string | undefined;
@@ -482,6 +483,12 @@ export interface RunControl {
   readonly signal?: AbortSignal;
 }
 
+/** Which method a run evaluates (default: the config's) and, when already loaded, its inputs. */
+export interface RunChoice {
+  readonly method?: string;
+  readonly inputs?: EvalInputs;
+}
+
 /**
  * Runs the configured protocol with the configured method and writes the run
  * directory. A one-step run (dataset + backbone) that fails leaves no bundle
@@ -492,11 +499,28 @@ export async function runEval(
   config: EvalConfig,
   progress: Progress,
   control: RunControl = {},
+  choice: RunChoice = {},
 ): Promise<RunOutcome> {
+  return withOneStepCleanup(config, () => evaluate(config, progress, control, choice));
+}
+
+/** The bundle (encoded first for a one-step run) and the prior a config names, loaded once. */
+export async function loadRunInputs(
+  config: EvalConfig,
+  progress: Progress,
+  control: RunControl = {},
+): Promise<EvalInputs> {
+  return withOneStepCleanup(config, async () =>
+    loadInputs(config, await extractBundle(config, progress, control)),
+  );
+}
+
+/** Runs `body`; when it fails (not interrupted), removes the default one-step bundle folder it created. */
+async function withOneStepCleanup<T>(config: EvalConfig, body: () => Promise<T>): Promise<T> {
   const created = config.extract?.out === undefined ? defaultExtractOut(config) : undefined;
   const existed = created !== undefined && fs.existsSync(created);
   try {
-    return await evaluate(config, progress, control);
+    return await body();
   } catch (error) {
     if (created && !existed && !(error instanceof InterruptedError))
       fs.rmSync(created, { recursive: true, force: true });
@@ -504,8 +528,15 @@ export async function runEval(
   }
 }
 
-async function evaluate(config: EvalConfig, progress: Progress, control: RunControl): Promise<RunOutcome> {
-  if (config.method === "all") {
+async function evaluate(
+  config: EvalConfig,
+  progress: Progress,
+  control: RunControl,
+  choice: RunChoice,
+): Promise<RunOutcome> {
+  // With --method all, `config` keeps "all" (its shorthands and params go to the methods that take them).
+  const method = choice.method ?? config.method;
+  if (method === "all") {
     throw new ValueError("runEval runs one method; --method all goes through runCompare", {
       field: "method",
     });
@@ -516,21 +547,17 @@ async function evaluate(config: EvalConfig, progress: Progress, control: RunCont
     timing[name] = Math.round(performance.now() - from) / 1000;
   };
   let t = performance.now();
-  const inputs = loadInputs(config, await extractBundle(config, progress, control));
+  const inputs = choice.inputs ?? loadInputs(config, await extractBundle(config, progress, control));
   const { data, prior } = inputs;
-  const setup: MethodSetup = {
-    method: config.method,
-    params: methodParams(config, config.method),
-    prior: prior.prior,
-  };
+  const setup: MethodSetup = { method, params: methodParams(config, method), prior: prior.prior };
   lap("load", t);
-  progress.start(plannedPasses(config, config.method, prior.kind === "uniform"), config.protocol);
+  progress.start(plannedPasses(config, method, prior.kind === "uniform"), config.protocol);
   t = performance.now();
   const outcome = runProtocol(config, inputs, setup, progress);
   const orders = spreadOverOrders(config, inputs, setup, outcome, progress);
   lap("protocol", t);
   t = performance.now();
-  const ablationRows = withAblations(config, config.method)
+  const ablationRows = withAblations(config, method)
     ? ablations(
         data,
         { ...setup, params: outcome.params },
@@ -542,8 +569,9 @@ async function evaluate(config: EvalConfig, progress: Progress, control: RunCont
   progress.stop();
   const gzsl = gzslSection(config, data, outcome.mainRun, inputs.splitId);
   const sections = { orders, ablations: ablationRows, gzsl, timing };
-  const report = assembleReport(config, inputs, outcome, sections);
-  const outDir = config.out ?? defaultOutDir(config, bundleName(data), outcome.params);
+  const runConfig = { ...config, method }; // what report.json records: the method this run evaluated
+  const report = assembleReport(runConfig, inputs, outcome, sections);
+  const outDir = config.out ?? defaultOutDir(runConfig, bundleName(data), outcome.params);
   const written = await writeRunDirectory(outDir, report, runFiles(data, outcome, gzsl), {
     plots: config.plots,
     onTiming: (seconds) => {
