@@ -1,6 +1,7 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { LAYOUTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
 import { assertFinite } from "@skeleton-cache/tensor";
+import { PREPROCESS_DEFAULTS } from "./preprocessing.js";
 import type { SkeletonSequence } from "./types.js";
 
 /**
@@ -9,16 +10,6 @@ import type { SkeletonSequence } from "./types.js";
  * `ntu_gendata` layout: the first `bodies` bodies in file order, raw
  * coordinates, zero-padded to `frames` = 300.
  */
-/** The preprocessing defaults: ST-GCN's layout (every step off, 300 frames, 2 bodies in file order). */
-export const PREPROCESS_DEFAULTS = {
-  frames: 300,
-  bodies: 2,
-  bodySelection: "file-order",
-  temporal: "zero-pad",
-  center: "none",
-  align: false,
-} as const;
-
 export interface PreprocessOptions {
   /** Output length T (default 300, ST-GCN's max_frame). */
   readonly frames?: number;

@@ -1,12 +1,12 @@
 import { type CacheEntry, type RetrievalRequest, SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
-import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { type FusionStep, fuseInto } from "@skeleton-cache/fusion";
 import { buildFusionWeights, type FusionWeights, type Prior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax, assertFinite, entropy, findNonFinite, softmaxInto } from "@skeleton-cache/tensor";
 import type { MethodSnapshot, SampleRef, StepResult, TestTimeMethod } from "./method.js";
-import { emptyStepResult, type MutableStepResult } from "./methods/common.js";
+import { checkBaseLogits, emptyStepResult, type MutableStepResult } from "./methods/common.js";
 
 /** When the runner-up hedge is active: "auto" = when U < K, as in the reference code (SPEC §3). */
 export type HedgeMode = "auto" | "on" | "off";
@@ -187,7 +187,7 @@ export class TestTimeAdapter implements TestTimeMethod {
     descriptorOffset: number,
     id: number = this.stepCount,
   ): StepResult {
-    this.checkLogits(logits, logitsOffset, id);
+    checkBaseLogits(logits, logitsOffset, this.numClasses, id);
     // SPEC §6 steps 2–3: retrieval against the cache as it is before this sample, then fusion.
     const baselinePred = this.refine(logits, logitsOffset, descriptors, descriptorOffset);
     softmaxInto(this.refinedLogits, this.posterior, this.numClasses);
@@ -261,7 +261,7 @@ export class TestTimeAdapter implements TestTimeMethod {
     descriptors: Float32Array,
     descriptorOffset: number,
   ): number {
-    this.checkLogits(logits, logitsOffset, -1);
+    checkBaseLogits(logits, logitsOffset, this.numClasses, -1);
     this.refine(logits, logitsOffset, descriptors, descriptorOffset);
     return argmax(this.refinedLogits);
   }
@@ -309,28 +309,6 @@ export class TestTimeAdapter implements TestTimeMethod {
       }
     }
     return best;
-  }
-
-  private checkLogits(logits: Float32Array, offset: number, id: number): void {
-    const U = this.numClasses;
-    if (logits.length - offset < U) {
-      throw new ShapeError(
-        `sample ${id}: base logits have ${logits.length - offset} values from offset ${offset}, need U = ${U}`,
-        {
-          field: "logits",
-          value: logits.length - offset,
-        },
-      );
-    }
-    for (let u = 0; u < U; u++) {
-      const v = logits[offset + u]!;
-      if (!Number.isFinite(v)) {
-        throw new NonFiniteError(`sample ${id}: base logit ${u} is ${v}; finite logits are required`, {
-          field: `logits[${id}, ${u}]`,
-          value: v,
-        });
-      }
-    }
   }
 
   private extractorFor(timeSteps: number, joints: number, options: DescriptorOptions): DescriptorExtractor {

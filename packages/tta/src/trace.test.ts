@@ -3,7 +3,7 @@ import { type FusionWeights, uniformPrior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import { describe, expect, it } from "vitest";
-import { runOnline, TraceRecorder } from "./index.js";
+import { createMethod, runMethod, runOnline, TraceRecorder } from "./index.js";
 
 const N = 60;
 const U = 5;
@@ -119,5 +119,19 @@ describe("TraceRecorder", () => {
   it("refuses a negative or fractional count, naming it", () => {
     expect(() => new TraceRecorder({ samples: [], matches: -1 })).toThrow(ValueError);
     expect(() => new TraceRecorder({ samples: [], snapshots: 2.5 })).toThrow(/snapshots/);
+  });
+
+  it("refuses methods whose block scores it cannot re-derive: the mean rule and kNN", () => {
+    const data = stream(3);
+    const context = { numClasses: U, channels: C, prior: uniformPrior(U, 0.5) };
+    for (const name of ["skeleton-cache-mean", "knn-past"]) {
+      const trace = new TraceRecorder({ samples: [0] });
+      expect(() => runMethod(data, createMethod(name, context), { trace })).toThrow(
+        `trace: only the skeleton-cache adapter can be traced, not ${name}`,
+      );
+    }
+    const trace = new TraceRecorder({ samples: [0] });
+    runMethod(data, createMethod("skeleton-cache", context), { trace });
+    expect(trace.traces.has(0)).toBe(true);
   });
 });

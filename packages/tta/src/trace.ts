@@ -1,8 +1,8 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
-import { COSINE_NORM_EPS } from "@skeleton-cache/tensor";
-import type { TestTimeAdapter } from "./adapter.js";
-import type { StepResult } from "./method.js";
+import { COSINE_NORM_EPS, dot, norm } from "@skeleton-cache/tensor";
+import { TestTimeAdapter } from "./adapter.js";
+import type { StepResult, TestTimeMethod } from "./method.js";
 
 /** A cached entry a traced sample matched, with what it added to the sample's fused score. */
 export interface TracedMatch {
@@ -86,7 +86,15 @@ export class TraceRecorder {
   }
 
   /** Starts a stream: cached ids are indices of `descriptors` ((N, 8, C) rows of `perSample` values). */
-  begin(adapter: TestTimeAdapter, descriptors: Float32Array, total: number): void {
+  begin(method: TestTimeMethod, descriptors: Float32Array, total: number): void {
+    // The recorder re-derives Eq. 7–8's block sums, so only the paper's adapter itself is traceable
+    // (a subclass that scores blocks otherwise, as skeleton-cache-mean does, is refused).
+    if (!(method instanceof TestTimeAdapter) || method.name !== "skeleton-cache")
+      throw new ValueError(`trace: only the skeleton-cache adapter can be traced, not ${method.name}`, {
+        field: "trace",
+        value: method.name,
+      });
+    const adapter = method;
     this.adapter = adapter;
     this.stream = { descriptors, perSample: NUM_SLOTS * adapter.channels, total };
     this.norms = new Float64Array(descriptors.length / adapter.channels).fill(Number.NaN);
@@ -97,7 +105,9 @@ export class TraceRecorder {
     if (!this.wanted.has(sample)) return;
     const { adapter, stream } = this.started();
     const C = adapter.channels;
-    const queryNorms = Array.from({ length: NUM_SLOTS }, (_, slot) => norm(query, offset + slot * C, C));
+    const queryNorms = Array.from({ length: NUM_SLOTS }, (_, slot) =>
+      clampedNorm(query, offset + slot * C, C),
+    );
     this.pending = [];
     for (let block = 0; block < adapter.numClasses; block++) {
       for (const id of adapter.cache.block(block).ids) {
@@ -106,11 +116,10 @@ export class TraceRecorder {
           const at = id * stream.perSample + slot * C;
           let keyNorm = this.norms[id * NUM_SLOTS + slot]!;
           if (Number.isNaN(keyNorm))
-            keyNorm = this.norms[id * NUM_SLOTS + slot] = norm(stream.descriptors, at, C);
-          let dot = 0;
-          for (let c = 0; c < C; c++) dot += query[offset + slot * C + c]! * stream.descriptors[at + c]!;
+            keyNorm = this.norms[id * NUM_SLOTS + slot] = clampedNorm(stream.descriptors, at, C);
           // cos with each norm clamped on its own (SPEC §4), then Eq. 6.
-          const cos = dot / (queryNorms[slot]! * keyNorm);
+          const cos =
+            dot(query, stream.descriptors, C, offset + slot * C, at) / (queryNorms[slot]! * keyNorm);
           affinities.push(Math.exp(-adapter.beta * (1 - cos)));
         }
         this.pending.push({ block, id, affinities });
@@ -178,8 +187,6 @@ export class TraceRecorder {
 }
 
 /** max(‖x‖, 1e-8) of `length` values from `offset` (the clamp of SPEC §4's cosine). */
-function norm(values: Float32Array, offset: number, length: number): number {
-  let sum = 0;
-  for (let i = 0; i < length; i++) sum += values[offset + i]! * values[offset + i]!;
-  return Math.max(Math.sqrt(sum), COSINE_NORM_EPS);
+function clampedNorm(values: Float32Array, offset: number, length: number): number {
+  return Math.max(norm(values, length, offset), COSINE_NORM_EPS);
 }

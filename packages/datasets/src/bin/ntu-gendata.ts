@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { createProgram, example, Option, parseInteger, runMain } from "@skeleton-cache/cli";
 import { ntuGendata } from "../gendata.js";
-import { PREPROCESS_DEFAULTS } from "../preprocess.js";
+import { BODY_SELECTIONS, CENTER_MODES, PREPROCESS_DEFAULTS, TEMPORAL_MODES } from "../preprocessing.js";
 
 const version = (
   JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -41,17 +41,17 @@ const program = createProgram({
   .option("--bodies <M>", "output bodies", parseInteger({ min: 1 }), PREPROCESS_DEFAULTS.bodies)
   .addOption(
     new Option("--body-selection <how>", "which bodies fill the M slots")
-      .choices(["file-order", "motion-energy"] as const)
+      .choices(BODY_SELECTIONS)
       .default(PREPROCESS_DEFAULTS.bodySelection),
   )
   .addOption(
     new Option("--temporal <mode>", "padding / resampling to T frames")
-      .choices(["zero-pad", "repeat-pad", "resample"] as const)
+      .choices(TEMPORAL_MODES)
       .default(PREPROCESS_DEFAULTS.temporal),
   )
   .addOption(
     new Option("--center <mode>", "centring of the joints")
-      .choices(["none", "first-frame", "per-frame"] as const)
+      .choices(CENTER_MODES)
       .default(PREPROCESS_DEFAULTS.center),
   )
   .option("--align", "rotate the hips onto x and the spine onto z")

@@ -1,6 +1,6 @@
 import { NonFiniteError, ShapeError } from "@skeleton-cache/errors";
 import { GLOBAL_SLOT, NUM_SLOTS } from "@skeleton-cache/skeleton";
-import { COSINE_NORM_EPS } from "@skeleton-cache/tensor";
+import { COSINE_NORM_EPS, norm } from "@skeleton-cache/tensor";
 import type { SampleRef, StepResult } from "../method.js";
 
 /** A step result the method overwrites on every step. */
@@ -19,7 +19,19 @@ export function emptyStepResult(): MutableStepResult {
 
 /** Checks that a sample holds U finite base logits and (8, C) descriptors where the step reads them. */
 export function checkSample(sample: SampleRef, numClasses: number, channels: number): void {
-  const { logits, logitsOffset: offset, id } = sample;
+  const { id } = sample;
+  checkBaseLogits(sample.logits, sample.logitsOffset, numClasses, id);
+  const need = NUM_SLOTS * channels;
+  if (sample.descriptors.length - sample.descriptorOffset < need) {
+    throw new ShapeError(
+      `sample ${id}: descriptors have ${sample.descriptors.length - sample.descriptorOffset} values, need 8·C = ${need}`,
+      { field: "descriptors", value: sample.descriptors.length - sample.descriptorOffset },
+    );
+  }
+}
+
+/** Checks that `logits` hold U finite base logits from `offset` (sample `id` in messages). */
+export function checkBaseLogits(logits: Float32Array, offset: number, numClasses: number, id: number): void {
   if (logits.length - offset < numClasses) {
     throw new ShapeError(
       `sample ${id}: base logits have ${logits.length - offset} values from offset ${offset}, need U = ${numClasses}`,
@@ -34,13 +46,6 @@ export function checkSample(sample: SampleRef, numClasses: number, channels: num
         value: v,
       });
     }
-  }
-  const need = NUM_SLOTS * channels;
-  if (sample.descriptors.length - sample.descriptorOffset < need) {
-    throw new ShapeError(
-      `sample ${id}: descriptors have ${sample.descriptors.length - sample.descriptorOffset} values, need 8·C = ${need}`,
-      { field: "descriptors", value: sample.descriptors.length - sample.descriptorOffset },
-    );
   }
 }
 
@@ -61,15 +66,6 @@ export function logSoftmaxInto(logits: Float32Array, offset: number, out: Float6
  */
 export function unitGlobalInto(sample: SampleRef, channels: number, out: Float64Array, at: number): void {
   const from = sample.descriptorOffset + GLOBAL_SLOT * channels;
-  let squares = 0;
-  for (let c = 0; c < channels; c++) squares += sample.descriptors[from + c]! ** 2;
-  const scale = 1 / Math.max(Math.sqrt(squares), COSINE_NORM_EPS);
+  const scale = 1 / Math.max(norm(sample.descriptors, channels, from), COSINE_NORM_EPS);
   for (let c = 0; c < channels; c++) out[at + c] = sample.descriptors[from + c]! * scale;
-}
-
-/** Dot product of two rows of length `channels`. */
-export function rowDot(a: Float64Array, aAt: number, b: Float64Array, bAt: number, channels: number): number {
-  let sum = 0;
-  for (let c = 0; c < channels; c++) sum += a[aAt + c]! * b[bAt + c]!;
-  return sum;
 }

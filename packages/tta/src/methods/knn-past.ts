@@ -1,5 +1,5 @@
 import { ValueError } from "@skeleton-cache/errors";
-import { argmax, entropy, softmaxInto } from "@skeleton-cache/tensor";
+import { argmax, dot, entropy, softmaxInto } from "@skeleton-cache/tensor";
 import type {
   MethodParams,
   MethodSnapshot,
@@ -8,7 +8,7 @@ import type {
   StepResult,
   TestTimeMethod,
 } from "../method.js";
-import { checkSample, emptyStepResult, logSoftmaxInto, rowDot, unitGlobalInto } from "./common.js";
+import { checkSample, emptyStepResult, logSoftmaxInto, unitGlobalInto } from "./common.js";
 
 /** Added inside the log so that a class no neighbour supports keeps a finite score. */
 export const KNN_FLOOR = 1e-3;
@@ -128,7 +128,7 @@ export class KnnPastMethod implements TestTimeMethod {
     const { k, channels } = this;
     let found = 0;
     for (let past = 0; past < this.count; past++) {
-      const sim = rowDot(this.query, 0, this.keys, past * channels, channels);
+      const sim = dot(this.query, this.keys, channels, 0, past * channels);
       if (found === k && sim <= this.similarity[k - 1]!) continue; // strict: the earlier sample wins ties
       let at = found < k ? found++ : k - 1;
       while (at > 0 && this.similarity[at - 1]! < sim) {

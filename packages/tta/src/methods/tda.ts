@@ -1,4 +1,4 @@
-import { argmax, entropy, softmaxInto } from "@skeleton-cache/tensor";
+import { argmax, dot, entropy, softmaxInto } from "@skeleton-cache/tensor";
 import type {
   MethodParams,
   MethodSnapshot,
@@ -7,7 +7,7 @@ import type {
   StepResult,
   TestTimeMethod,
 } from "../method.js";
-import { checkSample, emptyStepResult, logSoftmaxInto, rowDot, unitGlobalInto } from "./common.js";
+import { checkSample, emptyStepResult, logSoftmaxInto, unitGlobalInto } from "./common.js";
 
 /**
  * One TDA cache: U class blocks of at most `capacity` entries, each block
@@ -226,7 +226,7 @@ export class TdaMethod implements TestTimeMethod {
     for (let block = 0; block < U; block++) {
       for (let p = 0; p < positive.counts[block]!; p++) {
         const at = block * positive.capacity + p;
-        const affinity = rowDot(this.query, 0, positive.keys, at * C, C);
+        const affinity = dot(this.query, positive.keys, C, 0, at * C);
         // α_p · exp(−β_p(1 − q·k)) onto the entry's class (one-hot value)
         this.refinedLogits[block] =
           this.refinedLogits[block]! + o.posAlpha * Math.exp(-o.posBeta * (1 - affinity));
@@ -236,8 +236,7 @@ export class TdaMethod implements TestTimeMethod {
     for (let block = 0; block < U; block++) {
       for (let p = 0; p < negative.counts[block]!; p++) {
         const at = block * negative.capacity + p;
-        const weight =
-          o.negAlpha * Math.exp(-o.negBeta * (1 - rowDot(this.query, 0, negative.keys, at * C, C)));
+        const weight = o.negAlpha * Math.exp(-o.negBeta * (1 - dot(this.query, negative.keys, C, 0, at * C)));
         for (let u = 0; u < U; u++) {
           const pu = posteriors[at * U + u]!;
           // minus α_n · exp(−β_n(1 − q·k)) on every class of the entry's negative pseudo-label mask
