@@ -16,6 +16,7 @@ import {
   readBundleDir,
   writeBundle,
 } from "@skeleton-cache/bundle";
+import type { SkeletonDataset } from "@skeleton-cache/datasets";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import { openNpy, readJsonFile, readNpy, readTextFile, toIntArray } from "@skeleton-cache/formats";
 import type { Tensor } from "@skeleton-cache/tensor";
@@ -197,7 +198,8 @@ async function extractWith(
   let backbone: Backbone<Tensor> | null = await openBackbone(options, config);
   try {
     const classIds = [...backbone.candidateClasses];
-    const dataset = openDataset(datasetSpec(options));
+    const spec = datasetSpec(options);
+    const dataset = openDataset(spec); // listed once; the main thread's chunks read through it too
     const plan = planSamples(dataset, classIds, options);
     const preprocessing = planPreprocessing(options, backbone);
     const layout = dataset.layout.id;
@@ -215,7 +217,7 @@ async function extractWith(
       const init: InitMessage = {
         type: "init",
         modules,
-        dataset: datasetSpec(options),
+        dataset: spec,
         preprocessing,
         output,
       };
@@ -224,6 +226,7 @@ async function extractWith(
         options,
         writer,
         plan,
+        dataset,
         backbone,
         config,
         init,
@@ -281,6 +284,8 @@ interface ChunkRun {
   readonly options: ExtractOptions;
   readonly writer: ChunkedBundleWriter;
   readonly plan: ReturnType<typeof planSamples>;
+  /** The dataset the plan was made from (the main thread reads its chunks through it; workers open their own). */
+  readonly dataset: SkeletonDataset;
   readonly backbone: Backbone<Tensor>;
   readonly config: Record<string, unknown>;
   readonly init: InitMessage;
@@ -293,7 +298,7 @@ interface ChunkRun {
  * finishes. Returns the main thread's backbone (still open).
  */
 async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
-  const { options, writer, plan, init, progress, signal } = run;
+  const { options, writer, plan, dataset, init, progress, signal } = run;
   const pending = writer.pending();
   const total = plan.samples.length;
   const doneSamples = total - pending.reduce((sum, k) => sum + (writer.range(k)[1] - writer.range(k)[0]), 0);
@@ -307,7 +312,6 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
   try {
     const workers = pending.length > 0 ? run.workers() : null;
     if (!workers) {
-      const dataset = openDataset(init.dataset);
       for (const k of pending) {
         if (signal?.aborted) throw signal.reason;
         write(
@@ -321,7 +325,6 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
     signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
     if (options.parallel === "sessions") {
       // The main thread encodes chunks with its own session until a worker is ready.
-      const dataset = openDataset(init.dataset);
       await runPool({
         workers,
         init: { ...init, backbone: { name: run.backbone.name, config: run.config } },

@@ -17,6 +17,7 @@ import {
   runningAccuracySpec,
 } from "@skeleton-cache/plots";
 import { DESCRIPTOR_SLOTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { softmaxInto, topK } from "@skeleton-cache/tensor";
 import type { CacheSnapshot } from "@skeleton-cache/tta";
 import type { EvalReport } from "../eval-report.js";
 import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG } from "../report.js";
@@ -33,15 +34,13 @@ function sig(value: number): number {
   return Number.isFinite(value) ? Number(value.toPrecision(DIGITS)) : 0;
 }
 
-/** Top-k of softmax(logits) as [class, probability] pairs, flattened. */
-function topK(logits: ArrayLike<number>, offset: number, U: number, k: number): number[] {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let u = 0; u < U; u++) max = Math.max(max, logits[offset + u]!);
-  let sum = 0;
+/** Top-k of softmax(logits) of each of N rows as [class, probability] pairs, flattened (probabilities to 3 decimals). */
+function topProbabilities(logits: ArrayLike<number>, N: number, U: number): number[][] {
   const p = new Float64Array(U);
-  for (let u = 0; u < U; u++) sum += p[u] = Math.exp(logits[offset + u]! - max);
-  const ranked = Array.from({ length: U }, (_, u) => u).sort((a, b) => p[b]! - p[a]! || a - b);
-  return ranked.slice(0, k).flatMap((u) => [u, Math.round((p[u]! / sum) * 1000) / 1000]);
+  return Array.from({ length: N }, (_, i) => {
+    softmaxInto(logits, p, U, i * U);
+    return topK(p, Math.min(TOP_K, U)).flatMap((u) => [u, Math.round(p[u]! * 1000) / 1000]);
+  });
 }
 
 /** Fill, mean entropy and label precision of each block at each snapshot. */
@@ -263,10 +262,8 @@ export function pageData(input: PageInput) {
       status: Array.from(predictions.labels, (label, i) =>
         sampleStatus(label, predictions.baselinePred[i]!, predictions.refinedPred[i]!),
       ),
-      baseTop: Array.from({ length: N }, (_, i) => topK(input.baseLogits, i * U, U, Math.min(TOP_K, U))),
-      refinedTop: hasTrace
-        ? Array.from({ length: N }, (_, i) => topK(traced.refinedLogits, i * U, U, Math.min(TOP_K, U)))
-        : null,
+      baseTop: topProbabilities(input.baseLogits, N, U),
+      refinedTop: hasTrace ? topProbabilities(traced.refinedLogits, N, U) : null,
     },
     trace: hasTrace
       ? { note: null, samples: traceData(traced, U, input.baseLogits) }

@@ -8,12 +8,14 @@
  * meta.json keys read (the ones `skc extract` writes, @skeleton-cache/bundle's BundleMetaSchema):
  *   sample names   meta.sampleNames                  (array of N strings, bundle sample order)
  *   raw folder     meta.data                         (string; `skc report --data DIR` overrides)
- *   dataset        meta.dataset                      ("ntu60", "ntu120" or "utd-mhad")
+ *   dataset        meta.dataset                      ("ntu60", "ntu120", "utd-mhad" or "pku-mmd")
  *   joint layout   meta.layout                       (a layout id, e.g. "ntu25"; else the dataset's, else NTU-25)
  */
 import fs from "node:fs";
-import { NtuSkeletonDataset, type SkeletonDataset, UtdMhadDataset } from "@skeleton-cache/datasets";
+import type { SkeletonDataset } from "@skeleton-cache/datasets";
 import { LAYOUTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
+import { EXTRACT_DATASETS } from "../extract/options.js";
+import { openDataset } from "../extract/plan.js";
 
 /** The meta.json keys playback reads, in order of preference (documented in apps/eval/README.md). */
 export const PLAYBACK_META_KEYS = {
@@ -73,11 +75,12 @@ function packLayout(layout: SkeletonLayout): Playback["layout"] {
   return { id: layout.id, numJoints: layout.numJoints, bones: layout.bones };
 }
 
-function openDataset(kind: unknown, dir: string): SkeletonDataset | string {
-  if (kind === "ntu60" || kind === "ntu120")
-    return new NtuSkeletonDataset(dir, { dataset: kind, skipMissing: false });
-  if (kind === "utd-mhad") return new UtdMhadDataset(dir);
-  return `meta.dataset is ${JSON.stringify(kind)}; playback reads ntu60, ntu120 and utd-mhad raw files`;
+/** The dataset that reads the raw files, opened as `skc extract` opens it (every file listed, missing ones too). */
+function datasetOf(kind: unknown, dir: string): SkeletonDataset | string {
+  const known = EXTRACT_DATASETS.find((id) => id === kind);
+  if (known === undefined)
+    return `meta.dataset is ${JSON.stringify(kind)}; playback reads the raw files of ${EXTRACT_DATASETS.join(", ")}`;
+  return openDataset({ dataset: known, data: dir, keepMissing: true });
 }
 
 /** Packs a (T, M, V, 3) sequence: ≤ MAX_FRAMES evenly spaced frames, ≤ MAX_BODIES bodies, x and y as bytes. */
@@ -175,7 +178,7 @@ export function loadPlayback(
     );
   let dataset: SkeletonDataset | string;
   try {
-    dataset = openDataset(firstKey(meta, PLAYBACK_META_KEYS.dataset)?.value, given);
+    dataset = datasetOf(firstKey(meta, PLAYBACK_META_KEYS.dataset)?.value, given);
   } catch (error) {
     dataset = `cannot list ${given}: ${(error as Error).message}`;
   }
