@@ -6,9 +6,9 @@ import type { EvalConfig } from "./config.js";
 import type { EvalReport } from "./eval-report.js";
 import { configMethods } from "./method-config.js";
 import type { Progress } from "./progress.js";
-import { fmt } from "./report.js";
+import { fmt, signedFmt, table } from "./report.js";
 import { defaultExtractOut, loadRunInputs, runEval } from "./run.js";
-import { paramsText, signedFmt } from "./summary.js";
+import { paramsText } from "./summary.js";
 
 /** One method's line of a comparison. */
 export interface CompareRow {
@@ -86,9 +86,7 @@ export function compareText(result: CompareResult): string {
     `Test-time methods compared — protocol ${result.protocol}${result.selectsOnTestLabels ? " (hyper-parameters selected on TEST labels: an oracle)" : ""}`,
     `bundle: ${result.bundle}  N=${result.numSamples} U=${result.numClasses}; backbone top-1 ${fmt(result.backboneTop1)} %`,
     "",
-    `| ${header.join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((cells) => `| ${cells.join(" | ")} |`),
+    table(header, rows),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -24,7 +24,8 @@ export function fmt(value: number): string {
   return value.toFixed(2);
 }
 
-function signed(value: number): string {
+/** "+1.25" / "-3.13": a signed figure with two decimals. */
+export function signedFmt(value: number): string {
   return `${value >= 0 ? "+" : ""}${fmt(value)}`;
 }
 
@@ -50,7 +51,8 @@ export function predictionsCsv(files: RunFiles): string {
   return `${lines.join("\n")}\n`;
 }
 
-function table(header: string[], rows: (string | number)[][]): string {
+/** A markdown table (report.md, compare.md). */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const out = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const row of rows) out.push(`| ${row.join(" | ")} |`);
   return out.join("\n");
@@ -217,7 +219,7 @@ function resultsMarkdown(report: EvalReport): string[] {
       ["model", "top-1 (%)", `top-${Math.min(5, b.numClasses)} (%)`, "mean per-class (%)", "correct / N"],
       [summaryRow("backbone", r.backbone), summaryRow(title, r.cache)],
     ),
-    `Gain of ${title} over the backbone: ${signed(r.gain)} points top-1.${b.numClasses <= 5 ? ` (With U = ${b.numClasses} candidates, top-${b.numClasses} is 100 % by definition.)` : ""}`,
+    `Gain of ${title} over the backbone: ${signedFmt(r.gain)} points top-1.${b.numClasses <= 5 ? ` (With U = ${b.numClasses} candidates, top-${b.numClasses} is 100 % by definition.)` : ""}`,
   ];
 }
 

@@ -1,18 +1,13 @@
 import path from "node:path";
 import type { MethodParams } from "@skeleton-cache/tta";
 import type { EvalReport } from "./eval-report.js";
-import { fmt, priorOrigin, SYNTHETIC_TAG } from "./report.js";
+import { fmt, priorOrigin, SYNTHETIC_TAG, signedFmt } from "./report.js";
 
 /** Hyper-parameters as `key=value` pairs, in the method's declared order. */
 export function paramsText(params: MethodParams): string {
   return Object.entries(params)
     .map(([key, value]) => `${key}=${value}`)
     .join(" ");
-}
-
-/** "+1.25" / "-3.13": a signed figure with two decimals. */
-export function signedFmt(value: number): string {
-  return `${value >= 0 ? "+" : ""}${fmt(value)}`;
 }
 
 function setupLines(report: EvalReport): string[] {

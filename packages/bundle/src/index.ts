@@ -45,6 +45,7 @@ export {
   BUNDLE_META_FORMAT,
   BundleMetaSchema,
   checkBundleLayout,
+  checkFormatVersion,
   parseBundleMeta,
   ShardInfoSchema,
   validateBundle,

@@ -152,18 +152,33 @@ export function validateBundle(bundle: Bundle, source = "bundle"): void {
   assertFinite(volume.data, featureKind, volume.shape, source);
 }
 
+/**
+ * Checks the `format` key ("name/version") of a versioned JSON file: one of
+ * the right name but another version names both and the package to
+ * upgrade; a missing key passes unless `missing` says why it may not.
+ */
+export function checkFormatVersion(
+  value: unknown,
+  expected: string,
+  where: { readonly file: string; readonly upgrade: string; readonly missing?: string },
+): void {
+  const { file } = where;
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format === undefined && where.missing !== undefined)
+    throw new FormatError(`${file}: no format key: ${where.missing}`, { file, field: "format", expected });
+  if (format === undefined || format === expected) return;
+  const name = expected.split("/")[0]!;
+  throw new FormatError(
+    typeof format === "string" && format.startsWith(`${name}/`)
+      ? `${file}: format ${format} is not one this version reads (${expected}); upgrade ${where.upgrade}`
+      : `${file}: format ${JSON.stringify(format)} is not ${expected}`,
+    { file, field: "format", value: format, expected },
+  );
+}
+
 /** Parses and checks bundle metadata. */
 export function parseBundleMeta(value: unknown, source = "meta.json"): BundleMeta {
-  const format = (value as { format?: unknown } | null)?.format;
-  if (format !== undefined && format !== BUNDLE_META_FORMAT) {
-    const name = BUNDLE_META_FORMAT.split("/")[0]!;
-    throw new FormatError(
-      typeof format === "string" && format.startsWith(`${name}/`)
-        ? `${source}: format ${format} is not one this version reads (${BUNDLE_META_FORMAT}); upgrade @skeleton-cache/bundle`
-        : `${source}: format ${JSON.stringify(format)} is not ${BUNDLE_META_FORMAT}`,
-      { file: source, field: "format", value: format, expected: BUNDLE_META_FORMAT },
-    );
-  }
+  checkFormatVersion(value, BUNDLE_META_FORMAT, { file: source, upgrade: "@skeleton-cache/bundle" });
   const result = BundleMetaSchema.safeParse(value ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -20,7 +20,7 @@ import { DESCRIPTOR_SLOTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { softmaxInto, topK } from "@skeleton-cache/tensor";
 import type { CacheSnapshot } from "@skeleton-cache/tta";
 import type { EvalReport } from "../eval-report.js";
-import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG } from "../report.js";
+import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG, signedFmt } from "../report.js";
 import type { Playback } from "./playback.js";
 import type { RunPredictions } from "./run-folder.js";
 import { sampleStatus, type TracedRun } from "./trace-pass.js";
@@ -132,7 +132,7 @@ function headline(report: EvalReport, method: string) {
   const figures = [
     { label: "backbone top-1 (%)", value: r.backbone.top1.percent.toFixed(2) },
     { label: `${method} top-1 (%)`, value: r.cache.top1.percent.toFixed(2) },
-    { label: "gain (points)", value: `${r.gain >= 0 ? "+" : ""}${r.gain.toFixed(2)}` },
+    { label: "gain (points)", value: signedFmt(r.gain) },
     {
       label: `mean per-class (%) backbone → ${method}`,
       value: `${r.backbone.perClass.meanPercent.toFixed(2)} → ${r.cache.perClass.meanPercent.toFixed(2)}`,
