@@ -69,20 +69,11 @@ export function gzslAccuracy(
   }
   const support = new Array<number>(numClasses).fill(0);
   const correct = new Array<number>(numClasses).fill(0);
+  const predicted = calibratedArgmax(scores, { numClasses, seenMask: seen, calibration });
   for (let sample = 0; sample < samples; sample++) {
-    const row = sample * numClasses;
-    let best = 0;
-    let bestValue = Number.NEGATIVE_INFINITY;
-    for (let u = 0; u < numClasses; u++) {
-      const value = scores[row + u]! - (seen[u] ? calibration : 0);
-      if (value > bestValue) {
-        best = u;
-        bestValue = value;
-      }
-    }
     const label = labels[sample]!;
     support[label]!++;
-    if (best === label) correct[label]!++;
+    if (predicted[sample] === label) correct[label]!++;
   }
   const summarise = (isSeen: boolean): { percent: number; count: number } => {
     let hits = 0;
@@ -144,5 +135,36 @@ export function calibrationRange(from: number, to: number, count: number): numbe
   if (count === 1) return [from];
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push(from + ((to - from) * i) / (count - 1));
+  return out;
+}
+
+/**
+ * GZSL predictions by calibrated stacking (Chao et al. 2016): per sample,
+ * argmax_u (score_u − calibration · [u seen]) over all candidates, the
+ * first index on ties. `scores` is (N, U), row-major; `seenMask` holds U flags.
+ */
+export function calibratedArgmax(
+  scores: ArrayLike<number>,
+  options: {
+    readonly numClasses: number;
+    readonly seenMask: ArrayLike<boolean | number>;
+    readonly calibration: number;
+  },
+): Int32Array {
+  const { numClasses, seenMask, calibration } = options;
+  const samples = Math.floor(scores.length / numClasses);
+  const out = new Int32Array(samples);
+  for (let sample = 0; sample < samples; sample++) {
+    let best = 0;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (let u = 0; u < numClasses; u++) {
+      const value = scores[sample * numClasses + u]! - (seenMask[u] ? calibration : 0);
+      if (value > bestValue) {
+        best = u;
+        bestValue = value;
+      }
+    }
+    out[sample] = best;
+  }
   return out;
 }

@@ -9,7 +9,7 @@ export {
   topKAccuracy,
 } from "./accuracy.js";
 export type { GzslAverage, GzslResult, GzslSweep } from "./gzsl.js";
-export { calibrationRange, gzslAccuracy, gzslSweep, harmonicMean } from "./gzsl.js";
+export { calibratedArgmax, calibrationRange, gzslAccuracy, gzslSweep, harmonicMean } from "./gzsl.js";
 export type { PairedDifference } from "./paired.js";
 export { pairedDifference } from "./paired.js";
 export type { CacheContents, CacheStatistics, MeanSd } from "./stats.js";
