@@ -2,7 +2,7 @@ import { ShapeError } from "@skeleton-cache/errors";
 import type { FusionWeights, Prior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertShape, type Tensor } from "@skeleton-cache/tensor";
-import type { MethodParams } from "@skeleton-cache/tta";
+import { checkStream, type MethodParams, type StreamInput } from "@skeleton-cache/tta";
 
 /** A labelled stream: base logits (N, U), descriptors (N, 8, C), labels (N). */
 export interface StreamData {
@@ -50,3 +50,15 @@ export interface MethodSetup {
 
 /** Called once per finished pass (progress). */
 export type Tick = () => void;
+
+const checkedInputs = new WeakMap<StreamData, StreamInput>();
+
+/** The stream's logits and descriptors as a checked tta stream: checked (finite) on the first pass only. */
+export function checkedInput(data: StreamData): StreamInput {
+  let input = checkedInputs.get(data);
+  if (!input) {
+    input = checkStream({ logits: data.logits, descriptors: data.descriptors });
+    checkedInputs.set(data, input);
+  }
+  return input;
+}

@@ -1,6 +1,6 @@
 import { argmaxRows } from "@skeleton-cache/tensor";
 import { createMethod, type MethodRun, runMethod, type TestTimeMethod } from "@skeleton-cache/tta";
-import type { MethodSetup, StreamData } from "./data.js";
+import { checkedInput, type MethodSetup, type StreamData } from "./data.js";
 
 /** A fresh method for a stream. */
 export function buildMethod(data: StreamData, setup: MethodSetup): TestTimeMethod {
@@ -24,7 +24,7 @@ export function onlinePass(
   options: { readonly order?: readonly number[] | Int32Array } = {},
 ): MethodRun {
   return runMethod(
-    { logits: data.logits, descriptors: data.descriptors },
+    checkedInput(data),
     buildMethod(data, setup),
     options.order ? { order: options.order } : {},
   );

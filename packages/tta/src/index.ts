@@ -19,7 +19,7 @@ export { MeanAffinityAdapter, skeletonCacheMean } from "./methods/skeleton-cache
 export type { TdaOptions } from "./methods/tda.js";
 export { TdaMethod, tda } from "./methods/tda.js";
 export type { MethodRun, OnlineOptions, OnlineRun, StreamInput } from "./online.js";
-export { predictWithCache, runMethod, runOnline, streamDescriptors } from "./online.js";
+export { checkStream, predictWithCache, runMethod, runOnline, streamDescriptors } from "./online.js";
 export {
   createMethod,
   DEFAULT_METHOD,

@@ -9,6 +9,7 @@ import { permutation, seededRandom, type Tensor } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  checkStream,
   createMethod,
   getMethodSpec,
   METHODS,
@@ -367,5 +368,24 @@ describe("the registry", () => {
     expect(() =>
       createMethod("tda", { numClasses: 3, channels: C, prior: uniformPrior(3), weights }),
     ).toThrow(/tda does not use fusion weights/);
+  });
+});
+
+describe("checkStream", () => {
+  it("gives every method the same run as the unchecked stream, and refuses a NaN descriptor up front", () => {
+    const input = stream(40, 3, 11);
+    const checked = checkStream(input);
+    expect(checkStream(checked)).toBe(checked);
+    for (const name of methodNames()) {
+      const plain = runMethod(input, build(name, 3));
+      const again = runMethod(checked, build(name, 3));
+      expect(Array.from(again.refinedPred)).toEqual(Array.from(plain.refinedPred));
+      expect(Array.from(again.refinedLogits)).toEqual(Array.from(plain.refinedLogits));
+    }
+    const bad = new Float32Array(input.descriptors.data);
+    bad[17] = Number.NaN;
+    expect(() =>
+      checkStream({ logits: input.logits, descriptors: { data: bad, shape: input.descriptors.shape } }),
+    ).toThrow(NonFiniteError);
   });
 });

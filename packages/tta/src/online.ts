@@ -92,7 +92,28 @@ function checkOrder(order: readonly number[] | Int32Array, samples: number): Int
 }
 
 /** The stream's (N, U) shape and its (N, 8, C) descriptors, checked against each other. */
+/** Streams returned by `checkStream`: their shapes and finite descriptors are not checked again. */
+const checkedStreams = new WeakSet<StreamInput>();
+
+/**
+ * Checks a stream once — shapes, and every descriptor finite (computed from
+ * F when it holds F) — and returns it in a form `runMethod` and `runOnline`
+ * take as is, without scanning the N·8·C descriptors again: for protocols
+ * that run many passes over one stream. Its arrays must not change after.
+ */
+export function checkStream(input: StreamInput, options: DescriptorOptions = {}): StreamInput {
+  if (checkedStreams.has(input)) return input;
+  const stream = { logits: input.logits, descriptors: streamShape(input, options).descriptors };
+  checkedStreams.add(stream);
+  return stream;
+}
+
 function streamShape(input: StreamInput, options: DescriptorOptions = {}) {
+  if (checkedStreams.has(input)) {
+    const [samples, numClasses] = input.logits.shape as [number, number];
+    const descriptors = input.descriptors!;
+    return { samples, numClasses, channels: descriptors.shape[2]!, descriptors };
+  }
   assertShape(input.logits.shape, ["N", "U"], "logits");
   const [samples, numClasses] = input.logits.shape as [number, number];
   const descriptors = streamDescriptors(input, options);
@@ -183,9 +204,10 @@ export function runOnline(
   options: Omit<AdapterOptions, "numClasses" | "channels">,
   run: OnlineOptions = {},
 ): OnlineRun {
-  const { numClasses, channels, descriptors } = streamShape(input, run.descriptorOptions);
+  const stream = checkStream(input, run.descriptorOptions);
+  const { numClasses, channels } = streamShape(stream);
   const adapter = new TestTimeAdapter({ ...options, numClasses, channels });
-  const result = runMethod({ logits: input.logits, descriptors }, adapter, run);
+  const result = runMethod(stream, adapter, run);
   return { ...result, adapter };
 }
 
