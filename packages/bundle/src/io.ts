@@ -9,6 +9,7 @@ import {
   isPickleTuple,
   listZip,
   type NpyArray,
+  OpenFile,
   parseNpy,
   parseNpz,
   parseSafetensors,
@@ -399,20 +400,11 @@ export function detectBundleFormat(target: string): BundleFormat {
 }
 
 function zipHasDataPkl(target: string): boolean {
-  const fd = fs.openSync(target, "r");
+  const file = new OpenFile(target);
   try {
-    const size = fs.fstatSync(fd).size;
-    const source = {
-      size,
-      read(offset: number, length: number) {
-        const out = new Uint8Array(length);
-        fs.readSync(fd, out, 0, length, offset);
-        return out;
-      },
-    };
-    return listZip(source, target).some((e) => /(^|\/)data\.pkl$/.test(e.name));
+    return listZip(file.asZipSource(), target).some((e) => /(^|\/)data\.pkl$/.test(e.name));
   } finally {
-    fs.closeSync(fd);
+    file.close();
   }
 }
 

@@ -37,7 +37,7 @@ export {
   writeSafetensors,
 } from "./safetensors.js";
 export type { ArrayStream, NpyFile, NpyStream } from "./stream.js";
-export { openNpy, openNpyStream } from "./stream.js";
+export { OpenFile, openNpy, openNpyStream } from "./stream.js";
 export type { TorchReadOptions, TorchStream } from "./torch.js";
 export { openTorchStream, parseTorch, readTorch, TorchTensorRef } from "./torch.js";
 export type { ZipEntry, ZipInput, ZipSource } from "./zip.js";
