@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
+import { packageVersion } from "@skeleton-cache/cli";
 
 const PACKAGES = [
   "tensor",
@@ -29,7 +30,7 @@ function versionAt(url: URL): string | null {
 
 /** This CLI's version. */
 export function cliVersion(): string {
-  return versionAt(new URL("../package.json", import.meta.url)) ?? "0.0.0";
+  return packageVersion(new URL("../package.json", import.meta.url));
 }
 
 /** Versions of the CLI, the workspace packages it runs and Node (for report.json). */

@@ -25,3 +25,4 @@ export {
   runMain,
   runProgram,
 } from "./program.js";
+export { packageVersion } from "./version.js";

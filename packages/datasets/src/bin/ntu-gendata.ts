@@ -4,14 +4,11 @@
  * (N, 3, T, 25, M) float32 and an ST-GCN label .pkl (ntuGendata). Parses the
  * options, then calls the package.
  */
-import fs from "node:fs";
-import { createProgram, example, Option, parseInteger, runMain } from "@skeleton-cache/cli";
+import { createProgram, example, Option, packageVersion, parseInteger, runMain } from "@skeleton-cache/cli";
 import { ntuGendata } from "../gendata.js";
 import { BODY_SELECTIONS, CENTER_MODES, PREPROCESS_DEFAULTS, TEMPORAL_MODES } from "../preprocessing.js";
 
-const version = (
-  JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+const version = packageVersion(new URL("../../package.json", import.meta.url));
 
 const program = createProgram({
   name: "skc-ntu-gendata",

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /** `skc-prior`: the prior commands on their own (the same ones `skc prior` mounts). */
-import { createProgram, runMain } from "@skeleton-cache/cli";
+import { createProgram, packageVersion, runMain } from "@skeleton-cache/cli";
 import { addPriorCommands } from "./commands.js";
-import { packageVersion } from "./version.js";
 
 const program = createProgram({
   name: "skc-prior",
   description:
     "class priors for Skeleton-Cache: generate (any OpenAI-compatible endpoint), validate, show, diff, uniform",
-  version: packageVersion(),
+  version: packageVersion(new URL("../../package.json", import.meta.url)),
 });
 await runMain(
   addPriorCommands(program, { io: { stdout: process.stdout, stderr: process.stderr }, bin: "skc-prior" }),
