@@ -66,6 +66,32 @@ function selectionOptions() {
 
 type OptionValues = Record<string, unknown>;
 
+/** The flags that narrow --classes to a dataset or split (generate, uniform). */
+function selectionFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  const select = selectionOptions();
+  return command
+    .addOption(select.dataset)
+    .addOption(select.split)
+    .addOption(select.splits)
+    .addOption(select.candidates);
+}
+
+/** The class selection the flags name. */
+function selectionOf(
+  classesFile: string,
+  flags: { dataset?: string; split?: string; splits?: string; candidates?: number[] },
+): ClassSelection {
+  return resolveClassSelection({
+    classesFile,
+    dataset: flags.dataset,
+    split: flags.split,
+    splitsFile: flags.splits,
+    candidates: flags.candidates,
+  });
+}
+
 /** The endpoint: model, base URL, API key. */
 function endpointOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
   command: Command<A, O, G>,
@@ -90,13 +116,7 @@ function endpointOptions<A extends unknown[], O extends OptionValues, G extends 
 function classOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
   command: Command<A, O, G>,
 ) {
-  const select = selectionOptions();
-  return command
-    .addOption(select.classes.makeOptionMandatory())
-    .addOption(select.dataset)
-    .addOption(select.split)
-    .addOption(select.splits)
-    .addOption(select.candidates)
+  return selectionFlags(command.addOption(selectionOptions().classes.makeOptionMandatory()))
     .option("--descriptions <file>", "per-class descriptions given to the model as context")
     .option("--descriptions-key <key>", "which set of a {<dataset>: [...]} descriptions file");
 }
@@ -199,13 +219,7 @@ function addGenerate(parent: Command, context: PriorCommandContext): void {
 /** The generate action: selects the classes, then runs `generatePrior` with progress on stderr. */
 async function runGenerate(options: GenerateFlags, context: PriorCommandContext): Promise<void> {
   const { io } = context;
-  const selection = resolveClassSelection({
-    classesFile: options.classes,
-    dataset: options.dataset,
-    split: options.split,
-    splitsFile: options.splits,
-    candidates: options.candidates,
-  });
+  const selection = selectionOf(options.classes, options);
   const descriptions =
     options.descriptions === undefined
       ? undefined
@@ -340,44 +354,31 @@ function addChecks(parent: Command, context: PriorCommandContext): void {
 }
 
 function addUniform(parent: Command, context: PriorCommandContext): void {
-  const select = selectionOptions();
-  const command = parent
-    .command("uniform")
-    .description("write the no-LLM baseline prior (uniform parts and phases)")
-    .requiredOption("--out <file>", "prior file to write")
-    .option("--num-classes <n>", "number of classes (instead of --classes)", parseInteger({ min: 1 }))
-    .option("--gamma <γ>", "γ of every class", parseNumber({ min: 0 }), 0.5)
-    .addOption(select.classes)
-    .addOption(select.dataset)
-    .addOption(select.split)
-    .addOption(select.splits)
-    .addOption(select.candidates)
-    .action((options) => {
-      let prior: Prior;
-      if (options.classes !== undefined) {
-        prior = uniformPriorFor(
-          resolveClassSelection({
-            classesFile: options.classes,
-            dataset: options.dataset,
-            split: options.split,
-            splitsFile: options.splits,
-            candidates: options.candidates,
-          }),
-          options.gamma,
-        );
-      } else if (options.numClasses !== undefined) {
-        prior = {
-          ...uniformPrior(options.numClasses, options.gamma),
-          ...(options.split !== undefined ? { split: options.split } : {}),
-        };
-      } else {
-        throw new ValueError("give --num-classes N or --classes FILE", { field: "--num-classes" });
-      }
-      savePrior(options.out, prior);
-      context.io.stderr.write(
-        `prior: wrote ${options.out}: uniform prior, ${prior.numClasses} classes, gamma ${options.gamma}\n`,
-      );
-    });
+  const command = selectionFlags(
+    parent
+      .command("uniform")
+      .description("write the no-LLM baseline prior (uniform parts and phases)")
+      .requiredOption("--out <file>", "prior file to write")
+      .option("--num-classes <n>", "number of classes (instead of --classes)", parseInteger({ min: 1 }))
+      .option("--gamma <γ>", "γ of every class", parseNumber({ min: 0 }), 0.5)
+      .addOption(selectionOptions().classes),
+  ).action((options) => {
+    let prior: Prior;
+    if (options.classes !== undefined) {
+      prior = uniformPriorFor(selectionOf(options.classes, options), options.gamma);
+    } else if (options.numClasses !== undefined) {
+      prior = {
+        ...uniformPrior(options.numClasses, options.gamma),
+        ...(options.split !== undefined ? { split: options.split } : {}),
+      };
+    } else {
+      throw new ValueError("give --num-classes N or --classes FILE", { field: "--num-classes" });
+    }
+    savePrior(options.out, prior);
+    context.io.stderr.write(
+      `prior: wrote ${options.out}: uniform prior, ${prior.numClasses} classes, gamma ${options.gamma}\n`,
+    );
+  });
   example(command, `${context.bin} uniform --num-classes 5 --split ntu60_55_5 --out uniform.json`);
 }
 
