@@ -2,14 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
-  type Accuracy,
   accuracy,
-  type CacheStatistics,
   calibrationRange,
   confusionMatrix,
-  type GzslResult,
   gzslSweep,
-  type PerClassAccuracy,
   perClassAccuracy,
   runningAccuracy,
   type StreamOrderStats,
@@ -17,32 +13,21 @@ import {
   topKAccuracy,
 } from "@skeleton-cache/metrics";
 import {
-  type AblationRow,
   ablations,
   baselinePredictions,
   calibratedArgmax,
-  type GridPoint,
-  type GridValues,
   gridSearch,
   type MethodSetup,
   memoryStatistics,
-  type OrdersResult,
   onlinePass,
   ordersProtocol,
   PROTOCOL_DESCRIPTIONS,
   type Protocol,
-  type ReferencePoint,
   referenceGrid,
   SECOND_PASS_THRESHOLD,
 } from "@skeleton-cache/protocols";
 import { getSplit } from "@skeleton-cache/skeleton";
-import {
-  getMethodSpec,
-  type MethodCapabilities,
-  type MethodParams,
-  type MethodRun,
-  TestTimeAdapter,
-} from "@skeleton-cache/tta";
+import { getMethodSpec, type MethodParams, type MethodRun, TestTimeAdapter } from "@skeleton-cache/tta";
 import type { EvalConfig } from "./config.js";
 import type { EvalReport, GzslSection, MethodSection, PredictionSummary } from "./eval-report.js";
 import {

@@ -12,8 +12,7 @@ import { expect, it } from "vitest";
 import { main } from "../cli.js";
 import { launchChromium, openReport, watchedPage } from "../test-support/browser.js";
 import { captureIo } from "../test-support/io.js";
-import { skeletonEvalArgs, writeSkeletonRun } from "../test-support/skeleton-run.js";
-import type { PageData } from "./page-data.js";
+import { pageDataOf, skeletonEvalArgs, writeSkeletonRun } from "../test-support/skeleton-run.js";
 
 async function evalRun(root: string, bundle: string | null): Promise<string> {
   const out = path.join(root, bundle ? "run" : "demo-run");
@@ -22,13 +21,6 @@ async function evalRun(root: string, bundle: string | null): Promise<string> {
     : ["eval", "--demo", "synthetic", "--out", out, "--quiet", "--no-ablations", "--no-plots"];
   expect(await main(args, captureIo().io)).toBe(0);
   return path.join(out, "report.html");
-}
-
-function pageDataOf(file: string): PageData {
-  const match = /<script type="application\/json" id="skc-data">(.*?)<\/script>/s.exec(
-    fs.readFileSync(file, "utf8"),
-  );
-  return JSON.parse(match![1]!) as PageData;
 }
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
@@ -43,7 +35,7 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
       channels: 16,
     });
     const file = await evalRun(root, run.bundle);
-    const data = pageDataOf(file);
+    const data = pageDataOf(fs.readFileSync(file, "utf8"));
     const shots = tempDir("skc-shots-");
     const chrome = await launchChromium(chromium);
     try {

@@ -11,8 +11,7 @@ import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli.js";
 import { captureIo } from "../test-support/io.js";
-import { skeletonEvalArgs, writeSkeletonRun } from "../test-support/skeleton-run.js";
-import type { PageData } from "./page-data.js";
+import { pageDataOf, skeletonEvalArgs, writeSkeletonRun } from "../test-support/skeleton-run.js";
 import { MAX_FRAMES, packClip } from "./playback.js";
 import { readPredictions } from "./run-folder.js";
 import { sampleStatus } from "./trace-pass.js";
@@ -23,13 +22,6 @@ async function skc(...args: string[]) {
   const capture = captureIo();
   const code = await main(args, capture.io);
   return { code, stdout: capture.stdout, stderr: capture.stderr };
-}
-
-/** The JSON the page carries (its #skc-data block). */
-export function pageDataOf(html: string): PageData {
-  const match = /<script type="application\/json" id="skc-data">(.*?)<\/script>/s.exec(html);
-  if (!match) throw new Error("report.html has no #skc-data block");
-  return JSON.parse(match[1]!) as PageData;
 }
 
 /** A run folder of a small synthetic run whose bundle names raw .skeleton files. */

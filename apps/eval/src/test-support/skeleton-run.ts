@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { NTU25 } from "@skeleton-cache/skeleton";
 import { syntheticBundleFiles } from "../demo.js";
+import type { PageData } from "../report-html/page-data.js";
 import { generateSynthetic, type SyntheticOptions } from "../synthetic.js";
 
 /** A standing pose in the NTU-25 joint order: x right, y up, z depth (metres). */
@@ -134,4 +135,11 @@ export function writeSkeletonRun(
  */
 export function skeletonEvalArgs(bundle: string, out: string, ...extra: string[]): string[] {
   return ["eval", "--bundle", bundle, "--prior", "uniform", "--out", out, "--quiet", "--no-plots", ...extra];
+}
+
+/** The JSON a report.html carries (its #skc-data block). */
+export function pageDataOf(html: string): PageData {
+  const match = /<script type="application\/json" id="skc-data">(.*?)<\/script>/s.exec(html);
+  if (!match) throw new Error("report.html has no #skc-data block");
+  return JSON.parse(match[1]!) as PageData;
 }
