@@ -188,11 +188,20 @@ export function parseBundleNpz(bytes: Uint8Array, source = "<bundle.npz>"): Bund
   const arrays = parseNpz(bytes, source);
   const metaArray = arrays.get("meta");
   arrays.delete("meta");
-  const meta =
-    metaArray?.strings?.length === 1 ? parseMetaText(metaArray.strings[0]!, `${source}[meta]`) : {};
-  if (metaArray && metaArray.strings?.length !== 1)
+  return bundleFromArrays(arrays, metaArray ? npzMeta(metaArray, source) : {}, source);
+}
+
+/** The meta of a bundle .npz from its `meta` member (a single string of JSON). */
+export function npzMeta(member: NpyArray, source: string): BundleMeta {
+  if (member.strings?.length !== 1)
     throw new FormatError(`${source}: meta must be a single string`, { file: source, field: "meta" });
-  return bundleFromArrays(arrays, meta, source);
+  return parseMetaText(member.strings[0]!, `${source}[meta]`);
+}
+
+/** The meta of a bundle .safetensors from its header's `__metadata__` ({} when it has none). */
+export function safetensorsMeta(metadata: Readonly<Record<string, string>>, source: string): BundleMeta {
+  const text = metadata["meta"];
+  return text === undefined ? {} : parseMetaText(text, `${source}[__metadata__.meta]`);
 }
 
 /** The `meta` member of a bundle .npz: a 0-d string array holding the meta's JSON. */
@@ -211,9 +220,7 @@ export function encodeBundleNpz(bundle: Bundle, options: { compress?: boolean } 
 /** Decodes a bundle .safetensors (same tensor names; meta as `__metadata__.meta` JSON). */
 export function parseBundleSafetensors(bytes: Uint8Array, source = "<bundle.safetensors>"): Bundle {
   const { tensors, metadata } = parseSafetensors(bytes, source);
-  const meta =
-    metadata["meta"] === undefined ? {} : parseMetaText(metadata["meta"], `${source}[__metadata__.meta]`);
-  return bundleFromArrays(tensors, meta, source);
+  return bundleFromArrays(tensors, safetensorsMeta(metadata, source), source);
 }
 
 export function encodeBundleSafetensors(bundle: Bundle): Uint8Array {

@@ -18,8 +18,10 @@ import {
   detectBundleFormat,
   floatTensor,
   intVector,
+  npzMeta,
   parseMetaText,
   ptLayout,
+  safetensorsMeta,
 } from "./io.js";
 import { type BundleMeta, checkBundleLayout } from "./types.js";
 
@@ -153,13 +155,7 @@ function npzParts(target: string): StreamParts {
   return namedArrayParts(target, {
     has,
     array: (name) => npz.array(name),
-    meta: () => {
-      if (!has("meta")) return {};
-      const strings = npz.array("meta").readAll().strings;
-      if (strings?.length !== 1)
-        throw new FormatError(`${target}: meta must be a single string`, { file: target, field: "meta" });
-      return parseMetaText(strings[0]!, `${target}[meta]`);
-    },
+    meta: () => (has("meta") ? npzMeta(npz.array("meta").readAll(), target) : {}),
     close: () => npz.close(),
   });
 }
@@ -169,10 +165,7 @@ function safetensorsParts(target: string): StreamParts {
   return namedArrayParts(target, {
     has: (name) => st.header.entries.has(name),
     array: (name) => st.tensor(name),
-    meta: () => {
-      const text = st.header.metadata["meta"];
-      return text === undefined ? {} : parseMetaText(text, `${target}[__metadata__.meta]`);
-    },
+    meta: () => safetensorsMeta(st.header.metadata, target),
     close: () => st.close(),
   });
 }
