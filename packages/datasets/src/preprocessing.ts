@@ -1,6 +1,5 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { z } from "zod";
-import type { PreprocessOptions } from "./preprocess.js";
 
 /** The choices of each enumerated preprocessing step (see PreprocessOptions). */
 export const BODY_SELECTIONS = ["file-order", "motion-energy"] as const;
@@ -56,7 +55,7 @@ export function parsePreprocessing(value: unknown, source = "preprocessing"): Pr
  * serialises to the same bytes.
  */
 export function resolvePreprocessing(
-  ...layers: readonly (Preprocessing | PreprocessOptions | undefined)[]
+  ...layers: readonly (Readonly<Preprocessing> | undefined)[] // PreprocessOptions objects too: the same fields
 ): ResolvedPreprocessing {
   const out: Record<string, unknown> = { ...PREPROCESS_DEFAULTS };
   for (const layer of layers) {
