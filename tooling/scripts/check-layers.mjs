@@ -33,7 +33,7 @@ const ONLY = {
   openai: ["llm-prior"],
   commander: ["cli"],
   "@commander-js/extra-typings": ["cli"],
-  "cli-progress": ["eval"],
+  "cli-progress": ["skc"],
   vega: ["plots"],
   "vega-lite": ["plots"],
   "vega-embed": ["plots"],

@@ -6,7 +6,7 @@
  * - assets/demo/: the SYNTHETIC demo from the seeded generator;
  * - assets/demo-gzsl/: the SYNTHETIC GZSL demo (every NTU60 class a candidate).
  *
- *   pnpm --filter @skeleton-cache/eval make-demo [--check]
+ *   pnpm --filter @skeleton-cache/skc make-demo [--check]
  */
 import fs from "node:fs";
 import path from "node:path";

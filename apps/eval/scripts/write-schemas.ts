@@ -2,7 +2,7 @@
  * Writes the JSON Schema files of meta.json and report.json
  * (apps/eval/schemas/) from the zod schemas in src/schemas.ts.
  *
- *   pnpm --filter @skeleton-cache/eval schemas
+ *   pnpm --filter @skeleton-cache/skc schemas
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";

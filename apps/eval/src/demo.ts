@@ -48,7 +48,7 @@ export function syntheticBundleFiles(
     synthetic: true,
     note: "SYNTHETIC encoder outputs from the project's seeded generator (apps/eval/src/synthetic.ts): not a real backbone, not real skeletons.",
     source:
-      "apps/eval/src/synthetic.ts (generateSynthetic); regenerate with `pnpm --filter @skeleton-cache/eval make-demo`",
+      "apps/eval/src/synthetic.ts (generateSynthetic); regenerate with `pnpm --filter @skeleton-cache/skc make-demo`",
     ...extraMeta,
     generator,
   };

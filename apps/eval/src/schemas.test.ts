@@ -15,7 +15,7 @@ import {
 import { captureIo } from "./test-support/io.js";
 
 describe("JSON schemas of meta.json and report.json", () => {
-  it("the committed schema files are what the zod schemas export (pnpm --filter @skeleton-cache/eval schemas)", () => {
+  it("the committed schema files are what the zod schemas export (pnpm --filter @skeleton-cache/skc schemas)", () => {
     for (const [name, text] of Object.entries(jsonSchemaFiles())) {
       expect(fs.readFileSync(repoPath("apps/eval/schemas", name), "utf8"), name).toBe(text);
       const schema = JSON.parse(text);

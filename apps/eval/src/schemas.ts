@@ -103,7 +103,7 @@ export function readEvalReport(file: string): EvalReportFile {
   const value = readJsonFile(file, "report");
   checkFormatVersion(value, EVAL_REPORT_FORMAT, {
     file,
-    upgrade: "@skeleton-cache/eval",
+    upgrade: "@skeleton-cache/skc",
     missing: `written by an older skc (before ${EVAL_REPORT_FORMAT}); run \`skc eval\` again to rebuild it`,
   });
   const result = EvalReportSchema.safeParse(value);
