@@ -1,11 +1,6 @@
-import {
-  BUNDLE_META_FORMAT,
-  BundleMetaSchema,
-  checkFormatVersion,
-  parseBundleMeta,
-} from "@skeleton-cache/bundle";
+import { BUNDLE_META_FORMAT, BundleMetaSchema, parseBundleMeta } from "@skeleton-cache/bundle";
 import { FormatError } from "@skeleton-cache/errors";
-import { readJsonFile } from "@skeleton-cache/formats";
+import { checkFormatVersion, readJsonFile } from "@skeleton-cache/formats";
 import { z } from "zod";
 
 export type { BundleMeta } from "@skeleton-cache/bundle";

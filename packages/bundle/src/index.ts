@@ -45,7 +45,6 @@ export {
   BUNDLE_META_FORMAT,
   BundleMetaSchema,
   checkBundleLayout,
-  checkFormatVersion,
   parseBundleMeta,
   ShardInfoSchema,
   validateBundle,

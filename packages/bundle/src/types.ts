@@ -1,4 +1,5 @@
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { checkFormatVersion } from "@skeleton-cache/formats";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, formatShape, type Shape, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
@@ -150,30 +151,6 @@ export function validateBundle(bundle: Bundle, source = "bundle"): void {
   }
   assertFinite(logits.data, "logits", logits.shape, source);
   assertFinite(volume.data, featureKind, volume.shape, source);
-}
-
-/**
- * Checks the `format` key ("name/version") of a versioned JSON file: one of
- * the right name but another version names both and the package to
- * upgrade; a missing key passes unless `missing` says why it may not.
- */
-export function checkFormatVersion(
-  value: unknown,
-  expected: string,
-  where: { readonly file: string; readonly upgrade: string; readonly missing?: string },
-): void {
-  const { file } = where;
-  const format = (value as { format?: unknown } | null)?.format;
-  if (format === undefined && where.missing !== undefined)
-    throw new FormatError(`${file}: no format key: ${where.missing}`, { file, field: "format", expected });
-  if (format === undefined || format === expected) return;
-  const name = expected.split("/")[0]!;
-  throw new FormatError(
-    typeof format === "string" && format.startsWith(`${name}/`)
-      ? `${file}: format ${format} is not one this version reads (${expected}); upgrade ${where.upgrade}`
-      : `${file}: format ${JSON.stringify(format)} is not ${expected}`,
-    { file, field: "format", value: format, expected },
-  );
 }
 
 /** Parses and checks bundle metadata. */

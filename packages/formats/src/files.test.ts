@@ -3,7 +3,14 @@ import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
 import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
-import { listDirectory, readFileBytes, readJsonFile, readTextFile, writeFileAtomic } from "./index.js";
+import {
+  checkFormatVersion,
+  listDirectory,
+  readFileBytes,
+  readJsonFile,
+  readTextFile,
+  writeFileAtomic,
+} from "./index.js";
 
 const tmp = () => tempDir("skc-io-");
 
@@ -33,5 +40,21 @@ describe("file helpers", () => {
       /bad\.json: prior is not valid JSON/,
     );
     expect(listDirectory(dir).sort()).toEqual(["bad.json", "ok.json"]);
+  });
+
+  it("checkFormatVersion: the version read passes; another version names both and the package to upgrade", () => {
+    const where = { file: "r.json", upgrade: "@skeleton-cache/x" };
+    expect(() => checkFormatVersion({ format: "thing/1" }, "thing/1", where)).not.toThrow();
+    expect(() => checkFormatVersion({}, "thing/1", where)).not.toThrow();
+    expect(() => checkFormatVersion({}, "thing/1", { ...where, missing: "too old" })).toThrow(
+      "r.json: no format key: too old",
+    );
+    expect(() => checkFormatVersion({ format: "thing/2" }, "thing/1", where)).toThrow(FormatError);
+    expect(() => checkFormatVersion({ format: "thing/2" }, "thing/1", where)).toThrow(
+      "r.json: format thing/2 is not one this version reads (thing/1); upgrade @skeleton-cache/x",
+    );
+    expect(() => checkFormatVersion({ format: "other/1" }, "thing/1", where)).toThrow(
+      'r.json: format "other/1" is not thing/1',
+    );
   });
 });

@@ -132,3 +132,27 @@ export function listDirectory(dir: string, what = "directory"): string[] {
     );
   }
 }
+
+/**
+ * Checks the `format` key ("name/version") of a versioned JSON file: one of
+ * the right name but another version names both and the package to
+ * upgrade; a missing key passes unless `missing` says why it may not.
+ */
+export function checkFormatVersion(
+  value: unknown,
+  expected: string,
+  where: { readonly file: string; readonly upgrade: string; readonly missing?: string },
+): void {
+  const { file } = where;
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format === undefined && where.missing !== undefined)
+    throw new FormatError(`${file}: no format key: ${where.missing}`, { file, field: "format", expected });
+  if (format === undefined || format === expected) return;
+  const name = expected.split("/")[0]!;
+  throw new FormatError(
+    typeof format === "string" && format.startsWith(`${name}/`)
+      ? `${file}: format ${format} is not one this version reads (${expected}); upgrade ${where.upgrade}`
+      : `${file}: format ${JSON.stringify(format)} is not ${expected}`,
+    { file, field: "format", value: format, expected },
+  );
+}

@@ -1,5 +1,6 @@
 export type { AtomicWriter } from "./files.js";
 export {
+  checkFormatVersion,
   createAtomicWriter,
   listDirectory,
   readFileBytes,
