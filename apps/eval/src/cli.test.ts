@@ -6,10 +6,10 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { EvalReport } from "@skeleton-cache/report";
 import { childEnv, dataPath, itWithData, parityDir, REPO, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
-import type { EvalReport } from "./eval-report.js";
 import { CLI, captureIo } from "./test-support/io.js";
 
 const PARITY = parityDir();

@@ -6,10 +6,10 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { readEvalReport } from "@skeleton-cache/report";
 import { childEnv, parityDir, REPO, repoPath, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
-import { readEvalReport } from "./schemas.js";
 import { CLI, captureIo } from "./test-support/io.js";
 
 /** The built `skc` in a child process, in `cwd`, killed after `timeoutMs` (status null then). */

@@ -2,13 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
 import { writeFileAtomic } from "@skeleton-cache/formats";
+import { type EvalReport, fmt, paramsText, signedFmt, table } from "@skeleton-cache/report";
 import type { EvalConfig } from "./config.js";
-import type { EvalReport } from "./eval-report.js";
 import { configMethods } from "./method-config.js";
 import type { Progress } from "./progress.js";
-import { fmt, signedFmt, table } from "./report.js";
 import { defaultExtractOut, loadRunInputs, runEval } from "./run.js";
-import { paramsText } from "./summary.js";
 
 /** One method's line of a comparison. */
 export interface CompareRow {

@@ -18,7 +18,6 @@ export {
   syntheticBundleFiles,
   writeSyntheticBundle,
 } from "./demo.js";
-export type { EvalReport, GzslSection, MethodSection, PredictionSummary } from "./eval-report.js";
 export type { ExtractOptions, ExtractResult } from "./extract.js";
 export { ExtractOptionsSchema, parseExtractOptions, runExtract } from "./extract.js";
 export type { EvalData, LoadOptions, ResolvedPrior } from "./inputs.js";
@@ -35,28 +34,10 @@ export { configMethods, methodGridOf, methodParams } from "./method-config.js";
 export { collectParam } from "./method-options.js";
 export type { Progress } from "./progress.js";
 export { createProgress, progressEnabled } from "./progress.js";
-export type { RunFiles } from "./report.js";
-export {
-  fmt,
-  predictionsCsv,
-  reportMarkdown,
-  SYNTHETIC_TAG,
-  writeRunDirectory,
-} from "./report.js";
-export type { ReportHtmlOptions, ReportHtmlResult } from "./report-html/index.js";
-export { PLAYBACK_META_KEYS, writeReportHtml } from "./report-html/index.js";
+export type { BuildReportHtmlOptions, BuildReportHtmlResult } from "./report-html/index.js";
+export { buildReportHtml } from "./report-html/index.js";
+export { PLAYBACK_META_KEYS } from "./report-html/playback.js";
 export type { RunOutcome } from "./run.js";
 export { bundleName, defaultOutDir, runEval } from "./run.js";
-export type { BundleMeta, EvalReportFile } from "./schemas.js";
-export {
-  BUNDLE_META_FORMAT,
-  BundleMetaSchema,
-  EVAL_REPORT_FORMAT,
-  EvalReportSchema,
-  jsonSchemaFiles,
-  parseBundleMeta,
-  readEvalReport,
-} from "./schemas.js";
-export { paramsText, summaryText } from "./summary.js";
 export type { SyntheticBundle, SyntheticOptions } from "./synthetic.js";
 export { generateSynthetic, SYNTHETIC_DEFAULTS } from "./synthetic.js";

@@ -26,10 +26,18 @@ import {
   referenceGrid,
   SECOND_PASS_THRESHOLD,
 } from "@skeleton-cache/protocols";
+import {
+  EVAL_REPORT_FORMAT,
+  type EvalReport,
+  type GzslSection,
+  type MethodSection,
+  type PredictionSummary,
+  type RunFiles,
+  writeRunDirectory,
+} from "@skeleton-cache/report";
 import { getSplit } from "@skeleton-cache/skeleton";
 import { getMethodSpec, type MethodParams, type MethodRun, TestTimeAdapter } from "@skeleton-cache/tta";
 import type { EvalConfig } from "./config.js";
-import type { EvalReport, GzslSection, MethodSection, PredictionSummary } from "./eval-report.js";
 import {
   checkBundleSplit,
   checkValidationBundle,
@@ -41,9 +49,7 @@ import {
 } from "./inputs.js";
 import { methodGridOf, methodParams } from "./method-config.js";
 import type { Progress } from "./progress.js";
-import { type RunFiles, writeRunDirectory } from "./report.js";
-import { writeReportHtml } from "./report-html/index.js";
-import { EVAL_REPORT_FORMAT } from "./schemas.js";
+import { buildReportHtml } from "./report-html/index.js";
 import { toolVersions } from "./versions.js";
 
 export interface RunOutcome {
@@ -564,7 +570,7 @@ async function evaluate(
       timing.total = Math.round(performance.now() - started) / 1000;
     },
   });
-  writeReportHtml(outDir, { data, prior: prior.prior }); // report.html from the folder just written
+  buildReportHtml(outDir, { data, prior: prior.prior }); // report.html from the folder just written
   return { report: { ...report, files: written }, outDir };
 }
 

@@ -16,6 +16,7 @@ const PACKAGES = [
   "fusion",
   "tta",
   "metrics",
+  "report",
   "llm-prior",
 ] as const;
 
@@ -34,7 +35,12 @@ export function cliVersion(): string {
 }
 
 /** Versions of the CLI, the workspace packages it runs and Node (for report.json). */
-export function toolVersions(): Record<string, unknown> {
+export function toolVersions(): {
+  name: string;
+  version: string;
+  node: string;
+  packages: Record<string, string | null>;
+} {
   const packages: Record<string, string | null> = {};
   for (const name of PACKAGES) {
     packages[`@skeleton-cache/${name}`] = versionAt(

@@ -44,6 +44,7 @@ export type { Bundle, BundleLayout, BundleMeta, ShardInfo } from "./types.js";
 export {
   BUNDLE_META_FORMAT,
   BundleMetaSchema,
+  bundleMetaJsonSchema,
   checkBundleLayout,
   parseBundleMeta,
   ShardInfoSchema,

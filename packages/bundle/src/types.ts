@@ -54,6 +54,13 @@ export const BundleMetaSchema = z.looseObject({
 
 export type BundleMeta = z.infer<typeof BundleMetaSchema>;
 
+/** The JSON Schema of meta.json: the text of this package's schemas/bundle-meta.schema.json. */
+export function bundleMetaJsonSchema(): string {
+  const schema = z.toJSONSchema(BundleMetaSchema, { io: "input" });
+  const document = { $id: BUNDLE_META_FORMAT, title: "Skeleton-Cache bundle meta.json", ...schema };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
 /**
  * Pre-encoded backbone outputs for N samples over U candidate classes
  * (SPEC §1): evaluation needs no model. Exactly one of `features` (N, C, T, V)

@@ -23,7 +23,6 @@ import { DEMO_IDS, type EvalConfig, EvalConfigSchema, GzslSchema, resolveConfig 
 import { EXTRACT_DATASETS } from "../extract/options.js";
 import { collectParam, METHOD_HELP } from "../method-options.js";
 import { createProgress, progressEnabled } from "../progress.js";
-import { summaryText } from "../summary.js";
 
 const DEFAULTS = EvalConfigSchema.parse({});
 const GZSL_DEFAULTS = GzslSchema.parse({});
@@ -320,6 +319,7 @@ async function runEvalConfig(config: EvalConfig, io: CliIo): Promise<void> {
       return;
     }
     const { runEval } = await import("../run.js");
+    const { summaryText } = await import("@skeleton-cache/report");
     const outcome = await runEval(config, progress);
     progress.stop();
     for (const warning of outcome.report.warnings) io.stderr.write(`skc eval: warning: ${warning}\n`);

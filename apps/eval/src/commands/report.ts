@@ -23,8 +23,8 @@ export function registerReport(program: Command, io: CliIo): void {
     .option("--out <file>", "where to write the page (default RUN_DIR/report.html)")
     .option("--quiet", "print nothing")
     .action(async (runDir, options) => {
-      const { writeReportHtml } = await import("../report-html/index.js");
-      const result = writeReportHtml(runDir, {
+      const { buildReportHtml } = await import("../report-html/index.js");
+      const result = buildReportHtml(runDir, {
         ...(options.bundle ? { bundle: options.bundle } : {}),
         ...(options.prior ? { priorSpec: options.prior } : {}),
         ...(options.data ? { dataDir: options.data } : {}),

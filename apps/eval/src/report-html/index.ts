@@ -1,27 +1,28 @@
 /**
- * report.html of a run folder: read report.json and predictions.csv, replay
- * the main online pass with a trace recorder (bundle and prior as the run
- * used them), read the raw skeletons of a capped subset where the bundle
- * knows them, and write one self-contained HTML file (atomically).
+ * report.html of a run folder, as `skc eval` and `skc report` build it: read
+ * the run folder back, load the run's bundle (and prior), replay the main
+ * online pass with a trace recorder, read the raw skeletons of a capped
+ * subset where the bundle knows them, and hand all of it as plain data to
+ * @skeleton-cache/report's `writeReportHtml`.
  */
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
-import { writeFileAtomic } from "@skeleton-cache/formats";
 import type { Prior } from "@skeleton-cache/prior";
-import type { EvalReport } from "../eval-report.js";
+import {
+  type EvalReport,
+  playbackSubjects,
+  type ReportHtmlResult,
+  type RunPredictions,
+  readRunFolder,
+  type TracedOrNote,
+  writeReportHtml,
+} from "@skeleton-cache/report";
 import { DEMOS, type EvalData, loadEvalData, resolvePrior } from "../inputs.js";
 import { methodName, TRACEABLE } from "./method.js";
-import { reportPage } from "./page.js";
-import { pageData } from "./page-data.js";
 import { loadPlayback } from "./playback.js";
-import { type RunPredictions, readPredictions, readReportJson } from "./run-folder.js";
-import { chooseTraced, evenlySpaced, type TracedRun, tracePass } from "./trace-pass.js";
+import { chooseTraced, tracePass } from "./trace-pass.js";
 
-/** Flipped samples offered in the player at most, and cached neighbours shown beside each. */
-export const PLAYBACK_SUBJECTS = 24;
-export const PLAYBACK_NEIGHBOURS = 3;
-
-export interface ReportHtmlOptions {
+export interface BuildReportHtmlOptions {
   /** The run's bundle, already loaded (skc eval); default: read report.json's bundle.source (or `bundle`). */
   readonly data?: EvalData;
   /** Bundle path instead of report.json's bundle.source (moved bundles). */
@@ -35,14 +36,8 @@ export interface ReportHtmlOptions {
   readonly out?: string;
 }
 
-export interface ReportHtmlResult {
-  readonly file: string;
-  readonly bytes: number;
-  readonly tracedSamples: number;
-  readonly clips: number;
-  /** Why a section is missing or partial (also shown on the page). */
-  readonly notes: string[];
-  /** Seconds: the traced replay, and building + writing the page. */
+export interface BuildReportHtmlResult extends ReportHtmlResult {
+  /** Seconds: the traced replay, and reading the clips + building and writing the page. */
   readonly timing: { readonly trace: number; readonly page: number };
 }
 
@@ -54,7 +49,7 @@ function demoFolder(source: string): string | null {
   return match[2] ? path.join(demo.dir, match[2]) : demo.dir;
 }
 
-function loadBundle(report: EvalReport, options: ReportHtmlOptions): EvalData {
+function loadBundle(report: EvalReport, options: BuildReportHtmlOptions): EvalData {
   if (options.data) return options.data;
   const source = options.bundle ?? report.bundle.source;
   const demo = options.bundle ? null : demoFolder(source);
@@ -81,9 +76,9 @@ function checkBundleMatches(report: EvalReport, data: EvalData): void {
 function traceOrNote(
   report: EvalReport,
   data: EvalData,
-  options: ReportHtmlOptions,
+  options: BuildReportHtmlOptions,
   predictions: RunPredictions,
-): TracedRun | { note: string } {
+): TracedOrNote {
   const method = methodName(report);
   if (!TRACEABLE.has(method))
     return {
@@ -98,32 +93,9 @@ function traceOrNote(
   return tracePass(report, data, prior, predictions, chooseTraced(predictions));
 }
 
-/**
- * The flipped samples offered in the player (evenly spaced in stream order),
- * each with its distinct top matches (none where the run was not traced).
- */
-function playbackSubjects(predictions: RunPredictions, traced: TracedRun | { note: string }) {
-  const traces = "traces" in traced ? traced.traces : null;
-  const flipped = Array.from(predictions.order).filter((sample) => {
-    const base = predictions.baselinePred[sample]!;
-    const label = predictions.labels[sample]!;
-    const reported = predictions.refinedPred[sample]!;
-    return base !== reported && (reported === label || base === label) && (!traces || traces.has(sample));
-  });
-  return evenlySpaced(flipped, PLAYBACK_SUBJECTS).map((sample) => ({
-    sample,
-    // Distinct entries: with the hedge one sample can sit in two blocks.
-    neighbours: traces
-      ? [...new Set(traces.get(sample)!.matches.map((m) => m.id))].slice(0, PLAYBACK_NEIGHBOURS)
-      : [],
-  }));
-}
-
-/** Builds and writes report.html for a run folder. */
-export function writeReportHtml(runDir: string, options: ReportHtmlOptions = {}): ReportHtmlResult {
-  const report = readReportJson(runDir);
-  const N = report.bundle.numSamples;
-  const predictions = readPredictions(runDir, N, report.bundle.numClasses);
+/** Builds and writes report.html for a run folder: run → trace → playback → page. */
+export function buildReportHtml(runDir: string, options: BuildReportHtmlOptions = {}): BuildReportHtmlResult {
+  const { report, predictions } = readRunFolder(runDir);
   const data = loadBundle(report, options);
   checkBundleMatches(report, data);
   let started = performance.now();
@@ -131,19 +103,15 @@ export function writeReportHtml(runDir: string, options: ReportHtmlOptions = {})
   const traceSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const subjects = playbackSubjects(predictions, traced);
-  const playback = loadPlayback(data.meta, N, subjects, { dataDir: options.dataDir });
-  const notes = [...("note" in traced ? [traced.note] : []), ...(playback.available ? [] : [playback.note])];
-  const html = reportPage(
-    pageData({ report, predictions, baseLogits: data.logits.data, traced, playback, runDir }),
-  );
-  const file = options.out ?? path.join(runDir, "report.html");
-  writeFileAtomic(file, html);
+  const playback = loadPlayback(data.meta, report.bundle.numSamples, subjects, { dataDir: options.dataDir });
+  const page = writeReportHtml(runDir, {
+    baseLogits: data.logits.data,
+    traced,
+    playback,
+    ...(options.out ? { out: options.out } : {}),
+  });
   return {
-    file,
-    bytes: Buffer.byteLength(html),
-    tracedSamples: "traces" in traced ? traced.traces.size : 0,
-    clips: playback.clips.length,
-    notes,
+    ...page,
     timing: { trace: round(traceSeconds), page: round((performance.now() - started) / 1000) },
   };
 }
@@ -151,5 +119,3 @@ export function writeReportHtml(runDir: string, options: ReportHtmlOptions = {})
 function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
-
-export { PLAYBACK_META_KEYS } from "./playback.js";

@@ -2,8 +2,9 @@
  * Which test-time method a run used, as far as report.html needs to know:
  * the traced replay explains Skeleton-Cache's pass only.
  */
+
+import type { EvalReport } from "@skeleton-cache/report";
 import { DEFAULT_METHOD } from "@skeleton-cache/tta";
-import type { EvalReport } from "../eval-report.js";
 
 /** Method names (report.json `method.name`) whose pass the trace recorder can replay. */
 export const TRACEABLE: ReadonlySet<string> = new Set([DEFAULT_METHOD]);

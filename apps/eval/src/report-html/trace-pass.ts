@@ -7,17 +7,9 @@
  */
 import { ValueError } from "@skeleton-cache/errors";
 import type { Prior } from "@skeleton-cache/prior";
-import {
-  type CacheSnapshot,
-  createMethod,
-  DEFAULT_METHOD,
-  runMethod,
-  type SampleTrace,
-  TraceRecorder,
-} from "@skeleton-cache/tta";
-import type { EvalReport } from "../eval-report.js";
+import { type EvalReport, evenlySpaced, type RunPredictions, type TracedRun } from "@skeleton-cache/report";
+import { createMethod, DEFAULT_METHOD, runMethod, TraceRecorder } from "@skeleton-cache/tta";
 import type { EvalData } from "../inputs.js";
-import type { RunPredictions } from "./run-folder.js";
 
 /** Samples traced in full at most (scores, weights, matches): changed ones first, then unchanged. */
 export const TRACE_CAP = 600;
@@ -25,28 +17,6 @@ export const TRACE_CAP = 600;
 export const SNAPSHOTS = 60;
 /** Matched cache entries kept per traced sample. */
 export const MATCHES = 5;
-
-/** What happened to a sample, as the explorer filters it. */
-export const STATUS = {
-  unchangedRight: 0,
-  unchangedWrong: 1,
-  flippedRight: 2,
-  flippedWrong: 3,
-  changedWrong: 4,
-} as const;
-
-/** A sample's status from its label, backbone prediction and reported prediction. */
-export function sampleStatus(label: number, base: number, reported: number): number {
-  if (base === reported) return base === label ? STATUS.unchangedRight : STATUS.unchangedWrong;
-  if (reported === label) return STATUS.flippedRight;
-  return base === label ? STATUS.flippedWrong : STATUS.changedWrong;
-}
-
-/** `count` evenly spaced items of `items` (all when there are no more). */
-export function evenlySpaced<T>(items: readonly T[], count: number): T[] {
-  if (items.length <= count) return [...items];
-  return Array.from({ length: count }, (_, k) => items[Math.floor((k * items.length) / count)]!);
-}
 
 /** The samples to trace: every changed one (evenly spaced past the cap), then unchanged ones evenly spaced. */
 export function chooseTraced(predictions: RunPredictions, cap = TRACE_CAP): number[] {
@@ -56,13 +26,6 @@ export function chooseTraced(predictions: RunPredictions, cap = TRACE_CAP): numb
     (predictions.baselinePred[sample] === predictions.refinedPred[sample] ? unchanged : changed).push(sample);
   const first = evenlySpaced(changed, cap);
   return [...first, ...evenlySpaced(unchanged, cap - first.length)];
-}
-
-export interface TracedRun {
-  readonly traces: Map<number, SampleTrace>;
-  readonly snapshots: CacheSnapshot[];
-  /** (N, U) online refined logits of the replay (equal to the run's). */
-  readonly refinedLogits: Float32Array;
 }
 
 /** Replays the main online pass with a trace recorder and checks it against predictions.csv. */
@@ -90,5 +53,5 @@ export function tracePass(
         { file: data.source, field: "online_pred", position: sample, value: run.refinedPred[sample] },
       );
   }
-  return { traces: trace.traces, snapshots: trace.snapshots, refinedLogits: run.refinedLogits };
+  return { traces: trace.traces, cache: trace.snapshots, refinedLogits: run.refinedLogits };
 }

@@ -8,9 +8,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { PageData } from "@skeleton-cache/report";
 import { NTU25 } from "@skeleton-cache/skeleton";
 import { syntheticBundleFiles } from "../demo.js";
-import type { PageData } from "../report-html/page-data.js";
 import { generateSynthetic, type SyntheticOptions } from "../synthetic.js";
 
 /** A standing pose in the NTU-25 joint order: x right, y up, z depth (metres). */

@@ -18,12 +18,11 @@ import {
 } from "@skeleton-cache/plots";
 import { DESCRIPTOR_SLOTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { softmaxInto, topK } from "@skeleton-cache/tensor";
-import type { CacheSnapshot } from "@skeleton-cache/tta";
 import type { EvalReport } from "../eval-report.js";
-import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG, signedFmt } from "../report.js";
+import { ORACLE_NOTE, resultsHeading, SYNTHETIC_TAG, signedFmt } from "../run-directory.js";
+import type { RunPredictions } from "../run-folder.js";
 import type { Playback } from "./playback.js";
-import type { RunPredictions } from "./run-folder.js";
-import { sampleStatus, type TracedRun } from "./trace-pass.js";
+import { type CacheState, sampleStatus, type TracedOrNote, type TracedRun } from "./trace.js";
 
 /** Significant digits of every real number on the page. */
 const DIGITS = 4;
@@ -43,15 +42,15 @@ function topProbabilities(logits: ArrayLike<number>, N: number, U: number): numb
   });
 }
 
-/** Fill, mean entropy and label precision of each block at each snapshot. */
-export function blockTimeline(snapshots: readonly CacheSnapshot[], labels: Int32Array): BlockTimelinePoint[] {
+/** Fill, mean entropy and label precision of each block at each recorded stream position. */
+export function blockTimeline(cache: readonly CacheState[], labels: Int32Array): BlockTimelinePoint[] {
   const points: BlockTimelinePoint[] = [];
-  for (const snapshot of snapshots) {
-    snapshot.ids.forEach((ids, block) => {
-      const entropies = snapshot.entropies[block]!;
+  for (const state of cache) {
+    state.ids.forEach((ids, block) => {
+      const entropies = state.entropies[block]!;
       const right = ids.filter((id) => labels[id] === block).length;
       points.push({
-        position: snapshot.position,
+        position: state.position,
         block,
         fill: ids.length,
         entropy: ids.length ? entropies.reduce((a, b) => a + b, 0) / ids.length : null,
@@ -68,7 +67,7 @@ export interface PageInput {
   /** (N, U) base logits. */
   readonly baseLogits: Float32Array;
   /** The traced replay, or why there is none. */
-  readonly traced: TracedRun | { readonly note: string };
+  readonly traced: TracedOrNote;
   readonly playback: Playback;
   /** Where report.json came from (shown in the footer). */
   readonly runDir: string;
@@ -116,11 +115,11 @@ function charts(report: EvalReport, traced: PageInput["traced"], labels: Int32Ar
       method,
     );
   }
-  if ("snapshots" in traced && traced.snapshots.length > 0) {
+  if ("cache" in traced && traced.cache.length > 0) {
     out.cache = cacheTimelineSpec(
       `The cache along the stream (K = ${report.params.K})${tag}`,
       names,
-      blockTimeline(traced.snapshots, labels),
+      blockTimeline(traced.cache, labels),
       Number(report.params.K),
     );
   }

@@ -371,7 +371,13 @@ function filesMarkdown(report: EvalReport): string[] {
   ];
 }
 
-async function renderPlots(report: EvalReport): Promise<{ name: string; svg: string; png: Uint8Array }[]> {
+/**
+ * The static plots of a report (SVG + PNG): running accuracy, per-class
+ * accuracy, the confusion matrix and, for an α × β grid, the grid.
+ */
+export async function renderReportPlots(
+  report: EvalReport,
+): Promise<{ name: string; svg: string; png: Uint8Array }[]> {
   // The plotting libraries (vega, vega-lite, resvg) load only when a run writes plots.
   const { confusionSpec, gridSpec, perClassSpec, renderPlot, runningAccuracySpec } = await import(
     "@skeleton-cache/plots"
@@ -455,7 +461,7 @@ export async function writeRunDirectory(
     put("predictions.csv", predictionsCsv(files));
     put("report.md", reportMarkdown(report));
     if (options.plots) {
-      for (const plot of await renderPlots(report)) {
+      for (const plot of await renderReportPlots(report)) {
         put(`plots/${plot.name}.svg`, plot.svg);
         put(`plots/${plot.name}.png`, plot.png);
       }

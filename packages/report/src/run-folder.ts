@@ -1,15 +1,13 @@
 /**
  * Reading a finished run folder back (`skc report RUN_DIR`): report.json,
- * checked for its schema version and the fields the page needs, and
+ * checked for its schema version and every field (eval-report.ts), and
  * predictions.csv. Anything missing is a typed error naming the file and
  * the field (exit 2).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
-import { z } from "zod";
-import type { EvalReport } from "../eval-report.js";
-import { readEvalReport } from "../schemas.js";
+import { type EvalReport, readEvalReport } from "./eval-report.js";
 
 /** The per-sample columns of predictions.csv, in stream order. */
 export interface RunPredictions {
@@ -24,40 +22,19 @@ export interface RunPredictions {
   readonly onlinePred: Int32Array;
 }
 
-const summary = z.looseObject({
-  top1: z.looseObject({ percent: z.number(), correct: z.number(), total: z.number() }),
-  perClass: z.looseObject({ percent: z.array(z.number().nullable()), support: z.array(z.number()) }),
-  confusion: z.array(z.array(z.number())),
-});
+/** A run folder read back: its report and its per-sample predictions. */
+export interface RunFolder {
+  readonly runDir: string;
+  readonly report: EvalReport;
+  readonly predictions: RunPredictions;
+}
 
-/** The parts of report.json the page reads (the rest is shown as it is). */
-const ReportFields = z.looseObject({
-  protocol: z.looseObject({ name: z.string(), description: z.string(), selectsOnTestLabels: z.boolean() }),
-  config: z.looseObject({ uniformGamma: z.number() }),
-  bundle: z.looseObject({
-    source: z.string(),
-    numSamples: z.number().int().nonnegative(),
-    numClasses: z.number().int().positive(),
-    classNames: z.array(z.string()),
-    meta: z.record(z.string(), z.unknown()),
-  }),
-  prior: z.looseObject({ kind: z.string(), source: z.string(), split: z.string().nullable() }),
-  method: z.looseObject({ name: z.string(), title: z.string() }),
-  params: z.record(z.string(), z.union([z.number(), z.string()])),
-  results: z.looseObject({
-    backbone: summary,
-    cache: summary,
-    gain: z.number(),
-    running: z.looseObject({
-      positions: z.array(z.number()),
-      backbone: z.array(z.number()),
-      cache: z.array(z.number()),
-    }),
-  }),
-});
-
-/** Reads and checks `DIR/report.json`. */
-export function readReportJson(runDir: string): EvalReport {
+/**
+ * Reads a run folder (what `writeRunDirectory` writes): report.json, checked
+ * for its schema version and every field, then predictions.csv, checked
+ * against the report's sample and class counts.
+ */
+export function readRunFolder(runDir: string): RunFolder {
   const file = path.join(runDir, "report.json");
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory())
     throw new FormatError(`run folder ${runDir}: no such directory`, { file: runDir, field: "RUN_DIR" });
@@ -66,21 +43,15 @@ export function readReportJson(runDir: string): EvalReport {
       `run folder ${runDir}: report.json is missing (${file}); a run folder is what \`skc eval --out DIR\` writes`,
       { file, field: "report.json" },
     );
-  // Version and shape (schemas.ts), then what the page reads, named field by field.
-  const json = readEvalReport(file);
-  const checked = ReportFields.safeParse(json);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const field = issue.path.join(".");
-    throw new FormatError(`${file}: field ${field}: ${issue.message}`, { file, field });
-  }
-  return json as unknown as EvalReport;
+  const report = readEvalReport(file);
+  const predictions = readPredictions(runDir, report.bundle.numSamples, report.bundle.numClasses);
+  return { runDir, report, predictions };
 }
 
 const COLUMNS = ["index", "label", "baseline_pred", "refined_pred", "online_pred"] as const;
 
 /** Reads `DIR/predictions.csv` (stream order) into arrays indexed by sample. */
-export function readPredictions(runDir: string, numSamples: number, numClasses: number): RunPredictions {
+function readPredictions(runDir: string, numSamples: number, numClasses: number): RunPredictions {
   const file = path.join(runDir, "predictions.csv");
   if (!fs.existsSync(file))
     throw new FormatError(`run folder ${runDir}: predictions.csv is missing (${file})`, {

@@ -1,10 +1,9 @@
 import path from "node:path";
-import type { MethodParams } from "@skeleton-cache/tta";
 import type { EvalReport } from "./eval-report.js";
-import { fmt, priorOrigin, SYNTHETIC_TAG, signedFmt } from "./report.js";
+import { fmt, priorOrigin, SYNTHETIC_TAG, signedFmt } from "./run-directory.js";
 
 /** Hyper-parameters as `key=value` pairs, in the method's declared order. */
-export function paramsText(params: MethodParams): string {
+export function paramsText(params: Readonly<Record<string, number | string>>): string {
   return Object.entries(params)
     .map(([key, value]) => `${key}=${value}`)
     .join(" ");

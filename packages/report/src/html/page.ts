@@ -1,8 +1,8 @@
 /**
  * report.html: one self-contained file (no network; scripts, styles and
  * data inlined) that opens from disk. The browser code is `client.js` and
- * the look `style.css` beside this file (plain files, shipped with the
- * package's src/, read at build time of the page).
+ * the look `style.css` in the package's browser/ folder (plain files,
+ * shipped in its tarball, read when a page is built).
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -15,13 +15,12 @@ import {
 } from "@skeleton-cache/plots";
 import type { PageData } from "./page-data.js";
 
-/** A browser asset beside this module: src/report-html/ (from src or from dist/report-html/). */
+/** A browser asset of the package's browser/ folder (two levels up from src/html/ and from dist/html/). */
 function asset(name: string): string {
-  for (const candidate of [`./${name}`, `../../src/report-html/${name}`]) {
-    const file = fileURLToPath(new URL(candidate, import.meta.url));
-    if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
-  }
-  throw new Error(`report.html asset ${name} is missing beside ${fileURLToPath(import.meta.url)}`);
+  const file = fileURLToPath(new URL(`../../browser/${name}`, import.meta.url));
+  if (!fs.existsSync(file))
+    throw new Error(`report.html asset ${name} is missing (${file}): the package is installed incompletely`);
+  return fs.readFileSync(file, "utf8");
 }
 
 function escapeHtml(text: string): string {
