@@ -206,19 +206,39 @@ export function gridSpec(
   } as TopLevelSpec;
 }
 
-/** Top-1 of each seeded stream order (points), their mean (rule) and the backbone (dashed rule). */
+/** The colours of the series of a run, one per series: backbone, the method (as in the other charts), its mean. */
+const SERIES_COLOURS = { backbone: "#4c78a8", method: "#f58518", mean: "#e45756" } as const;
+
+/**
+ * Top-1 of each seeded stream order (points), their mean (solid rule) and the
+ * backbone (dashed rule): three series, each with its own colour and legend
+ * entry (the points are the method's, never the backbone's colour).
+ */
 export function ordersSpec(
   title: string,
   orders: readonly { seed: number; top1: number }[],
   backboneTop1: number,
   method: string = DEFAULT_METHOD,
 ): TopLevelSpec {
-  const values = orders.map((o) => ({ seed: o.seed, top1: round(o.top1), series: method }));
+  const perOrder = `${method} per order`;
+  const meanSeries = `${method} mean`;
+  const values = orders.map((o) => ({ seed: o.seed, top1: round(o.top1), series: perOrder }));
   const mean = orders.reduce((sum, o) => sum + o.top1, 0) / Math.max(orders.length, 1);
   const rules = [
-    { series: `${method} mean`, top1: round(mean), dash: "solid" },
+    { series: meanSeries, top1: round(mean), dash: "solid" },
     { series: "backbone", top1: round(backboneTop1), dash: "dashed" },
   ];
+  // One colour scale for both layers, every series in its domain: each mark takes its series' colour and legend entry.
+  const color = {
+    field: "series",
+    type: "nominal",
+    title: null,
+    legend: { labelLimit: 320 },
+    scale: {
+      domain: [perOrder, meanSeries, "backbone"],
+      range: [SERIES_COLOURS.method, SERIES_COLOURS.mean, SERIES_COLOURS.backbone],
+    },
+  };
   return {
     $schema: SCHEMA,
     title,
@@ -231,7 +251,7 @@ export function ordersSpec(
         encoding: {
           x: { field: "seed", type: "ordinal", title: "order seed" },
           y: { field: "top1", type: "quantitative", title: "top-1 (%)", scale: { zero: false } },
-          color: { value: "#f58518" },
+          color,
         },
       },
       {
@@ -251,7 +271,7 @@ export function ordersSpec(
             },
             legend: null,
           },
-          color: { field: "series", type: "nominal", title: null },
+          color,
         },
       },
     ],

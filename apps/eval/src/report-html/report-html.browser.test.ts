@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describeWithBrowser, tempDir } from "@skeleton-cache/test-support";
+import type { Page } from "puppeteer-core";
 import { expect, it } from "vitest";
 import { main } from "../cli.js";
 import { launchChromium, openReport, watchedPage } from "../test-support/browser.js";
@@ -55,6 +56,10 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
         expect(chart.rendered, chart.name).toBe("true");
         expect(chart.marks, chart.name).toBeGreaterThan(0);
       }
+      // Each chart with a series legend draws every mark in its own series' legend colour.
+      const legends = await legendAgainstMarks(page);
+      expect(legends.charts.sort()).toEqual(["orders", "perClass", "running"]);
+      expect(legends.mismatches).toEqual([]);
       await page.screenshot({ path: path.join(shots, "report.png"), fullPage: true });
 
       // Explorer: "flipped right" lists exactly the samples whose backbone was wrong and report right.
@@ -184,6 +189,9 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
         expect(
           await page.$$eval(`#chart-${chart} svg .role-mark path`, (marks) => marks.length),
         ).toBeGreaterThan(0);
+        const legends = await legendAgainstMarks(page);
+        expect(legends.charts, protocol).toContain(chart === "orders" ? "orders" : "running");
+        expect(legends.mismatches, protocol).toEqual([]);
         const oracle = await page.$("#oracle-banner");
         expect(oracle !== null, protocol).toBe(protocol === "reference");
         expect(problems).toEqual([]);
@@ -193,3 +201,44 @@ describeWithBrowser("report.html in headless Chromium", (chromium) => {
     }
   });
 });
+
+/**
+ * Every chart with a series legend (symbol swatches): its name, and each drawn
+ * mark whose series (from its aria-label) has no legend entry or another
+ * colour than its entry's swatch; two entries sharing a colour count too.
+ */
+async function legendAgainstMarks(page: Page): Promise<{ charts: string[]; mismatches: string[] }> {
+  return page.$$eval(".chart", (hosts) => {
+    const colour = (e: { getAttribute(name: string): string | null }) => {
+      const fill = e.getAttribute("fill");
+      return fill && fill !== "transparent" && fill !== "none" ? fill : e.getAttribute("stroke");
+    };
+    const charts: string[] = [];
+    const mismatches: string[] = [];
+    for (const host of hosts) {
+      const symbols = [...host.querySelectorAll(".role-legend-symbol path")];
+      if (symbols.length === 0) continue;
+      const name = host.getAttribute("data-chart") ?? "?";
+      charts.push(name);
+      const swatch = new Map<string, string | null>();
+      for (const symbol of symbols) {
+        const entry = symbol.parentElement?.parentElement;
+        const label = entry?.querySelector(".role-legend-label text")?.textContent ?? "";
+        if ([...swatch.values()].includes(colour(symbol)))
+          mismatches.push(`${name}: legend colour ${colour(symbol)} used twice`);
+        swatch.set(label, colour(symbol));
+      }
+      for (const mark of host.querySelectorAll(".role-mark path, .role-mark line")) {
+        const label = mark.getAttribute("aria-label") ?? "";
+        const series = /(?:^|; )series: ([^;]*)/.exec(label)?.[1];
+        if (series === undefined) mismatches.push(`${name}: a mark names no series (${label})`);
+        else if (!swatch.has(series)) mismatches.push(`${name}: series "${series}" has no legend entry`);
+        else if (swatch.get(series) !== colour(mark))
+          mismatches.push(
+            `${name}: a "${series}" mark is ${colour(mark)}, its legend swatch ${swatch.get(series)}`,
+          );
+      }
+    }
+    return { charts, mismatches };
+  });
+}
