@@ -22,11 +22,46 @@ import os
 import shlex
 import sys
 
-import numpy as np
-import torch
-from torch import nn
-
 CONFIG_FORMAT = "skeleton-cache.onnx-backbone/1"
+
+# Every module the exporter needs beyond the standard library: (module, Debian package, pip package).
+REQUIRED_MODULES = (
+    ("numpy", "python3-numpy", "numpy"),
+    ("torch", "python3-torch", "torch"),
+    ("onnx", "python3-onnx", "onnx"),
+)
+
+
+def exit_unless_importable():
+    """Tries every required module before anything is read or written; names all that are missing
+    with their install lines, exit 2 (a half-done export would leave a model without its config)."""
+    missing = []
+    for module, debian, pip in REQUIRED_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append((module, debian, pip))
+    if not missing:
+        return
+    modules = ", ".join(module for module, _, _ in missing)
+    plural = "s" if len(missing) > 1 else ""
+    print(
+        f"export_onnx.py: missing Python module{plural}: {modules}; nothing was written. Install, then run again:\n"
+        f"  Debian / Ubuntu: apt-get install -y {' '.join(debian for _, debian, _ in missing)}"
+        "   (for Debian's /usr/bin/python3)\n"
+        f"  pip:             {sys.executable} -m pip install {' '.join(pip for _, _, pip in missing)}\n"
+        f"(this Python is {sys.executable})",
+        file=sys.stderr,
+    )
+    sys.exit(2)
+
+
+exit_unless_importable()
+
+import numpy as np  # noqa: E402  (imported once known to be there)
+import onnx  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def load_factory(spec):
@@ -167,19 +202,24 @@ def main(argv=None):
 
     out_path = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    torch.onnx.export(
-        tapped,
-        probe,
-        out_path,
-        opset_version=args.opset,
-        input_names=["x"],
-        output_names=[out_name, "features"],
-        dynamic_axes={"x": {0: "N"}, out_name: {0: "N"}, "features": {0: "NM" if persons == "separate" else "N"}},
-        do_constant_folding=True,
-    )
-    import onnx
-
-    onnx.checker.check_model(onnx.load(out_path))
+    # Exported and checked under a temporary name: the model appears only once onnx has checked it.
+    tmp_model = f"{os.path.splitext(out_path)[0]}.tmp-{os.getpid()}.onnx"
+    try:
+        torch.onnx.export(
+            tapped,
+            probe,
+            tmp_model,
+            opset_version=args.opset,
+            input_names=["x"],
+            output_names=[out_name, "features"],
+            dynamic_axes={"x": {0: "N"}, out_name: {0: "N"}, "features": {0: "NM" if persons == "separate" else "N"}},
+            do_constant_folding=True,
+        )
+        onnx.checker.check_model(onnx.load(tmp_model))
+        os.replace(tmp_model, out_path)
+    finally:
+        if os.path.exists(tmp_model):
+            os.remove(tmp_model)
 
     output = {"kind": "logits", "name": out_name, "classes": int(probe_out.size(1))}
     if args.output_kind == "embedding":
