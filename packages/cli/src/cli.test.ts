@@ -161,3 +161,37 @@ describe("Ctrl-C (a real child process)", () => {
     );
   });
 });
+
+describe("a stdout whose reader has gone (`skc eval --help | head -3`)", () => {
+  /** Runs test-support/closed-stdout.ts with `argv` after closing the read end of its stdout. */
+  async function intoClosedPipe(argv: readonly string[]) {
+    const script = fileURLToPath(new URL("./test-support/closed-stdout.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--conditions=@skc/source", "--import", "tsx", script, ...argv], {
+      cwd: REPO,
+      env: childEnv(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // The reader goes away before the child writes anything; then the child may go on.
+    await new Promise<void>((resolve) => {
+      child.stdout.once("close", () => resolve());
+      child.stdout.destroy();
+    });
+    child.stdin.end();
+    return { code: await exit, stderr: () => stderr };
+  }
+
+  it("--help into a closed pipe ends quietly, exit 0", async () => {
+    const run = await intoClosedPipe(["--help"]);
+    expect(run.stderr()).toBe("");
+    expect(run.code).toBe(0);
+  });
+
+  it("a command's output into a closed pipe: the rest is dropped, no stack trace, the command's own exit code", async () => {
+    const run = await intoClosedPipe(["print"]);
+    expect(run.stderr()).toBe("");
+    expect(run.code).toBe(0);
+  });
+});

@@ -125,16 +125,36 @@ function isZodError(error: unknown): error is { issues: { path: PropertyKey[]; m
   );
 }
 
+/** The process streams already set to end quietly when their reader goes. */
+const quietWhenReaderGoes = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * A process stream whose reader has gone (`skc eval --help | head -3`) ends
+ * quietly: Node reports the closed pipe as an EPIPE 'error' event, which
+ * unhandled would print a stack trace and exit 1. Here what is still written
+ * is dropped and the command finishes with its own exit code.
+ */
+function endQuietlyWhenReaderGoes(stream: NodeJS.WriteStream): void {
+  if (quietWhenReaderGoes.has(stream)) return;
+  quietWhenReaderGoes.add(stream);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 /**
  * Parses `argv` (the words after the executable) and runs the chosen
  * command; resolves to the exit code and never calls `process.exit`. Errors
- * are printed as one line, `<bin> <command>: error: <message>`.
+ * are printed as one line, `<bin> <command>: error: <message>`. Output to
+ * the process's stdout / stderr whose reader has gone ends quietly.
  */
 export async function runProgram(
   program: Command,
   argv: readonly string[],
   io: CliIo = processIo,
 ): Promise<number> {
+  if (io.stdout === process.stdout) endQuietlyWhenReaderGoes(process.stdout);
+  if (io.stderr === process.stderr) endQuietlyWhenReaderGoes(process.stderr);
   const active = { path: program.name() };
   applyConventions(program as unknown as AnyCommand, active);
   const debug = argv.includes("--debug");
