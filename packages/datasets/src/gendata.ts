@@ -6,7 +6,8 @@ import { isMissingSkeleton } from "./missing.js";
 import { parseNtuSampleName } from "./ntu-name.js";
 import { loadNtuSkeleton } from "./ntu-skeleton.js";
 import { encodeStgcnLabels } from "./pickle-writer.js";
-import { type PreprocessOptions, preprocessSequence } from "./preprocess.js";
+import { preprocessSequence } from "./preprocess.js";
+import type { Preprocessing } from "./preprocessing.js";
 
 /** NTU benchmarks: NTU60 cross-subject / cross-view, NTU120 cross-subject / cross-setup. */
 export type NtuBenchmark = "xsub" | "xview" | "xsub120" | "xset120";
@@ -59,7 +60,7 @@ export interface NtuGendataOptions {
   /** Skip the official missing-skeleton samples (default true, as ST-GCN's `ignored_sample_path`). */
   readonly skipMissing?: boolean;
   /** Preprocessing (default: ST-GCN's — first two bodies in file order, zero-padded to 300 frames). */
-  readonly preprocess?: PreprocessOptions;
+  readonly preprocess?: Preprocessing;
   /** Output names; default `${split}_data.npy` / `${split}_label.pkl`, or data.npy / label.pkl. */
   readonly dataName?: string;
   readonly labelName?: string;

@@ -34,7 +34,7 @@ export {
   pkuClip,
   pkuMmdSplit,
 } from "./pku-mmd.js";
-export type { BackboneInput, PreprocessOptions } from "./preprocess.js";
+export type { BackboneInput } from "./preprocess.js";
 export { bodyMotionEnergy, preprocessSequence } from "./preprocess.js";
 export type { Preprocessing, ResolvedPreprocessing } from "./preprocessing.js";
 export {

@@ -1,52 +1,8 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { LAYOUTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
 import { assertFinite } from "@skeleton-cache/tensor";
-import { PREPROCESS_DEFAULTS } from "./preprocessing.js";
+import { PREPROCESS_DEFAULTS, type Preprocessing } from "./preprocessing.js";
 import type { SkeletonSequence } from "./types.js";
-
-/**
- * The preprocessing steps SZAR backbones' data pipelines use, each optional.
- * With the defaults (every step off) the output is the classic ST-GCN
- * `ntu_gendata` layout: the first `bodies` bodies in file order, raw
- * coordinates, zero-padded to `frames` = 300.
- */
-export interface PreprocessOptions {
-  /** Output length T (default 300, ST-GCN's max_frame). */
-  readonly frames?: number;
-  /** Output bodies M (default 2, ST-GCN's max_body). */
-  readonly bodies?: number;
-  /**
-   * "file-order" (default): body slots 0..M−1 as listed in the file (ST-GCN
-   * `tools/utils/ntu_read_skeleton.py read_xyz`). "motion-energy": keep the M
-   * slots with the largest Σ_c std(x_c) over their non-zero frames, most
-   * active first (2s-AGCN / MS-G3D `data_gen/ntu_gendata.py`, `get_nonzero_std`;
-   * ties keep file order).
-   */
-  readonly bodySelection?: "file-order" | "motion-energy";
-  /**
-   * "zero-pad" (default): frames after the sequence are zeros. "repeat-pad":
-   * the sequence is repeated from its start until T frames are filled (as
-   * 2s-AGCN `pre_normalization` pads null frames). Both keep the first T
-   * frames of a longer sequence. "resample": linear interpolation of the
-   * sequence onto T evenly spaced time points (first and last frame kept).
-   */
-  readonly temporal?: "zero-pad" | "repeat-pad" | "resample";
-  /**
-   * "none" (default); "first-frame": subtract the spine joint
-   * (layout.spineJoint) of body 0 at its first present frame from every
-   * present joint; "per-frame": subtract body 0's spine joint of the same
-   * frame (2s-AGCN `pre_normalization`). Absent (all-zero) joints stay zero.
-   */
-  readonly center?: "none" | "first-frame" | "per-frame";
-  /**
-   * Rotate every present joint so that, at body 0's first present frame, the
-   * spine vector (layout.alignJoints spineLow → spineHigh) points along +z
-   * and the hip vector (hipLeft → hipRight), projected off the spine, along
-   * +x (the view alignment of 2s-AGCN `pre_normalization`, with hips for
-   * shoulders). Default false.
-   */
-  readonly align?: boolean;
-}
 
 /** A preprocessed sample: (3, T, V, M) float32 in C order. */
 export interface BackboneInput {
@@ -219,10 +175,13 @@ function alignView(
 
 /**
  * Turns a sequence into the (3, T, V, M) float32 tensor backbones take.
- * Steps, in order, each optional (see PreprocessOptions): choose bodies,
+ * Steps, in order, each optional (see `Preprocessing`): choose bodies,
  * centre, align the view, then pad or resample to T frames.
  */
-export function preprocessSequence(seq: SkeletonSequence, options: PreprocessOptions = {}): BackboneInput {
+export function preprocessSequence(
+  seq: SkeletonSequence,
+  options: Readonly<Preprocessing> = {},
+): BackboneInput {
   const framesOut = positiveInt(options.frames ?? PREPROCESS_DEFAULTS.frames, "frames");
   const bodiesOut = positiveInt(options.bodies ?? PREPROCESS_DEFAULTS.bodies, "bodies");
   const temporal = options.temporal ?? PREPROCESS_DEFAULTS.temporal;

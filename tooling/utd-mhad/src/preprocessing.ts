@@ -1,4 +1,4 @@
-import type { PreprocessOptions } from "@skeleton-cache/datasets";
+import type { Preprocessing } from "@skeleton-cache/datasets";
 
 /**
  * The one preprocessing both training (through `prepare.ts`) and bundle
@@ -7,7 +7,7 @@ import type { PreprocessOptions } from "@skeleton-cache/datasets";
  * Scale normalisation and frame differences happen inside the exported graph
  * (see `python/model.py`), so the ONNX input is exactly this.
  */
-export const UTD_PREPROCESS: Readonly<PreprocessOptions> = Object.freeze({
+export const UTD_PREPROCESS: Readonly<Preprocessing> = Object.freeze({
   frames: 64,
   bodies: 1,
   temporal: "resample",
