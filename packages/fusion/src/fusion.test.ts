@@ -1,8 +1,8 @@
 import { ShapeError } from "@skeleton-cache/errors";
-import { buildFusionWeights, parsePrior, uniformPrior } from "@skeleton-cache/prior";
+import { parsePrior, uniformPrior } from "@skeleton-cache/prior";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuseInto } from "./index.js";
+import { buildFusionWeights, fuseInto } from "./index.js";
 
 const prior = parsePrior({
   split: "t",

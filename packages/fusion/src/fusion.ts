@@ -1,7 +1,7 @@
 import { ShapeError } from "@skeleton-cache/errors";
-import type { FusionWeights } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax } from "@skeleton-cache/tensor";
+import type { FusionWeights } from "./weights.js";
 
 /** Where the base logits φ̂ of one sample are read: `values[offset .. offset + U)`. */
 export interface LogitsView {

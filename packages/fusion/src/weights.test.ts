@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildFusionWeights, maskFusionWeights, parsePrior, uniformPrior } from "./index.js";
+import { parsePrior, uniformPrior } from "@skeleton-cache/prior";
+import { buildFusionWeights, maskFusionWeights } from "./index.js";
 
 const prior = parsePrior({
   split: "t",

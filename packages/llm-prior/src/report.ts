@@ -1,4 +1,5 @@
-import { classWeights, type Prior } from "@skeleton-cache/prior";
+import { classWeights } from "@skeleton-cache/fusion";
+import type { Prior } from "@skeleton-cache/prior";
 
 /** One class compared between two priors (null distances where either lacks the class). */
 export interface ClassDiff {

@@ -22,11 +22,3 @@ export {
   PriorFileSchema,
   PriorProvenanceSchema,
 } from "./schema.js";
-export type { FusionWeights } from "./weights.js";
-export {
-  buildFusionWeights,
-  classWeights,
-  classWeightsInto,
-  maskFusionWeights,
-  WEIGHT_SUM_EPS,
-} from "./weights.js";

@@ -1,12 +1,7 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { accuracy } from "@skeleton-cache/metrics";
-import {
-  buildFusionWeights,
-  type FusionWeights,
-  maskFusionWeights,
-  type Prior,
-  uniformPrior,
-} from "@skeleton-cache/prior";
+import { buildFusionWeights, type FusionWeights, maskFusionWeights } from "@skeleton-cache/fusion";
+import { type Prior, uniformPrior } from "@skeleton-cache/prior";
 import { ALL_SLOTS, GLOBAL_SLOT, SPATIAL_SLOTS, TEMPORAL_SLOTS } from "@skeleton-cache/skeleton";
 import { getMethodSpec } from "@skeleton-cache/tta";
 import type { MethodSetup, StreamData, Tick } from "./data.js";

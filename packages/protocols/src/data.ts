@@ -1,5 +1,6 @@
 import { ShapeError } from "@skeleton-cache/errors";
-import type { FusionWeights, Prior } from "@skeleton-cache/prior";
+import type { FusionWeights } from "@skeleton-cache/fusion";
+import type { Prior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertShape, type Tensor } from "@skeleton-cache/tensor";
 import { checkStream, type MethodParams, type StreamInput } from "@skeleton-cache/tta";

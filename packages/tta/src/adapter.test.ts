@@ -1,5 +1,6 @@
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
-import { buildFusionWeights, uniformPrior } from "@skeleton-cache/prior";
+import { buildFusionWeights } from "@skeleton-cache/fusion";
+import { uniformPrior } from "@skeleton-cache/prior";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

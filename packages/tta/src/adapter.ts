@@ -1,8 +1,8 @@
 import { type CacheEntry, type RetrievalRequest, SkeletonCache } from "@skeleton-cache/cache";
 import { DescriptorExtractor, type DescriptorOptions } from "@skeleton-cache/descriptors";
 import { ShapeError, ValueError } from "@skeleton-cache/errors";
-import { type FusionStep, fuseInto } from "@skeleton-cache/fusion";
-import { buildFusionWeights, type FusionWeights, type Prior } from "@skeleton-cache/prior";
+import { buildFusionWeights, type FusionStep, type FusionWeights, fuseInto } from "@skeleton-cache/fusion";
+import type { Prior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { argmax, assertFinite, entropy, findNonFinite, softmaxInto } from "@skeleton-cache/tensor";
 import type { MethodSnapshot, SampleRef, StepResult, TestTimeMethod } from "./method.js";

@@ -1,4 +1,5 @@
-import type { FusionWeights, Prior } from "@skeleton-cache/prior";
+import type { FusionWeights } from "@skeleton-cache/fusion";
+import type { Prior } from "@skeleton-cache/prior";
 
 /**
  * One sample of a stream, where a step reads it: base logits φ̂ (U values

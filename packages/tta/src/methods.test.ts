@@ -4,7 +4,8 @@
  * and what every method must do (streaming, reset, snapshot, bad input).
  */
 import { NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
-import { buildFusionWeights, type Prior, uniformPrior } from "@skeleton-cache/prior";
+import { buildFusionWeights } from "@skeleton-cache/fusion";
+import { type Prior, uniformPrior } from "@skeleton-cache/prior";
 import { permutation, seededRandom, type Tensor } from "@skeleton-cache/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

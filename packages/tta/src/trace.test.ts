@@ -1,5 +1,6 @@
 import { ValueError } from "@skeleton-cache/errors";
-import { type FusionWeights, uniformPrior } from "@skeleton-cache/prior";
+import type { FusionWeights } from "@skeleton-cache/fusion";
+import { uniformPrior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import { describe, expect, it } from "vitest";

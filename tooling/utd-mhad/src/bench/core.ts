@@ -5,7 +5,7 @@ import { parseUtdMhadName } from "@skeleton-cache/datasets";
 import { FormatError, ShapeError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
 import { accuracy } from "@skeleton-cache/metrics";
-import type { FusionWeights } from "@skeleton-cache/prior";
+import type { FusionWeights } from "@skeleton-cache/fusion";
 import { loadPublishedPrior, type Prior, selectPriorForSplit, uniformPrior } from "@skeleton-cache/prior";
 import {
   ABLATIONS as ABLATION_SETS,
