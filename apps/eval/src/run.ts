@@ -3,6 +3,7 @@ import path from "node:path";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
   accuracy,
+  calibratedArgmax,
   calibrationRange,
   confusionMatrix,
   gzslSweep,
@@ -15,7 +16,6 @@ import {
 import {
   ablations,
   baselinePredictions,
-  calibratedArgmax,
   gridSearch,
   type MethodSetup,
   memoryStatistics,
@@ -411,8 +411,10 @@ function bundleSection(data: EvalData): EvalReport["bundle"] {
 
 function runFiles(data: EvalData, outcome: ProtocolOutcome, gzsl: GzslSection | null): RunFiles {
   const { mainRun } = outcome;
+  const seenMask = new Uint8Array(data.numClasses);
+  for (const u of gzsl?.seenIndices ?? []) seenMask[u] = 1;
   const calibrated = (scores: ArrayLike<number>, calibration: number) =>
-    calibratedArgmax(scores, { numClasses: data.numClasses, seen: gzsl!.seenIndices, calibration });
+    calibratedArgmax(scores, { numClasses: data.numClasses, seenMask, calibration });
   return {
     order: mainRun.order,
     labels: data.labels,

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   accuracy,
   cacheStatistics,
+  calibratedArgmax,
   calibrationRange,
   confusionMatrix,
   formatMeanSd,
@@ -106,6 +107,19 @@ describe("hand-computed examples", () => {
     expect(stats.precisionPerBlock).toEqual([50, 100, null]);
     expect(stats.precision).toBeCloseTo(200 / 3, 12);
     expect(stats.fill).toBe(0.5);
+  });
+
+  it("calibrated argmax subtracts the calibration from seen classes, first index on ties", () => {
+    const scores = [1, 0.9, 0.2, 0.5, 0.5, 0.5];
+    expect(
+      Array.from(calibratedArgmax(scores, { numClasses: 3, seenMask: [1, 0, 0], calibration: 0 })),
+    ).toEqual([0, 0]);
+    expect(
+      Array.from(calibratedArgmax(scores, { numClasses: 3, seenMask: [1, 0, 0], calibration: 0.2 })),
+    ).toEqual([1, 1]);
+    expect(
+      Array.from(calibratedArgmax(scores, { numClasses: 3, seenMask: [1, 1, 0], calibration: 0.2 })),
+    ).toEqual([0, 2]);
   });
 });
 

@@ -4,7 +4,6 @@ export type { MethodSetup, StreamData, Tick } from "./data.js";
 export { streamData } from "./data.js";
 export type { Grid, GridPoint, GridValues } from "./grid.js";
 export { bestMean, bestPoint, checkGrid, gridPoints, gridSearch, methodGrid } from "./grid.js";
-export { calibratedArgmax } from "./gzsl.js";
 export { memoryStatistics } from "./memory.js";
 export { baselinePredictions, buildMethod, onlinePass } from "./online.js";
 export type { OrdersResult } from "./orders.js";

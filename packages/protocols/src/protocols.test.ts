@@ -8,7 +8,6 @@ import {
   ABLATIONS,
   ablations,
   bestMean,
-  calibratedArgmax,
   checkGrid,
   earlyStreamAccuracy,
   gridPoints,
@@ -105,21 +104,6 @@ describe("ablations", () => {
     expect(() => ablations(data, setup("tda"), { priorIsUniform: true, uniformGamma: 0.3 })).toThrow(
       /tda does not fuse/,
     );
-  });
-});
-
-describe("calibrated argmax", () => {
-  it("subtracts the calibration from seen classes, first index on ties", () => {
-    const scores = [1, 0.9, 0.2, 0.5, 0.5, 0.5];
-    expect(Array.from(calibratedArgmax(scores, { numClasses: 3, seen: [0], calibration: 0 }))).toEqual([
-      0, 0,
-    ]);
-    expect(Array.from(calibratedArgmax(scores, { numClasses: 3, seen: [0], calibration: 0.2 }))).toEqual([
-      1, 1,
-    ]);
-    expect(Array.from(calibratedArgmax(scores, { numClasses: 3, seen: [0, 1], calibration: 0.2 }))).toEqual([
-      0, 2,
-    ]);
   });
 });
 
