@@ -6,7 +6,7 @@
  */
 import { uniformPrior } from "@skeleton-cache/prior";
 import { seededRandom } from "@skeleton-cache/tensor";
-import { TestTimeAdapter } from "@skeleton-cache/tta";
+import { SkeletonCacheMethod } from "@skeleton-cache/tta";
 
 const U = 24;
 const C = 256;
@@ -16,7 +16,7 @@ const random = seededRandom(3);
 const descriptors = Float32Array.from({ length: pool * 8 * C }, () => Math.max(0, random.normal()));
 const logits = Float32Array.from({ length: pool * U }, () => random.normal());
 const features = Float32Array.from({ length: 4 * C * 25 * 25 }, () => Math.max(0, random.normal()));
-const adapter = new TestTimeAdapter({
+const adapter = new SkeletonCacheMethod({
   numClasses: U,
   channels: C,
   prior: uniformPrior(U, 0.3),

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import { readBundleDescriptors } from "@skeleton-cache/bundle";
 import { uniformPrior } from "@skeleton-cache/prior";
-import { runOnline } from "@skeleton-cache/tta";
+import { onlinePass, SkeletonCacheMethod } from "@skeleton-cache/tta";
 
 let peakRss = process.memoryUsage().rss;
 const sample = () => {
@@ -23,9 +23,17 @@ const bundle = readBundleDescriptors(process.argv[2]!, {
 });
 sample();
 const U = bundle.logits.shape[1]!;
-runOnline(
+const channels = bundle.descriptors.shape[2]!;
+onlinePass(
   { logits: bundle.logits, descriptors: bundle.descriptors },
-  { prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 },
+  new SkeletonCacheMethod({
+    numClasses: U,
+    channels,
+    prior: uniformPrior(U, 0.3),
+    alpha: 1,
+    beta: 5,
+    capacity: 8,
+  }),
   { onProgress: sample, progressEvery: 1000 },
 );
 sample();

@@ -16,7 +16,7 @@ import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { createAtomicWriter, encodeNpy, encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { seededRandom } from "@skeleton-cache/tensor";
-import { runOnline } from "@skeleton-cache/tta";
+import { onlinePass, SkeletonCacheMethod } from "@skeleton-cache/tta";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(HERE, "../apps/eval/dist/cli.js");
@@ -106,7 +106,7 @@ function dropCache(dir: string): boolean {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const best = (values: number[]) => Math.min(...values);
 
-const ONLINE = { prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
+const ONLINE = { numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
 
 /** Seconds to write a fresh (N, 8, C) float32 array once: the first touch of its pages (the descriptors' cost beyond the read). */
 function firstTouch(samples: number): number {
@@ -161,7 +161,10 @@ function warmTimings(dir: string, samples: number, rounds: number) {
     times.e2e.push(
       timed(() => {
         const bundle = readBundleDescriptors(dir);
-        runOnline({ logits: bundle.logits, descriptors: bundle.descriptors }, ONLINE);
+        onlinePass(
+          { logits: bundle.logits, descriptors: bundle.descriptors },
+          new SkeletonCacheMethod(ONLINE),
+        );
       }),
     );
   }

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { chromiumPath } from "@skeleton-cache/test-support";
-import { runOnline, TraceRecorder } from "@skeleton-cache/tta";
+import { onlinePass, SkeletonCacheMethod, TraceRecorder } from "@skeleton-cache/tta";
 import { main } from "../apps/eval/src/cli.js";
 import { loadEvalData } from "../apps/eval/src/inputs.js";
 import { launchChromium, openReport, watchedPage } from "../apps/eval/src/test-support/browser.js";
@@ -83,6 +83,8 @@ export async function reportHtmlBench(
   // The traced replay against the plain pass, same data, same run.
   const data = loadEvalData(run.bundle);
   const options = {
+    numClasses: U,
+    channels: C,
     prior: uniformPrior(U, 0.5),
     alpha: 1,
     beta: 5,
@@ -99,9 +101,9 @@ export async function reportHtmlBench(
     }
     return median(samples) / 1000;
   };
-  const plain = time(() => runOnline(input, options));
+  const plain = time(() => onlinePass(input, new SkeletonCacheMethod(options)));
   const traced = time(() =>
-    runOnline(input, options, {
+    onlinePass(input, new SkeletonCacheMethod(options), {
       trace: new TraceRecorder({ samples: Array.from({ length: 600 }, (_, i) => i * 3), snapshots: 60 }),
     }),
   );

@@ -20,7 +20,7 @@ import { writeFileAtomic } from "@skeleton-cache/formats";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { seededRandom } from "@skeleton-cache/tensor";
-import { runOnline, TestTimeAdapter } from "@skeleton-cache/tta";
+import { onlinePass, SkeletonCacheMethod } from "@skeleton-cache/tta";
 import { dataPathBench } from "./data-path.js";
 import { kernelBench } from "./kernels.js";
 import { reportHtmlBench } from "./report-html.js";
@@ -79,7 +79,7 @@ function adaptLoop(): void {
         const pool = 512;
         const descriptors = randomArray(pool * D * C, U * 31 + K);
         const logits = randomArray(pool * U, U * 7 + K);
-        const adapter = new TestTimeAdapter({
+        const adapter = new SkeletonCacheMethod({
           numClasses: U,
           channels: C,
           prior: uniformPrior(U, 0.3),
@@ -244,11 +244,11 @@ function endToEnd(tmp: string): string {
     logits: { data: logits, shape: [N, U] },
     descriptors: { data: descriptors, shape: [N, NUM_SLOTS, C] },
   };
-  const options = { prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
-  const seconds = measure(() => runOnline(input, options), 1, QUICK ? 0.5 : 2);
+  const options = { numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
+  const seconds = measure(() => onlinePass(input, new SkeletonCacheMethod(options)), 1, QUICK ? 0.5 : 2);
   rows.push({
     group: "e2e",
-    name: `runOnline over an in-memory bundle N=${N} U=${U} K=8 C=${C}`,
+    name: `onlinePass over an in-memory bundle N=${N} U=${U} K=8 C=${C}`,
     samplesPerSecond: N / seconds,
     seconds,
   });
@@ -260,10 +260,10 @@ function endToEnd(tmp: string): string {
     logits: { data: logits.subarray(0, NF * U), shape: [NF, U] },
     features: { data: features, shape: [NF, C, T, 25] },
   };
-  const secondsF = measure(() => runOnline(inputF, options), 1, QUICK ? 0.5 : 2);
+  const secondsF = measure(() => onlinePass(inputF, new SkeletonCacheMethod(options)), 1, QUICK ? 0.5 : 2);
   rows.push({
     group: "e2e",
-    name: `runOnline from F volumes N=${NF} U=${U} C=${C} T=${T} V=25 (extraction included)`,
+    name: `onlinePass from F volumes N=${NF} U=${U} C=${C} T=${T} V=25 (extraction included)`,
     samplesPerSecond: NF / secondsF,
     seconds: secondsF,
   });

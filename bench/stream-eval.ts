@@ -4,12 +4,12 @@
  */
 import { openBundle } from "@skeleton-cache/bundle";
 import { uniformPrior } from "@skeleton-cache/prior";
-import { TestTimeAdapter } from "@skeleton-cache/tta";
+import { SkeletonCacheMethod } from "@skeleton-cache/tta";
 
 const reader = openBundle(process.argv[2]!);
 const U = reader.numClasses;
 const C = reader.featureShape[1]!;
-const adapter = new TestTimeAdapter({
+const adapter = new SkeletonCacheMethod({
   numClasses: U,
   channels: C,
   prior: uniformPrior(U, 0.3),

@@ -5,14 +5,14 @@ import { loadNtuSkeleton, preprocessSequence } from "@skeleton-cache/datasets";
 import { uniformPrior } from "@skeleton-cache/prior";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { dataPath, itWithData, repoPath } from "@skeleton-cache/test-support";
-import { runOnline, TestTimeAdapter } from "@skeleton-cache/tta";
+import { createMethod, onlinePass, SkeletonCacheMethod } from "@skeleton-cache/tta";
 import { describe, expect } from "vitest";
 import "@skeleton-cache/backbone-onnx"; // registers the "onnx" adapter
 
 const NTU = dataPath("real/ntu");
 const MODEL = repoPath("packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
 
-describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN → test-time adapter", () => {
+describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN → test-time method", () => {
   itWithData(
     ["real/ntu"],
     "runs the whole chain on the six real NTU samples with shapes that line up",
@@ -59,11 +59,16 @@ describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN �
       const second = samples[a058]!.data.filter((_, i) => i % 2 === 1);
       expect(second.some((v) => v !== 0)).toBe(true);
 
-      const run = runOnline({ logits, features }, { prior: uniformPrior(6), alpha: 1, beta: 5, capacity: 2 });
+      const method = createMethod(
+        "skeleton-cache",
+        { numClasses: logits.shape[1]!, channels: features.shape[1]!, prior: uniformPrior(6) },
+        { alpha: 1, beta: 5, K: 2 },
+      );
+      const run = onlinePass({ logits, features }, method);
       expect(run.numSamples).toBe(6);
       expect(run.numClasses).toBe(6);
-      expect(run.adapter).toBeInstanceOf(TestTimeAdapter);
-      expect(run.adapter.channels).toBe(64);
+      expect(run.method).toBeInstanceOf(SkeletonCacheMethod);
+      expect(run.method.channels).toBe(64);
       for (let n = 0; n < 6; n++) {
         expect(run.refinedPred[n]).toBeGreaterThanOrEqual(0);
         expect(run.refinedPred[n]).toBeLessThan(6);

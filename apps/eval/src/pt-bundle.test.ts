@@ -1,8 +1,9 @@
 /** The authors' `.pt` bundle reads as the same stream as its `.npy` files. */
 import fs from "node:fs";
 import path from "node:path";
-import { onlinePass } from "@skeleton-cache/protocols";
+import { buildMethod } from "@skeleton-cache/protocols";
 import { parityDir } from "@skeleton-cache/test-support";
+import { onlinePass } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { loadEvalData, resolvePrior } from "./inputs.js";
 
@@ -14,7 +15,7 @@ describe("the authors' .pt bundle", () => {
     const { prior } = resolvePrior(path.join(dir, "prior.json"), data, { uniformGamma: 0.5 });
     const expected = JSON.parse(fs.readFileSync(path.join(dir, "expected.json"), "utf8"));
     const params = { alpha: 3, beta: 7, K: 8, hedge: "auto", hedgeMargin: 0.5 };
-    const run = onlinePass(data, { method: "skeleton-cache", params, prior });
+    const run = onlinePass(data, buildMethod(data, { method: "skeleton-cache", params, prior }));
     expect(Array.from(run.refinedPred)).toEqual(expected.refined_pred);
   });
 });

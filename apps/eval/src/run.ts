@@ -16,10 +16,10 @@ import {
 import {
   ablations,
   baselinePredictions,
+  buildMethod,
   gridSearch,
   type MethodSetup,
   memoryStatistics,
-  onlinePass,
   ordersProtocol,
   PROTOCOL_DESCRIPTIONS,
   type Protocol,
@@ -36,7 +36,13 @@ import {
   writeRunDirectory,
 } from "@skeleton-cache/report";
 import { getSplit } from "@skeleton-cache/skeleton";
-import { getMethodSpec, type MethodParams, type MethodRun, TestTimeAdapter } from "@skeleton-cache/tta";
+import {
+  getMethodSpec,
+  type MethodParams,
+  type MethodRun,
+  onlinePass,
+  SkeletonCacheMethod,
+} from "@skeleton-cache/tta";
 import type { EvalConfig } from "./config.js";
 import {
   checkBundleSplit,
@@ -246,7 +252,7 @@ function validationProtocol(
   const grid = methodGridOf(config, setup.method);
   const search = gridSearch(valData, { ...setup, prior: valPrior.prior }, grid, () => progress.tick());
   const params = { ...setup.params, ...search.best.values };
-  const mainRun = onlinePass(inputs.data, { ...setup, params });
+  const mainRun = onlinePass(inputs.data, buildMethod(inputs.data, { ...setup, params }));
   progress.tick();
   return {
     params,
@@ -271,7 +277,7 @@ function referenceProtocol(inputs: EvalInputs, setup: MethodSetup, progress: Pro
   const { data } = inputs;
   const grid = getMethodSpec(setup.method).grid;
   const result = referenceGrid(data, setup, grid, () => progress.tick());
-  const fixedRun = onlinePass(data, setup);
+  const fixedRun = onlinePass(data, buildMethod(data, setup));
   progress.tick();
   const best = result.best;
   return {
@@ -294,7 +300,7 @@ function referenceProtocol(inputs: EvalInputs, setup: MethodSetup, progress: Pro
 }
 
 function onlineProtocol(inputs: EvalInputs, setup: MethodSetup, progress: Progress): ProtocolOutcome {
-  const mainRun = onlinePass(inputs.data, setup);
+  const mainRun = onlinePass(inputs.data, buildMethod(inputs.data, setup));
   progress.tick();
   return {
     params: setup.params,
@@ -371,7 +377,7 @@ function methodSection(method: string, run: MethodRun): MethodSection {
     description: spec.description,
     reference: spec.reference,
     capabilities: spec.capabilities,
-    hedgeActive: run.method instanceof TestTimeAdapter ? run.method.hedgeActive : null,
+    hedgeActive: run.method instanceof SkeletonCacheMethod ? run.method.hedgeActive : null,
   };
 }
 

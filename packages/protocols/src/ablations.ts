@@ -1,11 +1,11 @@
 import { ValueError } from "@skeleton-cache/errors";
-import { accuracy } from "@skeleton-cache/metrics";
 import { buildFusionWeights, type FusionWeights, maskFusionWeights } from "@skeleton-cache/fusion";
+import { accuracy } from "@skeleton-cache/metrics";
 import { type Prior, uniformPrior } from "@skeleton-cache/prior";
 import { ALL_SLOTS, GLOBAL_SLOT, SPATIAL_SLOTS, TEMPORAL_SLOTS } from "@skeleton-cache/skeleton";
-import { getMethodSpec } from "@skeleton-cache/tta";
-import type { MethodSetup, StreamData, Tick } from "./data.js";
-import { onlinePass } from "./online.js";
+import { getMethodSpec, onlinePass } from "@skeleton-cache/tta";
+import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { buildMethod } from "./online.js";
 
 /** The descriptor subsets of the ablations (slot indices from `@skeleton-cache/skeleton`'s layout). */
 export const ABLATIONS = [
@@ -59,7 +59,7 @@ export function ablations(
   for (const { label, prior } of priors) {
     for (const subset of ABLATIONS) {
       const weights = ablationWeights(prior, data.numClasses, subset.slots);
-      const run = onlinePass(data, { ...setup, prior, weights });
+      const run = onlinePass(checkedInput(data), buildMethod(data, { ...setup, prior, weights }));
       const result = accuracy(run.refinedPred, data.labels);
       rows.push({
         id: subset.id,

@@ -1,7 +1,7 @@
 import { accuracy } from "@skeleton-cache/metrics";
-import { getMethodSpec, resolveMethodParams } from "@skeleton-cache/tta";
-import type { MethodSetup, StreamData, Tick } from "./data.js";
-import { onlinePass } from "./online.js";
+import { getMethodSpec, onlinePass, resolveMethodParams } from "@skeleton-cache/tta";
+import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { buildMethod } from "./online.js";
 
 /** A grid: parameter name → values (SPEC §7's is α × β; each method declares its own). */
 export type Grid = Readonly<Record<string, readonly number[]>>;
@@ -59,7 +59,10 @@ export function gridSearch(
 ): { points: GridPoint[]; best: GridPoint } {
   checkGrid(setup.method, grid);
   const points = gridPoints(grid).map((values) => {
-    const run = onlinePass(data, { ...setup, params: { ...setup.params, ...values } });
+    const run = onlinePass(
+      checkedInput(data),
+      buildMethod(data, { ...setup, params: { ...setup.params, ...values } }),
+    );
     const result = accuracy(run.refinedPred, data.labels);
     tick?.();
     return { values, correct: result.correct, top1: result.percent };

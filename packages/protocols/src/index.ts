@@ -5,7 +5,7 @@ export { streamData } from "./data.js";
 export type { Grid, GridPoint, GridValues } from "./grid.js";
 export { bestMean, bestPoint, checkGrid, gridPoints, gridSearch, methodGrid } from "./grid.js";
 export { memoryStatistics } from "./memory.js";
-export { baselinePredictions, buildMethod, onlinePass } from "./online.js";
+export { baselinePredictions, buildMethod } from "./online.js";
 export type { OrdersResult } from "./orders.js";
 export { ordersProtocol, streamOrder } from "./orders.js";
 export type { Protocol } from "./protocols.js";

@@ -1,8 +1,8 @@
 import { argmaxRows } from "@skeleton-cache/tensor";
-import { createMethod, type MethodRun, runMethod, type TestTimeMethod } from "@skeleton-cache/tta";
-import { checkedInput, type MethodSetup, type StreamData } from "./data.js";
+import { createMethod, type TestTimeMethod } from "@skeleton-cache/tta";
+import type { MethodSetup, StreamData } from "./data.js";
 
-/** A fresh method for a stream. */
+/** A fresh method for a stream, as `setup` names it (run it with tta's `onlinePass`). */
 export function buildMethod(data: StreamData, setup: MethodSetup): TestTimeMethod {
   return createMethod(
     setup.method,
@@ -14,19 +14,6 @@ export function buildMethod(data: StreamData, setup: MethodSetup): TestTimeMetho
       ...(setup.kernel ? { kernel: setup.kernel } : {}),
     },
     setup.params,
-  );
-}
-
-/** The online protocol: one pass (SPEC §6) of a fresh method over the stream, in `order` (default as stored). */
-export function onlinePass(
-  data: StreamData,
-  setup: MethodSetup,
-  options: { readonly order?: readonly number[] | Int32Array } = {},
-): MethodRun {
-  return runMethod(
-    checkedInput(data),
-    buildMethod(data, setup),
-    options.order ? { order: options.order } : {},
   );
 }
 

@@ -1,7 +1,8 @@
 import { accuracy, type MeanSd, meanSd } from "@skeleton-cache/metrics";
 import { permutation } from "@skeleton-cache/tensor";
-import type { MethodSetup, StreamData, Tick } from "./data.js";
-import { baselinePredictions, onlinePass } from "./online.js";
+import { onlinePass } from "@skeleton-cache/tta";
+import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { baselinePredictions, buildMethod } from "./online.js";
 
 /** The stream order of a seed: a seeded permutation of 0..n-1. */
 export function streamOrder(numSamples: number, seed: number): number[] {
@@ -28,7 +29,9 @@ export function ordersProtocol(
   const top1: number[] = [];
   for (let r = 0; r < options.R; r++) {
     const seed = options.seed + r;
-    const run = onlinePass(data, setup, { order: streamOrder(data.numSamples, seed) });
+    const run = onlinePass(checkedInput(data), buildMethod(data, setup), {
+      order: streamOrder(data.numSamples, seed),
+    });
     seeds.push(seed);
     top1.push(accuracy(run.refinedPred, data.labels).percent);
     tick?.();

@@ -2,18 +2,19 @@ import { accuracy } from "@skeleton-cache/metrics";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { ALL_SLOTS, GLOBAL_SLOT } from "@skeleton-cache/skeleton";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
+import { onlinePass } from "@skeleton-cache/tta";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   ABLATIONS,
   ablations,
   bestMean,
+  buildMethod,
   checkGrid,
   earlyStreamAccuracy,
   gridPoints,
   gridSearch,
   imbalancedStream,
-  onlinePass,
   ordersProtocol,
   streamData,
 } from "./index.js";
@@ -59,7 +60,7 @@ describe("grids", () => {
     const { points, best } = gridSearch(data, setup("knn-past"), { k: [1, 3], lambda: [0.5, 2] });
     expect(points.map((p) => p.values)).toEqual(gridPoints({ k: [1, 3], lambda: [0.5, 2] }));
     for (const point of points) {
-      const run = onlinePass(data, setup("knn-past", point.values));
+      const run = onlinePass(data, buildMethod(data, setup("knn-past", point.values)));
       expect(point.correct).toBe(accuracy(run.refinedPred, data.labels).correct);
     }
     const top = Math.max(...points.map((p) => p.correct));
@@ -78,7 +79,9 @@ describe("orders", () => {
     const result = ordersProtocol(data, setup("skeleton-cache-mean"), { R: 3, seed: 7 });
     expect(result.seeds).toEqual([7, 8, 9]);
     result.seeds.forEach((seed, r) => {
-      const run = onlinePass(data, setup("skeleton-cache-mean"), { order: permutation(30, seed) });
+      const run = onlinePass(data, buildMethod(data, setup("skeleton-cache-mean")), {
+        order: permutation(30, seed),
+      });
       expect(result.top1[r]).toBe(accuracy(run.refinedPred, data.labels).percent);
     });
     expect(result.summary.mean).toBeCloseTo(result.top1.reduce((a, b) => a + b, 0) / 3, 12);
@@ -99,7 +102,7 @@ describe("ablations", () => {
     const data = stream(30, 4, 8);
     const rows = ablations(data, setup("skeleton-cache"), { priorIsUniform: true, uniformGamma: 0.3 });
     expect(rows.map((r) => `${r.prior} ${r.id}`)).toEqual(ABLATIONS.map((a) => `uniform ${a.id}`));
-    const plain = onlinePass(data, setup("skeleton-cache"));
+    const plain = onlinePass(data, buildMethod(data, setup("skeleton-cache")));
     expect(rows.at(-1)!.correct).toBe(accuracy(plain.refinedPred, data.labels).correct);
     expect(() => ablations(data, setup("tda"), { priorIsUniform: true, uniformGamma: 0.3 })).toThrow(
       /tda does not fuse/,

@@ -8,9 +8,9 @@ import path from "node:path";
 import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
 import { loadPrior, uniformPrior } from "@skeleton-cache/prior";
 import { parityCases, parityDir } from "@skeleton-cache/test-support";
-import { streamDescriptors, type TestTimeAdapter } from "@skeleton-cache/tta";
+import { onlinePass, type SkeletonCacheMethod, streamDescriptors } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
-import { meanMaxBaseLogit, onlinePass, referenceGrid, referenceRun, streamData } from "./index.js";
+import { buildMethod, meanMaxBaseLogit, referenceGrid, referenceRun, streamData } from "./index.js";
 
 function loadCase(name: string, kernel: "wasm" | "js" = "wasm") {
   const dir = parityDir(name);
@@ -95,9 +95,9 @@ describe("reference protocol parity", () => {
     });
 
     it("online at params.json's α, β, K gives the reference predictions", () => {
-      const run = onlinePass(data, setup(params.alpha_s, params.beta, params.K));
+      const run = onlinePass(data, buildMethod(data, setup(params.alpha_s, params.beta, params.K)));
       expect(Array.from(run.refinedPred)).toEqual(expected.refined_pred);
-      expect((run.method as TestTimeAdapter).cache.kernel).toBe(kernel);
+      expect((run.method as SkeletonCacheMethod).cache.kernel).toBe(kernel);
     });
   });
 

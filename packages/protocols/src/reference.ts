@@ -1,9 +1,9 @@
 import { accuracy } from "@skeleton-cache/metrics";
 import type { Tensor } from "@skeleton-cache/tensor";
-import { getMethodSpec, type MethodRun, predictWithCache } from "@skeleton-cache/tta";
-import type { MethodSetup, StreamData, Tick } from "./data.js";
+import { getMethodSpec, type MethodRun, onlinePass, predictWithCache } from "@skeleton-cache/tta";
+import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
 import { bestPoint, checkGrid, type Grid, type GridPoint, gridPoints } from "./grid.js";
-import { onlinePass } from "./online.js";
+import { buildMethod } from "./online.js";
 
 /** The reference protocol's second-pass rule (SPEC §7): the mean largest base logit must exceed this. */
 export const SECOND_PASS_THRESHOLD = 0.85;
@@ -43,7 +43,11 @@ export function referenceRun(
   setup: MethodSetup,
   options: { readonly meanMax: number; readonly order?: readonly number[] | Int32Array },
 ): ReferenceRun {
-  const run = onlinePass(data, setup, options.order ? { order: options.order } : {});
+  const run = onlinePass(
+    checkedInput(data),
+    buildMethod(data, setup),
+    options.order ? { order: options.order } : {},
+  );
   const online = accuracy(run.refinedPred, data.labels);
   const allBlocksFull = getMethodSpec(setup.method).capabilities.blocksFill && run.method.blocksFull;
   const fires = allBlocksFull && options.meanMax > SECOND_PASS_THRESHOLD;

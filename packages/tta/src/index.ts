@@ -1,5 +1,3 @@
-export type { AdapterOptions, HedgeMode } from "./adapter.js";
-export { TestTimeAdapter } from "./adapter.js";
 export type {
   BlockSnapshot,
   MemorySnapshot,
@@ -15,11 +13,11 @@ export type {
 } from "./method.js";
 export { KNN_FLOOR, KnnPastMethod, knnPast } from "./methods/knn-past.js";
 export { REFERENCE_GRID, skeletonCache } from "./methods/skeleton-cache.js";
-export { MeanAffinityAdapter, skeletonCacheMean } from "./methods/skeleton-cache-mean.js";
+export { SkeletonCacheMeanMethod, skeletonCacheMean } from "./methods/skeleton-cache-mean.js";
 export type { TdaOptions } from "./methods/tda.js";
 export { TdaMethod, tda } from "./methods/tda.js";
-export type { MethodRun, OnlineOptions, OnlineRun, StreamInput } from "./online.js";
-export { checkStream, predictWithCache, runMethod, runOnline, streamDescriptors } from "./online.js";
+export type { MethodRun, OnlineOptions, StreamInput } from "./online.js";
+export { checkStream, onlinePass, predictWithCache, streamDescriptors } from "./online.js";
 export {
   createMethod,
   DEFAULT_METHOD,
@@ -28,5 +26,7 @@ export {
   methodNames,
   resolveMethodParams,
 } from "./registry.js";
+export type { HedgeMode, SkeletonCacheOptions } from "./skeleton-cache-method.js";
+export { SkeletonCacheMethod } from "./skeleton-cache-method.js";
 export type { CacheSnapshot, SampleTrace, TracedMatch, TraceOptions } from "./trace.js";
 export { TraceRecorder } from "./trace.js";

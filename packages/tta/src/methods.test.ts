@@ -15,12 +15,12 @@ import {
   getMethodSpec,
   METHODS,
   methodNames,
+  onlinePass,
   predictWithCache,
   resolveMethodParams,
-  runMethod,
-  runOnline,
   type TestTimeMethod,
 } from "./index.js";
+import { skeletonCacheFor } from "./test-support/skeleton-cache.js";
 
 const C = 4;
 
@@ -183,7 +183,7 @@ describe("the methods against hand computations", () => {
         const U = 3;
         const input = stream(24, U, seed);
         const params = { alpha: 2, beta: 5, K, hedge: "off" };
-        const run = runMethod(input, build("skeleton-cache-mean", U, params));
+        const run = onlinePass(input, build("skeleton-cache-mean", U, params));
         expectLogitsClose(run, meanByHand(input, U, { alpha: 2, beta: 5, K }), U);
       }),
       { numRuns: 15 },
@@ -196,7 +196,7 @@ describe("the methods against hand computations", () => {
         const U = 4;
         const input = stream(30, U, seed);
         const order = permutation(30, seed);
-        const run = runMethod(input, build("knn-past", U, { k, lambda: 1.5 }), { order });
+        const run = onlinePass(input, build("knn-past", U, { k, lambda: 1.5 }), { order });
         // The hand computation walks the stream in the same order.
         const reordered = {
           logits: { data: Float32Array.from(order.flatMap((i) => row(input.logits, i))), shape: [30, U] },
@@ -236,7 +236,7 @@ describe("the methods against hand computations", () => {
         const U = 5;
         const input = stream(40, U, seed);
         const method = build("tda", U, o);
-        const run = runMethod(input, method);
+        const run = onlinePass(input, method);
         expectLogitsClose(run, tdaByHand(input, U, o), U);
       }),
       { numRuns: 15 },
@@ -247,7 +247,7 @@ describe("the methods against hand computations", () => {
     const U = 5;
     const input = stream(60, U, 3);
     const method = build("tda", U);
-    runMethod(input, method);
+    onlinePass(input, method);
     const negative = method.snapshot().memories.find((m) => m.name === "negative")!;
     const held = negative.blocks.flatMap((b) => b.ids);
     expect(held.length).toBeGreaterThan(0);
@@ -275,7 +275,7 @@ describe("every method", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 10_000 }), (seed) => {
         const input = stream(20, 4, seed);
-        const run = runMethod(input, build(name, 4, zeroEffect[name]));
+        const run = onlinePass(input, build(name, 4, zeroEffect[name]));
         expect(Array.from(run.refinedPred)).toEqual(Array.from(run.baselinePred));
       }),
       { numRuns: 10 },
@@ -285,17 +285,17 @@ describe("every method", () => {
   it.each(methodNames())("%s: reset replays a stream exactly; a snapshot is a copy", (name) => {
     const input = stream(25, 4, 9);
     const method = build(name, 4);
-    const first = runMethod(input, method);
+    const first = onlinePass(input, method);
     const snapshot = method.snapshot();
     expect(snapshot.method).toBe(name);
     expect(snapshot.steps).toBe(25);
     const held = JSON.stringify(snapshot);
     method.reset();
     expect(method.steps).toBe(0);
-    const second = runMethod(input, method, { order: permutation(25, 4) });
+    const second = onlinePass(input, method, { order: permutation(25, 4) });
     expect(JSON.stringify(snapshot)).toBe(held);
     method.reset();
-    const third = runMethod(input, method);
+    const third = onlinePass(input, method);
     expect(Array.from(third.refinedLogits)).toEqual(Array.from(first.refinedLogits));
     expect(JSON.stringify(method.snapshot())).toBe(held);
     expect(second.numSamples).toBe(25);
@@ -304,9 +304,9 @@ describe("every method", () => {
   it.each(methodNames())("%s: NaN logits and a method built for another stream are typed errors", (name) => {
     const input = stream(4, 4, 2);
     input.logits.data[6] = Number.NaN;
-    expect(() => runMethod(input, build(name, 4))).toThrow(NonFiniteError);
-    expect(() => runMethod(input, build(name, 4))).toThrow(/sample 1: base logit 2 is NaN/);
-    expect(() => runMethod(stream(4, 4, 2), build(name, 5, {}, uniformPrior(5)))).toThrow(ShapeError);
+    expect(() => onlinePass(input, build(name, 4))).toThrow(NonFiniteError);
+    expect(() => onlinePass(input, build(name, 4))).toThrow(/sample 1: base logit 2 is NaN/);
+    expect(() => onlinePass(stream(4, 4, 2), build(name, 5, {}, uniformPrior(5)))).toThrow(ShapeError);
   });
 
   it.each(METHODS.map((m) => [m.name, m] as const))(
@@ -324,7 +324,7 @@ describe("every method", () => {
   it("the second pass works for the methods whose blocks fill and is refused for the others", () => {
     const input = stream(30, 3, 5);
     for (const spec of METHODS) {
-      const run = runMethod(input, build(spec.name, 3));
+      const run = onlinePass(input, build(spec.name, 3));
       if (spec.capabilities.blocksFill) {
         const before = JSON.stringify(run.method.snapshot());
         expect(predictWithCache(run.method, input, input.descriptors).length).toBe(30);
@@ -335,14 +335,14 @@ describe("every method", () => {
 });
 
 describe("the registry", () => {
-  it("builds skeleton-cache exactly as runOnline (the paper's adapter)", () => {
+  it("builds skeleton-cache exactly as the SkeletonCacheMethod class built directly", () => {
     const input = stream(40, 4, 12);
     const prior = uniformPrior(4, 0.3);
-    const viaRegistry = runMethod(input, build("skeleton-cache", 4, { alpha: 3, beta: 7, K: 3 }, prior));
-    const direct = runOnline(input, { prior, alpha: 3, beta: 7, capacity: 3 });
+    const viaRegistry = onlinePass(input, build("skeleton-cache", 4, { alpha: 3, beta: 7, K: 3 }, prior));
+    const direct = onlinePass(input, skeletonCacheFor(input, { prior, alpha: 3, beta: 7, capacity: 3 }));
     expect(Array.from(viaRegistry.refinedLogits)).toEqual(Array.from(direct.refinedLogits));
     expect(Array.from(viaRegistry.inserted)).toEqual(Array.from(direct.inserted));
-    expect(viaRegistry.method.snapshot()).toEqual(direct.adapter.snapshot());
+    expect(viaRegistry.method.snapshot()).toEqual(direct.method.snapshot());
   });
 
   it("names the known methods when asked for an unknown one", () => {
@@ -378,8 +378,8 @@ describe("checkStream", () => {
     const checked = checkStream(input);
     expect(checkStream(checked)).toBe(checked);
     for (const name of methodNames()) {
-      const plain = runMethod(input, build(name, 3));
-      const again = runMethod(checked, build(name, 3));
+      const plain = onlinePass(input, build(name, 3));
+      const again = onlinePass(checked, build(name, 3));
       expect(Array.from(again.refinedPred)).toEqual(Array.from(plain.refinedPred));
       expect(Array.from(again.refinedLogits)).toEqual(Array.from(plain.refinedLogits));
     }

@@ -2,7 +2,6 @@ import { type DescriptorOptions, extractDescriptors } from "@skeleton-cache/desc
 import { ShapeError, ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, type Tensor } from "@skeleton-cache/tensor";
-import { type AdapterOptions, TestTimeAdapter } from "./adapter.js";
 import type { TestTimeMethod } from "./method.js";
 import type { TraceRecorder } from "./trace.js";
 
@@ -36,12 +35,6 @@ export interface MethodRun<M extends TestTimeMethod = TestTimeMethod> {
   readonly method: M;
 }
 
-/** A Skeleton-Cache pass (`runOnline`): the method is the adapter, also under its old name. */
-export interface OnlineRun extends MethodRun<TestTimeAdapter> {
-  /** The adapter after the pass (its cache holds the final state); the same object as `method`. */
-  readonly adapter: TestTimeAdapter;
-}
-
 export interface OnlineOptions {
   /** Stream order (a permutation of 0..N-1); default 0..N-1. */
   readonly order?: readonly number[] | Int32Array;
@@ -49,7 +42,7 @@ export interface OnlineOptions {
   readonly onProgress?: (done: number, total: number) => void;
   readonly progressEvery?: number;
   readonly descriptorOptions?: DescriptorOptions;
-  /** Opt-in recorder of per-sample scores, weights, matches and cache snapshots (reports). */
+  /** Opt-in recorder of per-sample scores, weights, matches and the cache along the stream (reports). */
   readonly trace?: TraceRecorder;
 }
 
@@ -91,15 +84,14 @@ function checkOrder(order: readonly number[] | Int32Array, samples: number): Int
   return out;
 }
 
-/** The stream's (N, U) shape and its (N, 8, C) descriptors, checked against each other. */
 /** Streams returned by `checkStream`: their shapes and finite descriptors are not checked again. */
 const checkedStreams = new WeakSet<StreamInput>();
 
 /**
  * Checks a stream once — shapes, and every descriptor finite (computed from
- * F when it holds F) — and returns it in a form `runMethod` and `runOnline`
- * take as is, without scanning the N·8·C descriptors again: for protocols
- * that run many passes over one stream. Its arrays must not change after.
+ * F when it holds F) — and returns it in a form `onlinePass` takes as is,
+ * without scanning the N·8·C descriptors again: for protocols that run many
+ * passes over one stream. Its arrays must not change after.
  */
 export function checkStream(input: StreamInput, options: DescriptorOptions = {}): StreamInput {
   if (checkedStreams.has(input)) return input;
@@ -108,6 +100,7 @@ export function checkStream(input: StreamInput, options: DescriptorOptions = {})
   return stream;
 }
 
+/** The stream's (N, U) shape and its (N, 8, C) descriptors, checked against each other. */
 function streamShape(input: StreamInput, options: DescriptorOptions = {}) {
   if (checkedStreams.has(input)) {
     const [samples, numClasses] = input.logits.shape as [number, number];
@@ -128,12 +121,14 @@ function streamShape(input: StreamInput, options: DescriptorOptions = {}) {
 }
 
 /**
- * The online loop (SPEC §6) of any test-time method over a whole stream:
+ * The online pass (SPEC §6) of any test-time method over a whole stream:
  * each sample, in stream order, is refined by the method's memory built
  * from the samples before it, then remembered. Samples are named by their
- * index. The method is used as given (a fresh one starts empty).
+ * index. The method is used as given (a fresh one starts empty); build one
+ * with `createMethod` (any registered method) or `new SkeletonCacheMethod`.
+ * The one online pass of the project: the protocols run theirs through it.
  */
-export function runMethod<M extends TestTimeMethod>(
+export function onlinePass<M extends TestTimeMethod>(
   input: StreamInput,
   method: M,
   run: OnlineOptions = {},
@@ -191,24 +186,6 @@ export function runMethod<M extends TestTimeMethod>(
       run.onProgress(position + 1, samples);
   }
   return result;
-}
-
-/**
- * The online loop of SPEC §6 over a whole stream with the paper's method
- * (the `skeleton-cache` adapter): each sample, in stream order, is refined
- * against the cache built from the samples before it, then inserted.
- * Samples are cached under their sample index.
- */
-export function runOnline(
-  input: StreamInput,
-  options: Omit<AdapterOptions, "numClasses" | "channels">,
-  run: OnlineOptions = {},
-): OnlineRun {
-  const stream = checkStream(input, run.descriptorOptions);
-  const { numClasses, channels } = streamShape(stream);
-  const adapter = new TestTimeAdapter({ ...options, numClasses, channels });
-  const result = runMethod(stream, adapter, run);
-  return { ...result, adapter };
 }
 
 /**

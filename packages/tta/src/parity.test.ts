@@ -10,7 +10,8 @@ import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
 import { loadPrior } from "@skeleton-cache/prior";
 import { parityCases, parityDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
-import { runOnline } from "./index.js";
+import { onlinePass } from "./index.js";
+import { skeletonCacheFor } from "./test-support/skeleton-cache.js";
 
 const PARITY = parityDir();
 const cases = parityCases().filter((name) => fs.existsSync(path.join(PARITY, name, "expected.json")));
@@ -56,9 +57,10 @@ describe("parity with the reference implementation", () => {
     "case %s, %s kernels",
     (name, kernel) => {
       const c = loadCase(name);
-      const run = runOnline(
-        { logits: c.logits, features: c.features },
-        {
+      const input = { logits: c.logits, features: c.features };
+      const run = onlinePass(
+        input,
+        skeletonCacheFor(input, {
           prior: c.prior,
           alpha: c.params.alpha_s,
           beta: c.params.beta,
@@ -66,12 +68,12 @@ describe("parity with the reference implementation", () => {
           hedge: c.params.hedge ? "on" : "off",
           hedgeMargin: c.params.hedge_margin,
           kernel,
-        },
+        }),
         { descriptorOptions: { kernel } },
       );
 
       it("retrieval ran on the named kernel", () => {
-        expect(run.adapter.cache.kernel).toBe(kernel);
+        expect(run.method.cache.kernel).toBe(kernel);
       });
       const N = run.numSamples;
       const U = run.numClasses;
@@ -108,7 +110,7 @@ describe("parity with the reference implementation", () => {
       });
 
       it("identical final cache membership, in block position order", () => {
-        const cache = run.adapter.cache;
+        const cache = run.method.cache;
         expect(cache.occupancies()).toEqual(c.expected.final_cache.occupancy);
         for (let u = 0; u < U; u++) expect(cache.block(u).ids).toEqual(c.expected.final_cache.members[u]);
       });

@@ -4,7 +4,8 @@ import { uniformPrior } from "@skeleton-cache/prior";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import { describe, expect, it } from "vitest";
-import { createMethod, runMethod, runOnline, TraceRecorder } from "./index.js";
+import { createMethod, onlinePass, TraceRecorder } from "./index.js";
+import { skeletonCacheFor } from "./test-support/skeleton-cache.js";
 
 const N = 60;
 const U = 5;
@@ -46,9 +47,9 @@ describe("TraceRecorder", () => {
   it("leaves the online pass unchanged and explains every traced prediction (Eq. 6–12)", () => {
     const input = stream(3);
     const order = permutation(N, 11);
-    const plain = runOnline(input, options, { order });
+    const plain = onlinePass(input, skeletonCacheFor(input, options), { order });
     const trace = new TraceRecorder({ samples: order, matches: 4, snapshots: 10 });
-    const traced = runOnline(input, options, { order, trace });
+    const traced = onlinePass(input, skeletonCacheFor(input, options), { order, trace });
     expect(Array.from(traced.refinedPred)).toEqual(Array.from(plain.refinedPred));
     expect(Buffer.from(traced.refinedLogits.buffer).equals(Buffer.from(plain.refinedLogits.buffer))).toBe(
       true,
@@ -88,7 +89,7 @@ describe("TraceRecorder", () => {
     const input = stream(5);
     // Trace everything with every match kept: the affinities of all cached entries.
     const trace = new TraceRecorder({ samples: Array.from({ length: N }, (_, i) => i), matches: U * 3 * 2 });
-    runOnline(input, { ...options, hedge: "off" }, { trace });
+    onlinePass(input, skeletonCacheFor(input, { ...options, hedge: "off" }), { trace });
     for (const t of trace.traces.values()) {
       const sums = new Float64Array(NUM_SLOTS * U);
       for (const m of t.matches)
@@ -100,14 +101,14 @@ describe("TraceRecorder", () => {
   it("takes evenly spaced cache snapshots ending with the final cache", () => {
     const input = stream(9);
     const trace = new TraceRecorder({ samples: [], snapshots: 7 });
-    const run = runOnline(input, options, { trace });
+    const run = onlinePass(input, skeletonCacheFor(input, options), { trace });
     expect(trace.traces.size).toBe(0);
     const positions = trace.snapshots.map((s) => s.position);
     expect(positions).toEqual([9, 17, 26, 34, 43, 51, 60]);
     const last = trace.snapshots.at(-1)!;
     for (let u = 0; u < U; u++) {
-      expect(last.ids[u]).toEqual(run.adapter.cache.block(u).ids);
-      expect(last.entropies[u]).toEqual(run.adapter.cache.block(u).entropies);
+      expect(last.ids[u]).toEqual(run.method.cache.block(u).ids);
+      expect(last.entropies[u]).toEqual(run.method.cache.block(u).entropies);
     }
     // Block fill never decreases along the stream.
     for (let k = 1; k < trace.snapshots.length; k++)
@@ -127,12 +128,12 @@ describe("TraceRecorder", () => {
     const context = { numClasses: U, channels: C, prior: uniformPrior(U, 0.5) };
     for (const name of ["skeleton-cache-mean", "knn-past"]) {
       const trace = new TraceRecorder({ samples: [0] });
-      expect(() => runMethod(data, createMethod(name, context), { trace })).toThrow(
-        `trace: only the skeleton-cache adapter can be traced, not ${name}`,
+      expect(() => onlinePass(data, createMethod(name, context), { trace })).toThrow(
+        `trace: only the skeleton-cache method can be traced, not ${name}`,
       );
     }
     const trace = new TraceRecorder({ samples: [0] });
-    runMethod(data, createMethod("skeleton-cache", context), { trace });
+    onlinePass(data, createMethod("skeleton-cache", context), { trace });
     expect(trace.traces.has(0)).toBe(true);
   });
 });

@@ -1,12 +1,12 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { COSINE_NORM_EPS, dot, norm } from "@skeleton-cache/tensor";
-import { TestTimeAdapter } from "./adapter.js";
 import type { StepResult, TestTimeMethod } from "./method.js";
+import { SkeletonCacheMethod } from "./skeleton-cache-method.js";
 
 /** A cached entry a traced sample matched, with what it added to the sample's fused score. */
 export interface TracedMatch {
-  /** The entry's id (in `runOnline`: its sample index). */
+  /** The entry's id (in `onlinePass`: its sample index). */
   readonly id: number;
   /** The class block holding it. */
   readonly block: number;
@@ -55,7 +55,7 @@ export interface TraceOptions {
 
 /**
  * An opt-in recorder of what the online loop did, for reports: pass it as
- * `runOnline(..., { trace })`. Without one the loop does no extra work.
+ * `onlinePass(stream, method, { trace })`. Without one the loop does no extra work.
  * With one, each traced sample costs a copy of O and a comparison with every
  * cached key (U·K·8 cosines); a snapshot costs a copy of the block ids.
  */
@@ -66,7 +66,7 @@ export class TraceRecorder {
   private readonly wanted: Set<number>;
   private readonly keep: number;
   private readonly snapshotCount: number;
-  private adapter: TestTimeAdapter | null = null;
+  private method: SkeletonCacheMethod | null = null;
   private stream: { descriptors: Float32Array; perSample: number; total: number } | null = null;
   /** ‖descriptor‖ per cached sample and slot, computed when first needed (NaN: not yet). */
   private norms: Float64Array = new Float64Array(0);
@@ -87,30 +87,29 @@ export class TraceRecorder {
 
   /** Starts a stream: cached ids are indices of `descriptors` ((N, 8, C) rows of `perSample` values). */
   begin(method: TestTimeMethod, descriptors: Float32Array, total: number): void {
-    // The recorder re-derives Eq. 7–8's block sums, so only the paper's adapter itself is traceable
+    // The recorder re-derives Eq. 7–8's block sums, so only the paper's method itself is traceable
     // (a subclass that scores blocks otherwise, as skeleton-cache-mean does, is refused).
-    if (!(method instanceof TestTimeAdapter) || method.name !== "skeleton-cache")
-      throw new ValueError(`trace: only the skeleton-cache adapter can be traced, not ${method.name}`, {
+    if (!(method instanceof SkeletonCacheMethod) || method.name !== "skeleton-cache")
+      throw new ValueError(`trace: only the skeleton-cache method can be traced, not ${method.name}`, {
         field: "trace",
         value: method.name,
       });
-    const adapter = method;
-    this.adapter = adapter;
-    this.stream = { descriptors, perSample: NUM_SLOTS * adapter.channels, total };
-    this.norms = new Float64Array(descriptors.length / adapter.channels).fill(Number.NaN);
+    this.method = method;
+    this.stream = { descriptors, perSample: NUM_SLOTS * method.channels, total };
+    this.norms = new Float64Array(descriptors.length / method.channels).fill(Number.NaN);
   }
 
   /** Before a sample's step: its affinity to every cached entry (the cache as it is before the sample). */
   before(sample: number, query: Float32Array, offset: number): void {
     if (!this.wanted.has(sample)) return;
-    const { adapter, stream } = this.started();
-    const C = adapter.channels;
+    const { method, stream } = this.started();
+    const C = method.channels;
     const queryNorms = Array.from({ length: NUM_SLOTS }, (_, slot) =>
       clampedNorm(query, offset + slot * C, C),
     );
     this.pending = [];
-    for (let block = 0; block < adapter.numClasses; block++) {
-      for (const id of adapter.cache.block(block).ids) {
+    for (let block = 0; block < method.numClasses; block++) {
+      for (const id of method.cache.block(block).ids) {
         const affinities: number[] = [];
         for (let slot = 0; slot < NUM_SLOTS; slot++) {
           const at = id * stream.perSample + slot * C;
@@ -120,7 +119,7 @@ export class TraceRecorder {
           // cos with each norm clamped on its own (SPEC §4), then Eq. 6.
           const cos =
             dot(query, stream.descriptors, C, offset + slot * C, at) / (queryNorms[slot]! * keyNorm);
-          affinities.push(Math.exp(-adapter.beta * (1 - cos)));
+          affinities.push(Math.exp(-method.beta * (1 - cos)));
         }
         this.pending.push({ block, id, affinities });
       }
@@ -129,10 +128,10 @@ export class TraceRecorder {
 
   /** After a sample's step (`position`: its stream position): keeps its trace, takes due snapshots. */
   after(position: number, sample: number, step: StepResult): void {
-    const { adapter, stream } = this.started();
+    const { method, stream } = this.started();
     if (this.wanted.has(sample)) {
       const from = step.baselinePred * NUM_SLOTS;
-      const weights = adapter.fusion.weights.slice(from, from + NUM_SLOTS);
+      const weights = method.fusion.weights.slice(from, from + NUM_SLOTS);
       const matches = this.pending.map(({ block, id, affinities }) => ({
         id,
         block,
@@ -145,9 +144,9 @@ export class TraceRecorder {
         position,
         baselinePred: step.baselinePred,
         refinedPred: step.refinedPred,
-        scores: Float64Array.from(adapter.scores),
+        scores: Float64Array.from(method.scores),
         weights,
-        refinedLogits: Float64Array.from(adapter.refinedLogits),
+        refinedLogits: Float64Array.from(method.refinedLogits),
         matches: matches.slice(0, this.keep),
         entropy: step.entropy,
         inserted: step.inserted,
@@ -168,7 +167,7 @@ export class TraceRecorder {
   }
 
   private snapshot(position: number): void {
-    const cache = this.started().adapter.cache;
+    const cache = this.started().method.cache;
     const ids: number[][] = [];
     const entropies: number[][] = [];
     for (let block = 0; block < cache.numClasses; block++) {
@@ -179,10 +178,10 @@ export class TraceRecorder {
     this.snapshots.push({ position, ids, entropies });
   }
 
-  private started(): { adapter: TestTimeAdapter; stream: NonNullable<TraceRecorder["stream"]> } {
-    if (!this.adapter || !this.stream)
-      throw new ValueError("trace: begin(adapter, descriptors, total) was not called", { field: "trace" });
-    return { adapter: this.adapter, stream: this.stream };
+  private started(): { method: SkeletonCacheMethod; stream: NonNullable<TraceRecorder["stream"]> } {
+    if (!this.method || !this.stream)
+      throw new ValueError("trace: begin(method, descriptors, total) was not called", { field: "trace" });
+    return { method: this.method, stream: this.stream };
   }
 }
 

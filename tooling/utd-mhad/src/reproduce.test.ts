@@ -13,8 +13,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { accuracy } from "@skeleton-cache/metrics";
-import { bestMean, gridPoints, methodGrid, onlinePass } from "@skeleton-cache/protocols";
-import { methodNames } from "@skeleton-cache/tta";
+import { bestMean, buildMethod, gridPoints, methodGrid } from "@skeleton-cache/protocols";
+import { methodNames, onlinePass } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { type BenchResults, chooseOnValidation, gridKey } from "./bench/compute.js";
 import {
@@ -124,15 +124,21 @@ describe("committed UTD-MHAD results", () => {
         expect(order0.cutClass).toBe(want.cutClass[0]);
         for (const key of ["top1", "early", "earlyBackbone", "imbalanced", "imbalancedBackbone"] as const)
           expect(Math.abs(order0[key] - want[key][0]!)).toBeLessThan(TOLERANCE);
-        const atDefaults = onlinePass(streamOf(test.bundle), methodSetup(m.method, test, {}), {
+        const testStream = streamOf(test.bundle);
+        const atDefaults = onlinePass(testStream, buildMethod(testStream, methodSetup(m.method, test, {})), {
           order: streamOrder(test.bundle.labels.length, 0),
         });
         expect(
           Math.abs(accuracy(atDefaults.refinedPred, test.bundle.labels).percent - m.defaults[0]!.top1[0]!),
         ).toBeLessThan(TOLERANCE);
-        const foldRun = onlinePass(streamOf(fold.bundle), methodSetup(m.method, fold, m.chosen), {
-          order: streamOrder(fold.bundle.labels.length, 0),
-        });
+        const foldStream = streamOf(fold.bundle);
+        const foldRun = onlinePass(
+          foldStream,
+          buildMethod(foldStream, methodSetup(m.method, fold, m.chosen)),
+          {
+            order: streamOrder(fold.bundle.labels.length, 0),
+          },
+        );
         expect(
           Math.abs(
             accuracy(foldRun.refinedPred, fold.bundle.labels).percent -

@@ -8,7 +8,7 @@
 import { ValueError } from "@skeleton-cache/errors";
 import type { Prior } from "@skeleton-cache/prior";
 import { type EvalReport, evenlySpaced, type RunPredictions, type TracedRun } from "@skeleton-cache/report";
-import { createMethod, DEFAULT_METHOD, runMethod, TraceRecorder } from "@skeleton-cache/tta";
+import { createMethod, DEFAULT_METHOD, onlinePass, TraceRecorder } from "@skeleton-cache/tta";
 import type { EvalData } from "../inputs.js";
 
 /** Samples traced in full at most (scores, weights, matches): changed ones first, then unchanged. */
@@ -38,7 +38,7 @@ export function tracePass(
 ): TracedRun {
   const trace = new TraceRecorder({ samples: traced, matches: MATCHES, snapshots: SNAPSHOTS });
   const context = { numClasses: data.numClasses, channels: data.channels, prior };
-  const run = runMethod(
+  const run = onlinePass(
     { logits: data.logits, descriptors: data.descriptors },
     createMethod(DEFAULT_METHOD, context, report.params),
     { order: predictions.order, trace },

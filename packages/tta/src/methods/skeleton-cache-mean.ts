@@ -1,7 +1,7 @@
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
-import { TestTimeAdapter } from "../adapter.js";
 import type { MethodSpec } from "../method.js";
-import { adapterOptions, cacheParams, REFERENCE_GRID } from "./skeleton-cache.js";
+import { SkeletonCacheMethod } from "../skeleton-cache-method.js";
+import { cacheParams, REFERENCE_GRID, skeletonCacheOptions } from "./skeleton-cache.js";
 
 /**
  * Skeleton-Cache with the mean instead of the sum over a class's block
@@ -13,7 +13,7 @@ import { adapterOptions, cacheParams, REFERENCE_GRID } from "./skeleton-cache.js
  *
  * everything else (descriptors, insertion, hedge, fusion) as the paper.
  */
-export class MeanAffinityAdapter extends TestTimeAdapter {
+export class SkeletonCacheMeanMethod extends SkeletonCacheMethod {
   override get name(): string {
     return "skeleton-cache-mean";
   }
@@ -44,5 +44,5 @@ export const skeletonCacheMean: MethodSpec = {
   params: cacheParams({ alpha: 2, beta: 5 }),
   grid: REFERENCE_GRID,
   capabilities: { blocksFill: true, fusionWeights: true, slots: "all" },
-  create: (context, params) => new MeanAffinityAdapter(adapterOptions(context, params)),
+  create: (context, params) => new SkeletonCacheMeanMethod(skeletonCacheOptions(context, params)),
 };

@@ -1,5 +1,5 @@
-import { type HedgeMode, TestTimeAdapter } from "../adapter.js";
 import type { MethodContext, MethodParams, MethodSpec, ParamSpec } from "../method.js";
+import { type HedgeMode, SkeletonCacheMethod } from "../skeleton-cache-method.js";
 
 /**
  * The hyper-parameters Skeleton-Cache and its mean-affinity variant share:
@@ -34,8 +34,8 @@ export function cacheParams(defaults: { alpha: number; beta: number }): Record<s
 /** The reference evaluation's grid (SPEC §7): α ∈ {0.5, 1, 2, 3, 5} × β ∈ {3, 5, 7, 9}. */
 export const REFERENCE_GRID = { alpha: [0.5, 1, 2, 3, 5], beta: [3, 5, 7, 9] } as const;
 
-/** The adapter options a cache method's parameters describe. */
-export function adapterOptions(context: MethodContext, params: MethodParams) {
+/** The `SkeletonCacheMethod` options a cache method's parameters describe. */
+export function skeletonCacheOptions(context: MethodContext, params: MethodParams) {
   return {
     numClasses: context.numClasses,
     channels: context.channels,
@@ -65,5 +65,5 @@ export const skeletonCache: MethodSpec = {
   params: cacheParams({ alpha: 1, beta: 5 }),
   grid: REFERENCE_GRID,
   capabilities: { blocksFill: true, fusionWeights: true, slots: "all" },
-  create: (context, params) => new TestTimeAdapter(adapterOptions(context, params)),
+  create: (context, params) => new SkeletonCacheMethod(skeletonCacheOptions(context, params)),
 };

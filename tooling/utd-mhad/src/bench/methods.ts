@@ -8,16 +8,16 @@ import { accuracy } from "@skeleton-cache/metrics";
 import {
   baselinePredictions,
   bestMean,
+  buildMethod,
   earlyStreamAccuracy,
   type GridValues,
   gridPoints,
   imbalancedStream,
   type MethodSetup,
   methodGrid,
-  onlinePass,
   type StreamData,
 } from "@skeleton-cache/protocols";
-import { methodNames } from "@skeleton-cache/tta";
+import { methodNames, onlinePass } from "@skeleton-cache/tta";
 import { type BenchBundle, ORDERS, priorFor, type SplitBundles, streamOf, streamOrder } from "./core.js";
 
 /** The early stream: the first quarter of the stream positions. */
@@ -66,7 +66,7 @@ export function methodSetup(method: string, bundle: BenchBundle, values: GridVal
 }
 
 function onlineTop1(data: StreamData, setup: MethodSetup, order?: number[]): number {
-  const run = onlinePass(data, setup, order ? { order } : {});
+  const run = onlinePass(data, buildMethod(data, setup), order ? { order } : {});
   return round(accuracy(run.refinedPred, data.labels).percent);
 }
 
@@ -100,7 +100,7 @@ export function validateMethod(
 export function testOrder(test: BenchBundle, setup: MethodSetup, o: number) {
   const data = streamOf(test.bundle);
   const order = streamOrder(data.numSamples, o);
-  const run = onlinePass(data, setup, { order });
+  const run = onlinePass(data, buildMethod(data, setup), { order });
   const early = { order, fraction: EARLY_FRACTION };
   const cutClass = o % data.numClasses;
   const cut = imbalancedStream(data, { order, cls: cutClass, keep: IMBALANCE_KEEP });

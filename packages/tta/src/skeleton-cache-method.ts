@@ -11,7 +11,7 @@ import { checkBaseLogits, emptyStepResult, type MutableStepResult } from "./meth
 /** When the runner-up hedge is active: "auto" = when U < K, as in the reference code (SPEC §3). */
 export type HedgeMode = "auto" | "on" | "off";
 
-export interface AdapterOptions {
+export interface SkeletonCacheOptions {
   /** U: candidate classes. */
   readonly numClasses: number;
   /** C: channels of the backbone's feature volume. */
@@ -40,13 +40,13 @@ const DEFAULT_CAPACITY = 8;
 const DEFAULT_HEDGE_MARGIN = 0.5;
 
 /**
- * Skeleton-Cache's online test-time adapter (SPEC §6), the `skeleton-cache`
+ * Skeleton-Cache (SPEC §6), the registered `skeleton-cache` test-time
  * method. Feed samples one at a time in stream order; each is scored against
  * the cache as it is before the sample, fused with the prior's class weights,
  * and then inserted.
  * All buffers are allocated once; a step allocates only its small result.
  */
-export class TestTimeAdapter implements TestTimeMethod {
+export class SkeletonCacheMethod implements TestTimeMethod {
   readonly numClasses: number;
   readonly channels: number;
   readonly capacity: number;
@@ -73,7 +73,7 @@ export class TestTimeAdapter implements TestTimeMethod {
   private readonly entry: Mutable<CacheEntry>;
   private readonly retrieval: Mutable<RetrievalRequest>;
 
-  constructor(options: AdapterOptions) {
+  constructor(options: SkeletonCacheOptions) {
     const { numClasses, channels, alpha, beta } = options;
     for (const [name, value] of [
       ["alpha", alpha],
@@ -107,7 +107,7 @@ export class TestTimeAdapter implements TestTimeMethod {
     this.fusion = options.weights ?? buildFusionWeights(options.prior, numClasses);
     if (this.fusion.numClasses !== numClasses) {
       throw new ShapeError(
-        `fusion weights cover ${this.fusion.numClasses} classes, the adapter ${numClasses}`,
+        `fusion weights cover ${this.fusion.numClasses} classes, the method ${numClasses}`,
         {
           field: "weights",
           value: this.fusion.numClasses,
