@@ -22,7 +22,7 @@ const adapter = new SkeletonCacheMethod({
   prior: uniformPrior(U, 0.3),
   alpha: 1,
   beta: 5,
-  capacity: 8,
+  K: 8,
 });
 const shape = { timeSteps: 25, joints: 25 };
 let sink = 0;

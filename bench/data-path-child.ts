@@ -32,7 +32,7 @@ onlinePass(
     prior: uniformPrior(U, 0.3),
     alpha: 1,
     beta: 5,
-    capacity: 8,
+    K: 8,
   }),
   { onProgress: sample, progressEvery: 1000 },
 );

@@ -106,7 +106,7 @@ function dropCache(dir: string): boolean {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const best = (values: number[]) => Math.min(...values);
 
-const ONLINE = { numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
+const ONLINE = { numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, K: 8 };
 
 /** Seconds to write a fresh (N, 8, C) float32 array once: the first touch of its pages (the descriptors' cost beyond the read). */
 function firstTouch(samples: number): number {

@@ -88,7 +88,7 @@ export async function reportHtmlBench(
     prior: uniformPrior(U, 0.5),
     alpha: 1,
     beta: 5,
-    capacity: 8,
+    K: 8,
   };
   const input = { logits: data.logits, descriptors: data.descriptors };
   const time = (fn: () => void) => {
@@ -104,13 +104,13 @@ export async function reportHtmlBench(
   const plain = time(() => onlinePass(input, new SkeletonCacheMethod(options)));
   const traced = time(() =>
     onlinePass(input, new SkeletonCacheMethod(options), {
-      trace: new TraceRecorder({ samples: Array.from({ length: 600 }, (_, i) => i * 3), snapshots: 60 }),
+      trace: new TraceRecorder({ samples: Array.from({ length: 600 }, (_, i) => i * 3), timeline: 60 }),
     }),
   );
   rows.push({ group: "report-html", name: "online pass, no recorder", seconds: plain });
   rows.push({
     group: "report-html",
-    name: "online pass, recorder on 600 samples + 60 snapshots",
+    name: "online pass, recorder on 600 samples + 60 timeline points",
     seconds: traced,
     ratio: traced / plain,
   });

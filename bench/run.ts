@@ -85,7 +85,7 @@ function adaptLoop(): void {
           prior: uniformPrior(U, 0.3),
           alpha: 1,
           beta: 5,
-          capacity: K,
+          K,
           hedge: "off",
           kernel,
         });
@@ -244,7 +244,7 @@ function endToEnd(tmp: string): string {
     logits: { data: logits, shape: [N, U] },
     descriptors: { data: descriptors, shape: [N, NUM_SLOTS, C] },
   };
-  const options = { numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, capacity: 8 };
+  const options = { numClasses: U, channels: C, prior: uniformPrior(U, 0.3), alpha: 1, beta: 5, K: 8 };
   const seconds = measure(() => onlinePass(input, new SkeletonCacheMethod(options)), 1, QUICK ? 0.5 : 2);
   rows.push({
     group: "e2e",
@@ -281,7 +281,7 @@ function memory(bundleDir: string): void {
     [120, 8],
     [1000, 16],
   ] as const) {
-    const cache = new SkeletonCache({ numClasses: U, capacity: K, numSlots: 8, channels: 256, kernel: "js" });
+    const cache = new SkeletonCache({ numClasses: U, K, numSlots: 8, channels: 256, kernel: "js" });
     rows.push({
       group: "memory",
       name: `cache bytes U=${U} K=${K} C=256`,

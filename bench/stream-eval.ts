@@ -15,7 +15,7 @@ const adapter = new SkeletonCacheMethod({
   prior: uniformPrior(U, 0.3),
   alpha: 1,
   beta: 5,
-  capacity: 8,
+  K: 8,
 });
 // Peak of the current RSS, sampled along the run (getrusage's maxRSS would
 // include the parent's pages at fork time).

@@ -15,7 +15,7 @@ function randomKey(seed: number, channels: number): Float32Array {
 
 describe("insertion (Eq. 5)", () => {
   it("appends until K, then replaces the largest entropy only when strictly smaller", () => {
-    const cache = new SkeletonCache({ numClasses: 2, capacity: 3, numSlots: D, channels: 4 });
+    const cache = new SkeletonCache({ numClasses: 2, K: 3, numSlots: D, channels: 4 });
     const key = randomKey(1, 4);
     expect(cache.insert({ block: 1, key, entropy: 0.9, id: 10 })).toEqual({
       inserted: true,
@@ -52,7 +52,7 @@ describe("insertion (Eq. 5)", () => {
           maxLength: 60,
         }),
         (K, offers) => {
-          const cache = new SkeletonCache({ numClasses: 3, capacity: K, numSlots: D, channels: 2 });
+          const cache = new SkeletonCache({ numClasses: 3, K, numSlots: D, channels: 2 });
           const key = new Float32Array(D * 2).fill(1);
           offers.forEach(([block, h], id) => {
             cache.insert({ block, key, entropy: h, id });
@@ -75,15 +75,13 @@ describe("insertion (Eq. 5)", () => {
   });
 
   it("refuses a NaN entropy and a block outside 0..U-1", () => {
-    const cache = new SkeletonCache({ numClasses: 2, capacity: 2, numSlots: D, channels: 2 });
+    const cache = new SkeletonCache({ numClasses: 2, K: 2, numSlots: D, channels: 2 });
     const key = new Float32Array(D * 2);
     expect(() => cache.insert({ block: 0, key, entropy: Number.NaN, id: 1 })).toThrow(
       /entropy of entry 1 is NaN/,
     );
     expect(() => cache.insert({ block: 2, key, entropy: 0.1, id: 1 })).toThrow(/block 2 is outside 0\.\.1/);
-    expect(() => new SkeletonCache({ numClasses: 0, capacity: 2, numSlots: D, channels: 2 })).toThrow(
-      ValueError,
-    );
+    expect(() => new SkeletonCache({ numClasses: 0, K: 2, numSlots: D, channels: 2 })).toThrow(ValueError);
   });
 });
 
@@ -95,7 +93,7 @@ describe("retrieval (Eq. 6–8)", () => {
         fc.integer({ min: 1, max: 16 }),
         fc.double({ min: 0, max: 20 }),
         (U, C, beta) => {
-          const cache = new SkeletonCache({ numClasses: U, capacity: 4, numSlots: D, channels: C });
+          const cache = new SkeletonCache({ numClasses: U, K: 4, numSlots: D, channels: C });
           const out = cache.retrieve({ query: randomKey(3, C), beta });
           expect(out.length).toBe(D * U);
           expect(out.every((v) => v === 0)).toBe(true);
@@ -108,7 +106,7 @@ describe("retrieval (Eq. 6–8)", () => {
     const C = 6;
     const U = 3;
     const beta = 5;
-    const cache = new SkeletonCache({ numClasses: U, capacity: 4, numSlots: D, channels: C });
+    const cache = new SkeletonCache({ numClasses: U, K: 4, numSlots: D, channels: C });
     const stored: { block: number; key: Float32Array }[] = [];
     for (let i = 0; i < 9; i++) {
       const block = i % U;
@@ -131,7 +129,7 @@ describe("retrieval (Eq. 6–8)", () => {
   });
 
   it("a query equal to a cached key scores exp(0) = 1 from it", () => {
-    const cache = new SkeletonCache({ numClasses: 1, capacity: 1, numSlots: D, channels: 5 });
+    const cache = new SkeletonCache({ numClasses: 1, K: 1, numSlots: D, channels: 5 });
     const key = randomKey(9, 5);
     cache.insert({ block: 0, key, entropy: 0.2, id: 0 });
     const out = cache.retrieve({ query: key, beta: 9 });
@@ -140,7 +138,7 @@ describe("retrieval (Eq. 6–8)", () => {
   });
 
   it("reads queries and keys at an offset", () => {
-    const cache = new SkeletonCache({ numClasses: 2, capacity: 2, numSlots: D, channels: 3 });
+    const cache = new SkeletonCache({ numClasses: 2, K: 2, numSlots: D, channels: 3 });
     const batch = new Float32Array(3 * D * 3);
     const random = seededRandom(5);
     for (let i = 0; i < batch.length; i++) batch[i] = random.normal();
@@ -157,12 +155,12 @@ describe("kernels", () => {
       fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1000 }), (C, seed) => {
         const wasm = new SkeletonCache({
           numClasses: 3,
-          capacity: 2,
+          K: 2,
           numSlots: D,
           channels: C,
           kernel: "wasm",
         });
-        const js = new SkeletonCache({ numClasses: 3, capacity: 2, numSlots: D, channels: C, kernel: "js" });
+        const js = new SkeletonCache({ numClasses: 3, K: 2, numSlots: D, channels: C, kernel: "js" });
         expect(wasm.kernel).toBe("wasm");
         expect(js.kernel).toBe("js");
         for (let i = 0; i < 5; i++) {
@@ -181,15 +179,15 @@ describe("kernels", () => {
   });
 });
 
-describe("snapshots", () => {
+describe("serialised caches", () => {
   function filled(): SkeletonCache {
-    const cache = new SkeletonCache({ numClasses: 3, capacity: 2, numSlots: D, channels: 4 });
+    const cache = new SkeletonCache({ numClasses: 3, K: 2, numSlots: D, channels: 4 });
     for (let i = 0; i < 7; i++)
       cache.insert({ block: i % 3, key: randomKey(i, 4), entropy: 1 / (i + 1), id: i });
     return cache;
   }
 
-  it("a snapshot round trip (toBytes → fromBytes) gives the same members, entropies, keys and retrieval", () => {
+  it("a round trip (toBytes → fromBytes) gives the same members, entropies, keys and retrieval", () => {
     const cache = filled();
     const again = SkeletonCache.fromBytes(cache.toBytes(), "cache.skc");
     for (let block = 0; block < 3; block++) expect(again.block(block)).toEqual(cache.block(block));
@@ -201,7 +199,7 @@ describe("snapshots", () => {
     expect(again.toBytes()).toEqual(cache.toBytes());
   });
 
-  it("truncated or corrupted snapshots give FormatError naming the file", () => {
+  it("truncated or corrupted serialised caches give FormatError naming the file", () => {
     const bytes = filled().toBytes();
     fc.assert(
       fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (cut) => {
@@ -215,7 +213,7 @@ describe("snapshots", () => {
   });
 
   it("reports its memory: U·K·D·C float32 keys plus bookkeeping", () => {
-    const cache = new SkeletonCache({ numClasses: 24, capacity: 8, numSlots: 8, channels: 256 });
+    const cache = new SkeletonCache({ numClasses: 24, K: 8, numSlots: 8, channels: 256 });
     expect(cache.byteLength).toBe(24 * 8 * 8 * 256 * 4 + 24 * 8 * 16 + 24 * 4);
   });
 });

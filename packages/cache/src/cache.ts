@@ -5,8 +5,8 @@ import { createDotKernel, type DotKernel } from "./kernel/dots.js";
 export interface CacheOptions {
   /** U: number of class blocks (candidate classes). */
   readonly numClasses: number;
-  /** K: entries per block (paper: 8). */
-  readonly capacity: number;
+  /** K: entries per class block (paper: 8). */
+  readonly K: number;
   /** D: descriptor slots per key (8 with the default phases). */
   readonly numSlots: number;
   /** C: channels of each descriptor. */
@@ -71,8 +71,9 @@ export interface BlockContents {
   readonly entropies: number[];
 }
 
-const SNAPSHOT_MAGIC = "SKCCACHE";
-const SNAPSHOT_VERSION = 1;
+/** The serialised cache (`toBytes`): its magic, and its format version (2: the header names K as `K`). */
+const SERIALISED_MAGIC = "SKCCACHE";
+const SERIALISED_VERSION = 2;
 
 function checkPositiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
@@ -80,10 +81,13 @@ function checkPositiveInteger(name: string, value: number): void {
   }
 }
 
-/** A snapshot's JSON header, checked: magic, version and positive dimensions; the arrays start at `dataOffset`. */
-function readSnapshotHeader(bytes: Uint8Array, file: string): { options: CacheOptions; dataOffset: number } {
+/** A serialised cache's JSON header, checked: magic, version and positive dimensions; the arrays start at `dataOffset`. */
+function readSerialisedHeader(
+  bytes: Uint8Array,
+  file: string,
+): { options: CacheOptions; dataOffset: number } {
   if (bytes.length < 8)
-    throw new FormatError(`${file}: too short for a cache snapshot`, { file, position: 0 });
+    throw new FormatError(`${file}: too short for a serialised cache`, { file, position: 0 });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true);
   if (8 + headerLength > bytes.length) {
@@ -99,23 +103,23 @@ function readSnapshotHeader(bytes: Uint8Array, file: string): { options: CacheOp
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch {
-    throw new FormatError(`${file}: not a cache snapshot (header is not JSON)`, { file, position: 8 });
+    throw new FormatError(`${file}: not a serialised cache (header is not JSON)`, { file, position: 8 });
   }
-  checkSnapshotHeader(header, file);
+  checkSerialisedHeader(header, file);
   return { options: header as unknown as CacheOptions, dataOffset: 8 + headerLength };
 }
 
-function checkSnapshotHeader(header: Record<string, unknown>, file: string): void {
-  if (header.magic !== SNAPSHOT_MAGIC || header.version !== SNAPSHOT_VERSION) {
+function checkSerialisedHeader(header: Record<string, unknown>, file: string): void {
+  if (header.magic !== SERIALISED_MAGIC || header.version !== SERIALISED_VERSION) {
     throw new FormatError(
-      `${file}: not a version ${SNAPSHOT_VERSION} cache snapshot (magic ${String(header.magic)})`,
+      `${file}: not a version ${SERIALISED_VERSION} serialised cache (magic ${String(header.magic)}, version ${String(header.version)})`,
       {
         file,
         position: 8,
       },
     );
   }
-  const dims = ["numClasses", "capacity", "numSlots", "channels"] as const;
+  const dims = ["numClasses", "K", "numSlots", "channels"] as const;
   for (const dim of dims) {
     const value = header[dim];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
@@ -143,7 +147,8 @@ function checkSnapshotHeader(header: Record<string, unknown>, file: string): voi
  */
 export class SkeletonCache {
   readonly numClasses: number;
-  readonly capacity: number;
+  /** K: entries per class block. */
+  readonly K: number;
   readonly numSlots: number;
   readonly channels: number;
   /** Row stride of keys and query in floats: C rounded up to a multiple of 16. */
@@ -167,15 +172,15 @@ export class SkeletonCache {
 
   constructor(options: CacheOptions) {
     checkPositiveInteger("numClasses (U)", options.numClasses);
-    checkPositiveInteger("capacity (K)", options.capacity);
+    checkPositiveInteger("K", options.K);
     checkPositiveInteger("numSlots (D)", options.numSlots);
     checkPositiveInteger("channels (C)", options.channels);
     this.numClasses = options.numClasses;
-    this.capacity = options.capacity;
+    this.K = options.K;
     this.numSlots = options.numSlots;
     this.channels = options.channels;
     this.stride = Math.ceil(options.channels / 16) * 16;
-    const entries = this.numClasses * this.capacity;
+    const entries = this.numClasses * this.K;
     const queryFloats = this.numSlots * this.stride;
     const keyFloats = this.numSlots * entries * this.stride;
     const similarityFloats = this.numSlots * entries;
@@ -222,8 +227,7 @@ export class SkeletonCache {
 
   /** Whether every block holds K entries. */
   get isFull(): boolean {
-    for (let block = 0; block < this.numClasses; block++)
-      if (this.counts[block]! < this.capacity) return false;
+    for (let block = 0; block < this.numClasses; block++) if (this.counts[block]! < this.K) return false;
     return true;
   }
 
@@ -238,8 +242,8 @@ export class SkeletonCache {
     const ids: number[] = [];
     const entropies: number[] = [];
     for (let position = 0; position < this.counts[block]!; position++) {
-      ids.push(this.ids[block * this.capacity + position]!);
-      entropies.push(this.entropies[block * this.capacity + position]!);
+      ids.push(this.ids[block * this.K + position]!);
+      entropies.push(this.entropies[block * this.K + position]!);
     }
     return { ids, entropies };
   }
@@ -280,18 +284,18 @@ export class SkeletonCache {
     if (Number.isNaN(entropy)) {
       throw new ValueError(`cache: entropy of entry ${id} is NaN`, { field: "entropy", value: entropy });
     }
-    const { capacity } = this;
+    const { K } = this;
     const count = this.counts[block]!;
     let position: number;
     let replacedId: number | null = null;
-    if (count < capacity) {
+    if (count < K) {
       position = count;
       this.counts[block] = count + 1;
     } else {
       let worst = 0;
-      let worstEntropy = this.entropies[block * capacity]!;
-      for (let candidate = 1; candidate < capacity; candidate++) {
-        const h = this.entropies[block * capacity + candidate]!;
+      let worstEntropy = this.entropies[block * K]!;
+      for (let candidate = 1; candidate < K; candidate++) {
+        const h = this.entropies[block * K + candidate]!;
         if (h > worstEntropy) {
           worst = candidate;
           worstEntropy = h;
@@ -299,10 +303,10 @@ export class SkeletonCache {
       }
       if (!(entropy < worstEntropy)) return this.report(false, -1, null);
       position = worst;
-      replacedId = this.ids[block * capacity + worst]!;
+      replacedId = this.ids[block * K + worst]!;
     }
-    this.entropies[block * capacity + position] = entropy;
-    this.ids[block * capacity + position] = id;
+    this.entropies[block * K + position] = entropy;
+    this.ids[block * K + position] = id;
     this.storeKey(block, position, key, offset);
     return this.report(true, position, replacedId);
   }
@@ -323,7 +327,7 @@ export class SkeletonCache {
   retrieveInto(request: RetrievalRequest): void {
     const { query, beta, out } = request;
     const offset = request.queryOffset ?? 0;
-    const { numSlots, numClasses, capacity, channels, stride, counts, similarities } = this;
+    const { numSlots, numClasses, K, channels, stride, counts, similarities } = this;
     if (out.length < numSlots * numClasses) {
       throw new ShapeError(
         `cache: retrieval output has ${out.length} elements, needs D·U = ${numSlots * numClasses}`,
@@ -346,12 +350,12 @@ export class SkeletonCache {
     normaliseSlots(query, offset, this.query, numSlots, channels, stride);
     // cos(q_d, k_{j,d}) for every slot and key position (empty positions are ignored below).
     this.computeSimilarities();
-    const entries = numClasses * capacity;
+    const entries = numClasses * K;
     for (let slot = 0; slot < numSlots; slot++) {
       for (let block = 0; block < numClasses; block++) {
         let score = 0;
         const count = counts[block]!;
-        const base = slot * entries + block * capacity;
+        const base = slot * entries + block * K;
         for (let position = 0; position < count; position++) {
           // Eq. 6: affinity of the query to this cached key.
           score += Math.exp(-beta * (1 - similarities[base + position]!));
@@ -364,7 +368,7 @@ export class SkeletonCache {
 
   private computeSimilarities(): void {
     const { numSlots, stride, keys, similarities } = this;
-    const entries = this.numClasses * this.capacity;
+    const entries = this.numClasses * this.K;
     if (this.dotKernel) {
       this.dotKernel.dots(
         this.query.byteOffset,
@@ -407,10 +411,10 @@ export class SkeletonCache {
   /** The cache as bytes: a JSON header line and the raw arrays (little-endian). */
   toBytes(): Uint8Array {
     const header = JSON.stringify({
-      magic: SNAPSHOT_MAGIC,
-      version: SNAPSHOT_VERSION,
+      magic: SERIALISED_MAGIC,
+      version: SERIALISED_VERSION,
       numClasses: this.numClasses,
-      capacity: this.capacity,
+      K: this.K,
       numSlots: this.numSlots,
       channels: this.channels,
       keysNormalised: true,
@@ -440,20 +444,20 @@ export class SkeletonCache {
   }
 
   /** Rebuilds a cache from `toBytes()` output; `file` names the source in errors. */
-  static fromBytes(bytes: Uint8Array, file = "<cache snapshot>"): SkeletonCache {
-    const { options, dataOffset } = readSnapshotHeader(bytes, file);
+  static fromBytes(bytes: Uint8Array, file = "<serialised cache>"): SkeletonCache {
+    const { options, dataOffset } = readSerialisedHeader(bytes, file);
     const cache = new SkeletonCache(options);
-    const logicalKeys = cache.readSnapshotArrays(bytes, dataOffset, file);
-    cache.checkSnapshotOccupancy(file);
+    const logicalKeys = cache.readSerialisedArrays(bytes, dataOffset, file);
+    cache.checkLoadedOccupancy(file);
     assertFinite(logicalKeys, "keys", undefined, file);
-    cache.checkSnapshotEntropies(file);
+    cache.checkLoadedEntropies(file);
     cache.setLogicalKeys(logicalKeys);
     return cache;
   }
 
-  /** Fills counts, entropies and ids from a snapshot's arrays at `at`; returns its keys (D, U, K, C). */
-  private readSnapshotArrays(bytes: Uint8Array, at: number, file: string): Float32Array {
-    const logicalKeys = new Float32Array(this.numSlots * this.numClasses * this.capacity * this.channels);
+  /** Fills counts, entropies and ids from a serialised cache's arrays at `at`; returns its keys (D, U, K, C). */
+  private readSerialisedArrays(bytes: Uint8Array, at: number, file: string): Float32Array {
+    const logicalKeys = new Float32Array(this.numSlots * this.numClasses * this.K * this.channels);
     for (const array of [this.counts, this.entropies, this.ids, logicalKeys]) {
       if (at + array.byteLength > bytes.length) {
         throw new FormatError(
@@ -470,36 +474,36 @@ export class SkeletonCache {
       at += array.byteLength;
     }
     if (at !== bytes.length) {
-      throw new FormatError(`${file}: ${bytes.length - at} unexpected bytes after the snapshot's arrays`, {
-        file,
-        position: at,
-      });
+      throw new FormatError(
+        `${file}: ${bytes.length - at} unexpected bytes after the serialised cache's arrays`,
+        {
+          file,
+          position: at,
+        },
+      );
     }
     return logicalKeys;
   }
 
-  /** Every block of a loaded snapshot holds 0..K entries. */
-  private checkSnapshotOccupancy(file: string): void {
+  /** Every block of a deserialised cache holds 0..K entries. */
+  private checkLoadedOccupancy(file: string): void {
     for (let block = 0; block < this.numClasses; block++) {
       const count = this.counts[block]!;
-      if (count < 0 || count > this.capacity) {
-        throw new FormatError(
-          `${file}: block ${block} claims ${count} entries, capacity is ${this.capacity}`,
-          {
-            file,
-            field: `occupancy[${block}]`,
-            value: count,
-          },
-        );
+      if (count < 0 || count > this.K) {
+        throw new FormatError(`${file}: block ${block} claims ${count} entries, K is ${this.K}`, {
+          file,
+          field: `occupancy[${block}]`,
+          value: count,
+        });
       }
     }
   }
 
-  /** No occupied entry of a loaded snapshot has entropy NaN. */
-  private checkSnapshotEntropies(file: string): void {
+  /** No occupied entry of a deserialised cache has entropy NaN. */
+  private checkLoadedEntropies(file: string): void {
     for (let block = 0; block < this.numClasses; block++) {
       for (let position = 0; position < this.counts[block]!; position++) {
-        const h = this.entropies[block * this.capacity + position]!;
+        const h = this.entropies[block * this.K + position]!;
         if (Number.isNaN(h)) {
           throw new FormatError(`${file}: entry ${position} of block ${block} has entropy NaN`, {
             file,
@@ -512,12 +516,12 @@ export class SkeletonCache {
   }
 
   private keyOffset(slot: number, block: number, position: number): number {
-    return ((slot * this.numClasses + block) * this.capacity + position) * this.stride;
+    return ((slot * this.numClasses + block) * this.K + position) * this.stride;
   }
 
   /** Keys without the row padding: (D, U, K, C). */
   private logicalKeys(): Float32Array {
-    const rows = this.numSlots * this.numClasses * this.capacity;
+    const rows = this.numSlots * this.numClasses * this.K;
     const out = new Float32Array(rows * this.channels);
     for (let row = 0; row < rows; row++) {
       out.set(this.keys.subarray(row * this.stride, row * this.stride + this.channels), row * this.channels);
@@ -526,7 +530,7 @@ export class SkeletonCache {
   }
 
   private setLogicalKeys(logical: Float32Array): void {
-    const rows = this.numSlots * this.numClasses * this.capacity;
+    const rows = this.numSlots * this.numClasses * this.K;
     for (let row = 0; row < rows; row++) {
       this.keys.set(logical.subarray(row * this.channels, (row + 1) * this.channels), row * this.stride);
     }

@@ -26,8 +26,10 @@ describe("file helpers", () => {
 
   it("missing files and directories are FormatErrors naming them and what they were", () => {
     const missing = path.join(tmp(), "nope.bin");
-    expect(() => readFileBytes(missing, "cache snapshot")).toThrow(FormatError);
-    expect(() => readFileBytes(missing, "cache snapshot")).toThrow(`${missing}: cannot read cache snapshot`);
+    expect(() => readFileBytes(missing, "serialised cache")).toThrow(FormatError);
+    expect(() => readFileBytes(missing, "serialised cache")).toThrow(
+      `${missing}: cannot read serialised cache`,
+    );
     expect(() => listDirectory(missing, "NTU folder")).toThrow(`${missing}: cannot list NTU folder`);
   });
 

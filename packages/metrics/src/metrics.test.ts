@@ -101,7 +101,7 @@ describe("hand-computed examples", () => {
     expect(summary.sd).toBeCloseTo(Math.sqrt(5 / 3), 12);
     expect([summary.min, summary.max]).toEqual([1, 4]);
     expect(formatMeanSd(meanSd([2]))).toBe("2.00 ± 0.00");
-    const stats = cacheStatistics({ capacity: 2, members: [[0, 1], [2], []] }, [0, 1, 1]);
+    const stats = cacheStatistics({ K: 2, members: [[0, 1], [2], []] }, [0, 1, 1]);
     expect(stats.occupancy).toEqual([2, 1, 0]);
     expect(stats.correctEntries).toEqual([1, 1, 0]);
     expect(stats.precisionPerBlock).toEqual([50, 100, null]);
@@ -130,7 +130,7 @@ describe("bad input", () => {
     expect(() => topKAccuracy([0, 1], 2, [2], 1)).toThrow(/labels\[0\] is 2/);
     expect(() => gzslAccuracy([0, 1], 2, [0], [true, true])).toThrow(ValueError);
     expect(() => meanSd([])).toThrow(ValueError);
-    expect(() => cacheStatistics({ capacity: 1, members: [[5]] }, [0])).toThrow(/sample id 5/);
+    expect(() => cacheStatistics({ K: 1, members: [[5]] }, [0])).toThrow(/sample id 5/);
   });
 });
 

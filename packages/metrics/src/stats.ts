@@ -39,14 +39,16 @@ export function formatMeanSd(summary: MeanSd, digits = 2): string {
 
 /** The cache's blocks as sample ids per block (block position order). */
 export interface CacheContents {
-  readonly capacity: number;
+  /** K: entries per class block. */
+  readonly K: number;
   /** members[u] = sample ids held by block u. */
   readonly members: readonly (readonly number[])[];
 }
 
 /** Occupancy and pseudo-label quality of a cache. */
 export interface CacheStatistics {
-  readonly capacity: number;
+  /** K: entries per class block. */
+  readonly K: number;
   /** Entries per block. */
   readonly occupancy: number[];
   readonly totalEntries: number;
@@ -88,10 +90,10 @@ export function cacheStatistics(cache: CacheContents, labels: ArrayLike<number>)
     correct += hits;
   });
   return {
-    capacity: cache.capacity,
+    K: cache.K,
     occupancy,
     totalEntries: total,
-    fill: numClasses * cache.capacity === 0 ? 0 : total / (numClasses * cache.capacity),
+    fill: numClasses * cache.K === 0 ? 0 : total / (numClasses * cache.K),
     correctEntries,
     precisionPerBlock: occupancy.map((count, block) =>
       count === 0 ? null : (100 * correctEntries[block]!) / count,

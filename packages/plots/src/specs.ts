@@ -298,7 +298,7 @@ export function cacheTimelineSpec(
   title: string,
   classNames: readonly string[],
   points: readonly BlockTimelinePoint[],
-  capacity: number,
+  K: number,
 ): TopLevelSpec {
   const labels = classNames.map((name, u) => `${u}: ${name}`);
   const values = points.map((p) => ({
@@ -308,7 +308,7 @@ export function cacheTimelineSpec(
     entropy: p.entropy === null ? null : round(p.entropy),
     precision: p.precision === null ? null : round(p.precision),
   }));
-  // About five labelled positions per panel (every snapshot is still a column).
+  // About five labelled positions per panel (every timeline point is still a column).
   const positions = [...new Set(points.map((p) => p.position))].sort((a, b) => a - b);
   const every = Math.max(1, Math.ceil(positions.length / 5));
   const ticks = positions.filter((_, k) => k % every === 0 || k === positions.length - 1);
@@ -334,7 +334,7 @@ export function cacheTimelineSpec(
     title,
     data: { values },
     hconcat: [
-      panel("fill", `entries (of K = ${capacity})`, { domain: [0, capacity], scheme: "greens" }),
+      panel("fill", `entries (of K = ${K})`, { domain: [0, K], scheme: "greens" }),
       panel("entropy", "mean entropy", { scheme: "oranges", zero: true }),
       panel("precision", "label precision (%)", { domain: [0, 100], scheme: "redyellowgreen" }),
     ],

@@ -42,7 +42,7 @@ export const PredictionSummarySchema = z.object({
 
 /** Block occupancy and pseudo-label precision of a cache after the pass. */
 const CacheStatisticsSchema = z.object({
-  capacity: count,
+  K: count.describe("entries per class block"),
   occupancy: z.array(count).describe("entries per block"),
   totalEntries: count,
   fill: figure.describe("totalEntries / (U · K)"),

@@ -128,7 +128,7 @@ function perClassMarkdown(report: EvalReport): string[] {
     r.backbone.perClass.support[u]!,
     pct(r.backbone.perClass.percent[u]),
     pct(r.cache.perClass.percent[u]),
-    ...(stats ? [`${stats.occupancy[u]} / ${stats.capacity}`, pct(stats.precisionPerBlock[u])] : []),
+    ...(stats ? [`${stats.occupancy[u]} / ${stats.K}`, pct(stats.precisionPerBlock[u])] : []),
   ]);
   return [
     stats ? "## Per-class accuracy and cache" : "## Per-class accuracy",

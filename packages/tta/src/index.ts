@@ -28,5 +28,5 @@ export {
 } from "./registry.js";
 export type { HedgeMode, SkeletonCacheOptions } from "./skeleton-cache-method.js";
 export { SkeletonCacheMethod } from "./skeleton-cache-method.js";
-export type { CacheSnapshot, SampleTrace, TracedMatch, TraceOptions } from "./trace.js";
+export type { CacheTimelinePoint, SampleTrace, TracedMatch, TraceOptions } from "./trace.js";
 export { TraceRecorder } from "./trace.js";

@@ -39,11 +39,11 @@ export interface BlockSnapshot {
   readonly entropies: number[];
 }
 
-/** One memory of a method: class blocks of bounded capacity, or (capacity null) one growing list. */
+/** One memory of a method: class blocks of at most K entries, or (K null) one growing list. */
 export interface MemorySnapshot {
   readonly name: string;
-  /** Entries per block; null for a memory without a cap. */
-  readonly capacity: number | null;
+  /** K: entries per class block; null for a memory without a cap. */
+  readonly K: number | null;
   /** Class blocks (U of them), or one block holding every entry where the memory is not per class. */
   readonly blocks: BlockSnapshot[];
 }
@@ -69,7 +69,7 @@ export interface TestTimeMethod {
   readonly refinedLogits: Float64Array;
   /** Samples stepped since the last reset. */
   readonly steps: number;
-  /** Whether every class block holds its capacity (always false for a method without class blocks). */
+  /** Whether every class block holds its K entries (always false for a method without class blocks). */
   readonly blocksFull: boolean;
   /** Refines one sample against the memory built from the samples before it, then updates the memory. */
   step(sample: SampleRef): StepResult;
@@ -106,7 +106,7 @@ export type MethodParams = Readonly<Record<string, number | string>>;
 /** What protocols may do with a method. */
 export interface MethodCapabilities {
   /**
-   * Its class blocks have a capacity and can all fill, so the reference
+   * Its class blocks hold at most K entries each and can all fill, so the reference
    * protocol's second pass (every block full → re-score against the final
    * memory) applies; `predict` works.
    */

@@ -339,7 +339,7 @@ describe("the registry", () => {
     const input = stream(40, 4, 12);
     const prior = uniformPrior(4, 0.3);
     const viaRegistry = onlinePass(input, build("skeleton-cache", 4, { alpha: 3, beta: 7, K: 3 }, prior));
-    const direct = onlinePass(input, skeletonCacheFor(input, { prior, alpha: 3, beta: 7, capacity: 3 }));
+    const direct = onlinePass(input, skeletonCacheFor(input, { prior, alpha: 3, beta: 7, K: 3 }));
     expect(Array.from(viaRegistry.refinedLogits)).toEqual(Array.from(direct.refinedLogits));
     expect(Array.from(viaRegistry.inserted)).toEqual(Array.from(direct.inserted));
     expect(viaRegistry.method.snapshot()).toEqual(direct.method.snapshot());

@@ -64,7 +64,7 @@ describe("parity with the reference implementation", () => {
           prior: c.prior,
           alpha: c.params.alpha_s,
           beta: c.params.beta,
-          capacity: c.params.K,
+          K: c.params.K,
           hedge: c.params.hedge ? "on" : "off",
           hedgeMargin: c.params.hedge_margin,
           kernel,

@@ -17,7 +17,7 @@ function synthetic(N: number, U: number, C: number, T: number, seed: number) {
   return { logits: { data: logits, shape: [N, U] }, features: { data: features, shape: [N, C, T, V] } };
 }
 
-const options = { prior: uniformPrior(4, 0.3), alpha: 1, beta: 5, capacity: 3 };
+const options = { prior: uniformPrior(4, 0.3), alpha: 1, beta: 5, K: 3 };
 
 describe("SkeletonCacheMethod", () => {
   it("streaming one sample at a time equals the whole-stream run", () => {
@@ -51,7 +51,7 @@ describe("SkeletonCacheMethod", () => {
     const input = synthetic(40, 4, 3, 6, 3);
     fc.assert(
       fc.property(fc.integer(), fc.integer({ min: 1, max: 5 }), (seed, K) => {
-        const run = onlinePass(input, skeletonCacheFor(input, { ...options, capacity: K }), {
+        const run = onlinePass(input, skeletonCacheFor(input, { ...options, K }), {
           order: permutation(40, seed),
         });
         for (const occupancy of run.method.cache.occupancies()) expect(occupancy).toBeLessThanOrEqual(K);
@@ -70,19 +70,18 @@ describe("SkeletonCacheMethod", () => {
   });
 
   it("the hedge is on by default only when U < K", () => {
-    const small = new SkeletonCacheMethod({ ...options, numClasses: 4, channels: 2, capacity: 8 });
+    const small = new SkeletonCacheMethod({ ...options, numClasses: 4, channels: 2, K: 8 });
     expect(small.hedgeActive).toBe(true);
     const large = new SkeletonCacheMethod({
       ...options,
       prior: uniformPrior(8),
       numClasses: 8,
       channels: 2,
-      capacity: 8,
+      K: 8,
     });
     expect(large.hedgeActive).toBe(false);
     expect(
-      new SkeletonCacheMethod({ ...options, numClasses: 4, channels: 2, hedge: "off", capacity: 8 })
-        .hedgeActive,
+      new SkeletonCacheMethod({ ...options, numClasses: 4, channels: 2, hedge: "off", K: 8 }).hedgeActive,
     ).toBe(false);
   });
 

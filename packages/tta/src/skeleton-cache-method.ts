@@ -19,7 +19,7 @@ export interface SkeletonCacheOptions {
   /** The prior (a split prior covering classes 0..U-1). */
   readonly prior: Prior;
   /** K: cache entries per class (paper: 8). */
-  readonly capacity?: number;
+  readonly K?: number;
   /** α: fusion scale (Eq. 12). */
   readonly alpha: number;
   /** β: affinity sharpness (Eq. 6). */
@@ -36,7 +36,7 @@ export interface SkeletonCacheOptions {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const DEFAULT_CAPACITY = 8;
+const DEFAULT_K = 8;
 const DEFAULT_HEDGE_MARGIN = 0.5;
 
 /**
@@ -49,7 +49,8 @@ const DEFAULT_HEDGE_MARGIN = 0.5;
 export class SkeletonCacheMethod implements TestTimeMethod {
   readonly numClasses: number;
   readonly channels: number;
-  readonly capacity: number;
+  /** K: cache entries per class. */
+  readonly K: number;
   readonly alpha: number;
   readonly beta: number;
   readonly hedgeActive: boolean;
@@ -85,7 +86,7 @@ export class SkeletonCacheMethod implements TestTimeMethod {
     }
     this.numClasses = numClasses;
     this.channels = channels;
-    this.capacity = options.capacity ?? DEFAULT_CAPACITY;
+    this.K = options.K ?? DEFAULT_K;
     this.alpha = alpha;
     this.beta = beta;
     const hedge = options.hedge ?? "auto";
@@ -95,11 +96,11 @@ export class SkeletonCacheMethod implements TestTimeMethod {
         value: hedge,
       });
     }
-    this.hedgeActive = hedge === "on" || (hedge === "auto" && numClasses < this.capacity);
+    this.hedgeActive = hedge === "on" || (hedge === "auto" && numClasses < this.K);
     this.hedgeMargin = options.hedgeMargin ?? DEFAULT_HEDGE_MARGIN;
     this.cache = new SkeletonCache({
       numClasses,
-      capacity: this.capacity,
+      K: this.K,
       numSlots: NUM_SLOTS,
       channels,
       ...(options.kernel ? { kernel: options.kernel } : {}),
@@ -171,7 +172,7 @@ export class SkeletonCacheMethod implements TestTimeMethod {
     return {
       method: this.name,
       steps: this.stepCount,
-      memories: [{ name: "cache", capacity: this.capacity, blocks }],
+      memories: [{ name: "cache", K: this.K, blocks }],
     };
   }
 

@@ -41,14 +41,14 @@ function weights(seed: number): FusionWeights {
 }
 
 const fusion = weights(7);
-const options = { prior: uniformPrior(U, 0.3), alpha: 1.5, beta: 5, capacity: 3, weights: fusion };
+const options = { prior: uniformPrior(U, 0.3), alpha: 1.5, beta: 5, K: 3, weights: fusion };
 
 describe("TraceRecorder", () => {
   it("leaves the online pass unchanged and explains every traced prediction (Eq. 6–12)", () => {
     const input = stream(3);
     const order = permutation(N, 11);
     const plain = onlinePass(input, skeletonCacheFor(input, options), { order });
-    const trace = new TraceRecorder({ samples: order, matches: 4, snapshots: 10 });
+    const trace = new TraceRecorder({ samples: order, matches: 4, timeline: 10 });
     const traced = onlinePass(input, skeletonCacheFor(input, options), { order, trace });
     expect(Array.from(traced.refinedPred)).toEqual(Array.from(plain.refinedPred));
     expect(Buffer.from(traced.refinedLogits.buffer).equals(Buffer.from(plain.refinedLogits.buffer))).toBe(
@@ -98,29 +98,29 @@ describe("TraceRecorder", () => {
     }
   });
 
-  it("takes evenly spaced cache snapshots ending with the final cache", () => {
+  it("records the cache at evenly spaced timeline points ending with the final cache", () => {
     const input = stream(9);
-    const trace = new TraceRecorder({ samples: [], snapshots: 7 });
+    const trace = new TraceRecorder({ samples: [], timeline: 7 });
     const run = onlinePass(input, skeletonCacheFor(input, options), { trace });
     expect(trace.traces.size).toBe(0);
-    const positions = trace.snapshots.map((s) => s.position);
+    const positions = trace.timeline.map((s) => s.position);
     expect(positions).toEqual([9, 17, 26, 34, 43, 51, 60]);
-    const last = trace.snapshots.at(-1)!;
+    const last = trace.timeline.at(-1)!;
     for (let u = 0; u < U; u++) {
       expect(last.ids[u]).toEqual(run.method.cache.block(u).ids);
       expect(last.entropies[u]).toEqual(run.method.cache.block(u).entropies);
     }
     // Block fill never decreases along the stream.
-    for (let k = 1; k < trace.snapshots.length; k++)
+    for (let k = 1; k < trace.timeline.length; k++)
       for (let u = 0; u < U; u++)
-        expect(trace.snapshots[k]!.ids[u]!.length).toBeGreaterThanOrEqual(
-          trace.snapshots[k - 1]!.ids[u]!.length,
+        expect(trace.timeline[k]!.ids[u]!.length).toBeGreaterThanOrEqual(
+          trace.timeline[k - 1]!.ids[u]!.length,
         );
   });
 
   it("refuses a negative or fractional count, naming it", () => {
     expect(() => new TraceRecorder({ samples: [], matches: -1 })).toThrow(ValueError);
-    expect(() => new TraceRecorder({ samples: [], snapshots: 2.5 })).toThrow(/snapshots/);
+    expect(() => new TraceRecorder({ samples: [], timeline: 2.5 })).toThrow(/timeline/);
   });
 
   it("refuses methods whose block scores it cannot re-derive: the mean rule and kNN", () => {

@@ -36,9 +36,9 @@ export interface SampleTrace {
   readonly hedgeBlock: number;
 }
 
-/** The cache after a stream position: every block's entry ids and entropies, in block position order. */
-export interface CacheSnapshot {
-  /** Samples seen (the snapshot is taken after position − 1). */
+/** A point of the cache's timeline: every block's entry ids and entropies after a stream position, in block position order. */
+export interface CacheTimelinePoint {
+  /** Samples seen (the point is taken after position − 1). */
   readonly position: number;
   readonly ids: number[][];
   readonly entropies: number[][];
@@ -49,23 +49,24 @@ export interface TraceOptions {
   readonly samples: Iterable<number>;
   /** Matched entries kept per traced sample (default 5). */
   readonly matches?: number;
-  /** Evenly spaced cache snapshots along the stream, the last after the final sample (default 100; 0: none). */
-  readonly snapshots?: number;
+  /** Points of the cache's timeline: evenly spaced along the stream, the last after the final sample (default 100; 0: none). */
+  readonly timeline?: number;
 }
 
 /**
  * An opt-in recorder of what the online loop did, for reports: pass it as
  * `onlinePass(stream, method, { trace })`. Without one the loop does no extra work.
  * With one, each traced sample costs a copy of O and a comparison with every
- * cached key (U·K·8 cosines); a snapshot costs a copy of the block ids.
+ * cached key (U·K·8 cosines); a timeline point costs a copy of the block ids.
  */
 export class TraceRecorder {
   /** Traces by sample index. */
   readonly traces = new Map<number, SampleTrace>();
-  readonly snapshots: CacheSnapshot[] = [];
+  /** The cache along the stream. */
+  readonly timeline: CacheTimelinePoint[] = [];
   private readonly wanted: Set<number>;
   private readonly keep: number;
-  private readonly snapshotCount: number;
+  private readonly timelinePoints: number;
   private method: SkeletonCacheMethod | null = null;
   private stream: { descriptors: Float32Array; perSample: number; total: number } | null = null;
   /** ‖descriptor‖ per cached sample and slot, computed when first needed (NaN: not yet). */
@@ -75,10 +76,10 @@ export class TraceRecorder {
   constructor(options: TraceOptions) {
     this.wanted = new Set(options.samples);
     this.keep = options.matches ?? 5;
-    this.snapshotCount = options.snapshots ?? 100;
+    this.timelinePoints = options.timeline ?? 100;
     for (const [name, value] of [
       ["matches", this.keep],
-      ["snapshots", this.snapshotCount],
+      ["timeline", this.timelinePoints],
     ] as const) {
       if (!Number.isInteger(value) || value < 0)
         throw new ValueError(`trace: ${name} must be an integer ≥ 0, got ${value}`, { field: name, value });
@@ -126,7 +127,7 @@ export class TraceRecorder {
     }
   }
 
-  /** After a sample's step (`position`: its stream position): keeps its trace, takes due snapshots. */
+  /** After a sample's step (`position`: its stream position): keeps its trace, records a due timeline point. */
   after(position: number, sample: number, step: StepResult): void {
     const { method, stream } = this.started();
     if (this.wanted.has(sample)) {
@@ -154,11 +155,11 @@ export class TraceRecorder {
       });
       this.pending = [];
     }
-    if (this.snapshotDue(position + 1, stream.total)) this.snapshot(position + 1);
+    if (this.timelinePointDue(position + 1, stream.total)) this.recordTimelinePoint(position + 1);
   }
 
-  private snapshotDue(seen: number, total: number): boolean {
-    const n = this.snapshotCount;
+  private timelinePointDue(seen: number, total: number): boolean {
+    const n = this.timelinePoints;
     if (n === 0) return false;
     if (seen === total) return true;
     // Positions round(total·k/n) for k = 1..n−1 (unique when n ≤ total).
@@ -166,7 +167,7 @@ export class TraceRecorder {
     return k >= 1 && k < n && Math.round((total * k) / n) === seen;
   }
 
-  private snapshot(position: number): void {
+  private recordTimelinePoint(position: number): void {
     const cache = this.started().method.cache;
     const ids: number[][] = [];
     const entropies: number[][] = [];
@@ -175,7 +176,7 @@ export class TraceRecorder {
       ids.push(contents.ids);
       entropies.push(contents.entropies);
     }
-    this.snapshots.push({ position, ids, entropies });
+    this.timeline.push({ position, ids, entropies });
   }
 
   private started(): { method: SkeletonCacheMethod; stream: NonNullable<TraceRecorder["stream"]> } {

@@ -13,8 +13,8 @@ import type { EvalData } from "../inputs.js";
 
 /** Samples traced in full at most (scores, weights, matches): changed ones first, then unchanged. */
 export const TRACE_CAP = 600;
-/** Cache snapshots along the stream. */
-export const SNAPSHOTS = 60;
+/** Points of the cache's timeline along the stream. */
+export const TIMELINE_POINTS = 60;
 /** Matched cache entries kept per traced sample. */
 export const MATCHES = 5;
 
@@ -36,7 +36,7 @@ export function tracePass(
   predictions: RunPredictions,
   traced: readonly number[],
 ): TracedRun {
-  const trace = new TraceRecorder({ samples: traced, matches: MATCHES, snapshots: SNAPSHOTS });
+  const trace = new TraceRecorder({ samples: traced, matches: MATCHES, timeline: TIMELINE_POINTS });
   const context = { numClasses: data.numClasses, channels: data.channels, prior };
   const run = onlinePass(
     { logits: data.logits, descriptors: data.descriptors },
@@ -53,5 +53,5 @@ export function tracePass(
         { file: data.source, field: "online_pred", position: sample, value: run.refinedPred[sample] },
       );
   }
-  return { traces: trace.traces, cache: trace.snapshots, refinedLogits: run.refinedLogits };
+  return { traces: trace.traces, cache: trace.timeline, refinedLogits: run.refinedLogits };
 }

@@ -98,9 +98,7 @@ export class KnnPastMethod implements TestTimeMethod {
     return {
       method: this.name,
       steps: this.count,
-      memories: [
-        { name: "past", capacity: null, blocks: [{ ids: [...this.ids], entropies: [...this.entropies] }] },
-      ],
+      memories: [{ name: "past", K: null, blocks: [{ ids: [...this.ids], entropies: [...this.entropies] }] }],
     };
   }
 

@@ -44,7 +44,7 @@ export function skeletonCacheOptions(context: MethodContext, params: MethodParam
     ...(context.kernel ? { kernel: context.kernel } : {}),
     alpha: params.alpha as number,
     beta: params.beta as number,
-    capacity: params.K as number,
+    K: params.K as number,
     hedge: params.hedge as HedgeMode,
     hedgeMargin: params.hedgeMargin as number,
   };

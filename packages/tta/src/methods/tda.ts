@@ -10,7 +10,7 @@ import type {
 import { checkSample, emptyStepResult, logSoftmaxInto, unitGlobalInto } from "./common.js";
 
 /**
- * One TDA cache: U class blocks of at most `capacity` entries, each block
+ * One TDA cache: U class blocks of at most K entries each (TDA's shot capacity), each block
  * kept sorted by entropy, lowest first (TDA's `update_cache`).
  */
 class EntropySortedBlocks {
@@ -23,11 +23,11 @@ class EntropySortedBlocks {
 
   constructor(
     readonly numClasses: number,
-    readonly capacity: number,
+    readonly K: number,
     readonly channels: number,
     withPosteriors: boolean,
   ) {
-    const entries = numClasses * capacity;
+    const entries = numClasses * K;
     this.keys = new Float64Array(entries * channels);
     this.entropies = new Float64Array(entries);
     this.ids = new Float64Array(entries);
@@ -42,14 +42,14 @@ class EntropySortedBlocks {
    * as Python's `sorted`). Returns whether the entry went in.
    */
   offer(block: number, entry: { key: Float64Array; entropy: number; id: number; posterior: Float64Array }) {
-    const { capacity, channels, numClasses: U } = this;
+    const { K, channels, numClasses: U } = this;
     const count = this.counts[block]!;
-    let at = block * capacity + count;
-    if (count < capacity) this.counts[block] = count + 1;
+    let at = block * K + count;
+    if (count < K) this.counts[block] = count + 1;
     else if (entry.entropy < this.entropies[at - 1]!) at -= 1;
     else return false;
     // Stable insertion: move left past entries of strictly larger entropy.
-    const first = block * capacity;
+    const first = block * K;
     while (at > first && this.entropies[at - 1]! > entry.entropy) {
       this.move(at - 1, at);
       at--;
@@ -66,21 +66,20 @@ class EntropySortedBlocks {
   }
 
   get full(): boolean {
-    for (let block = 0; block < this.numClasses; block++)
-      if (this.counts[block]! < this.capacity) return false;
+    for (let block = 0; block < this.numClasses; block++) if (this.counts[block]! < this.K) return false;
     return true;
   }
 
   snapshot(name: string) {
     const blocks = Array.from({ length: this.numClasses }, (_, block) => {
-      const from = block * this.capacity;
+      const from = block * this.K;
       const to = from + this.counts[block]!;
       return {
         ids: Array.from(this.ids.subarray(from, to)),
         entropies: Array.from(this.entropies.subarray(from, to)),
       };
     });
-    return { name, capacity: this.capacity, blocks };
+    return { name, K: this.K, blocks };
   }
 
   private move(from: number, to: number): void {
@@ -225,7 +224,7 @@ export class TdaMethod implements TestTimeMethod {
     for (let u = 0; u < U; u++) this.refinedLogits[u] = sample.logits[sample.logitsOffset + u]!;
     for (let block = 0; block < U; block++) {
       for (let p = 0; p < positive.counts[block]!; p++) {
-        const at = block * positive.capacity + p;
+        const at = block * positive.K + p;
         const affinity = dot(this.query, positive.keys, C, 0, at * C);
         // α_p · exp(−β_p(1 − q·k)) onto the entry's class (one-hot value)
         this.refinedLogits[block] =
@@ -235,7 +234,7 @@ export class TdaMethod implements TestTimeMethod {
     const posteriors = negative.posteriors!;
     for (let block = 0; block < U; block++) {
       for (let p = 0; p < negative.counts[block]!; p++) {
-        const at = block * negative.capacity + p;
+        const at = block * negative.K + p;
         const weight = o.negAlpha * Math.exp(-o.negBeta * (1 - dot(this.query, negative.keys, C, 0, at * C)));
         for (let u = 0; u < U; u++) {
           const pu = posteriors[at * U + u]!;
