@@ -4,7 +4,8 @@
 // (dependencies and devDependencies) and every import under src/. Nothing
 // under packages/ may import apps/ or tooling/, tooling never imports the app,
 // the heavy third-party dependencies stay in their one home, and in packages
-// only bin entry files (src/bin/) import the cli package.
+// only bin entry files (src/bin/) import the cli package, each at most
+// BIN_MAX_LINES lines long.
 // Exits 1 naming each violation.
 import fs from "node:fs";
 import path from "node:path";
@@ -13,6 +14,8 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 const SCOPE = "@skeleton-cache/";
 const designFile = path.join(root, "docs", "DESIGN.md");
 const problems = [];
+/** The most lines a package's bin file (src/bin/, tests aside) may have. */
+const BIN_MAX_LINES = 150;
 
 /** package name → allowed workspace dependencies ("*" = any package). */
 const allowed = new Map();
@@ -111,6 +114,17 @@ for (const dir of dirs) {
     )
       problems.push(
         `${path.relative(root, src)}: imports @skeleton-cache/cli outside src/bin/ (argument parsing belongs in bin entry files)`,
+      );
+    // Bin files stay thin: they declare flags and hand the values to an exported, tested library function.
+    const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    if (
+      inPackages &&
+      !isTest &&
+      src.includes(`${path.sep}src${path.sep}bin${path.sep}`) &&
+      lines > BIN_MAX_LINES
+    )
+      problems.push(
+        `${path.relative(root, src)}: ${lines} lines; a bin file holds at most ${BIN_MAX_LINES} (move what the flags mean into the library, as an exported function)`,
       );
   }
 }

@@ -6,6 +6,8 @@ export {
   NTU120_XSUB_TRAIN_SUBJECTS,
   ntuGendata,
 } from "./gendata.js";
+export type { NtuGendataFlags } from "./gendata-flags.js";
+export { ntuGendataOptionsFromFlags, ntuGendataSummary } from "./gendata-flags.js";
 export type { MatArray, MatClass } from "./mat.js";
 export { parseMat, readMat } from "./mat.js";
 export { isMissingSkeleton, missingSkeletons } from "./missing.js";

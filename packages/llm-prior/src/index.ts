@@ -26,6 +26,21 @@ export type {
 export { ChatEndpoint, ENDPOINT_DEFAULTS, endpointHost, OPENAI_BASE_URL } from "./endpoint.js";
 export { PriorGenerationError } from "./errors.js";
 export type {
+  GenerateFlags,
+  GenerateRun,
+  ProgressStream,
+  SelectionFlags,
+  UniformFlags,
+  ValidateFlags,
+} from "./flags.js";
+export {
+  generatePriorOptionsFromFlags,
+  generateProgressHooks,
+  selectionFromFlags,
+  uniformPriorFromFlags,
+  validatePriorFile,
+} from "./flags.js";
+export type {
   GenerateHooks,
   GeneratePriorOptions,
   GeneratePriorResult,

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * `skc-ntu-gendata`: a folder of NTU RGB+D .skeleton files → data.npy
- * (N, 3, T, 25, M) float32 and an ST-GCN label .pkl (ntuGendata). Parses the
- * options, then calls the package.
+ * (N, 3, T, 25, M) float32 and an ST-GCN label .pkl (ntuGendata). Declares the
+ * flags; what they mean is `ntuGendataOptionsFromFlags`.
  */
 import { createProgram, example, Option, packageVersion, parseInteger, runMain } from "@skeleton-cache/cli";
 import { ntuGendata } from "../gendata.js";
+import { ntuGendataOptionsFromFlags, ntuGendataSummary } from "../gendata-flags.js";
 import { BODY_SELECTIONS, CENTER_MODES, PREPROCESS_DEFAULTS, TEMPORAL_MODES } from "../preprocessing.js";
 
 const version = packageVersion(new URL("../../package.json", import.meta.url));
@@ -52,26 +53,8 @@ const program = createProgram({
       .default(PREPROCESS_DEFAULTS.center),
   )
   .option("--align", "rotate the hips onto x and the spine onto z")
-  .action((options) => {
-    const result = ntuGendata({
-      inputDir: options.input,
-      outDir: options.out,
-      ...(options.benchmark ? { benchmark: options.benchmark } : {}),
-      ...(options.split ? { split: options.split } : {}),
-      ...(options.dataset ? { dataset: options.dataset } : {}),
-      skipMissing: !options.keepMissing,
-      preprocess: {
-        frames: options.frames,
-        bodies: options.bodies,
-        bodySelection: options.bodySelection,
-        temporal: options.temporal,
-        center: options.center,
-        align: options.align === true,
-      },
-    });
-    process.stderr.write(
-      `ntu-gendata: wrote ${result.dataFile} (${result.shape.join(", ")}) and ${result.labelFile}; skipped ${result.skippedMissing.length} missing-skeleton samples\n`,
-    );
+  .action((flags) => {
+    process.stderr.write(`${ntuGendataSummary(ntuGendata(ntuGendataOptionsFromFlags(flags)))}\n`);
   });
 example(
   program,
