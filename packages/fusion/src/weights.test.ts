@@ -1,6 +1,6 @@
+import { parsePrior, uniformPrior } from "@skeleton-cache/prior";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePrior, uniformPrior } from "@skeleton-cache/prior";
 import { buildFusionWeights, maskFusionWeights } from "./index.js";
 
 const prior = parsePrior({

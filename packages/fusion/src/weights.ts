@@ -1,6 +1,6 @@
 import { ValueError } from "@skeleton-cache/errors";
-import { GLOBAL_SLOT, NUM_PARTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertPriorCovers, type ClassImportance, type Prior } from "@skeleton-cache/prior";
+import { GLOBAL_SLOT, NUM_PARTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
 
 /** Lower clamp of the weight normaliser (Eq. 9). */
 export const WEIGHT_SUM_EPS = 1e-12;

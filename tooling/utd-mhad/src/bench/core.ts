@@ -4,8 +4,8 @@ import { type Bundle, readBundleDir } from "@skeleton-cache/bundle";
 import { parseUtdMhadName } from "@skeleton-cache/datasets";
 import { FormatError, ShapeError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
-import { accuracy } from "@skeleton-cache/metrics";
 import type { FusionWeights } from "@skeleton-cache/fusion";
+import { accuracy } from "@skeleton-cache/metrics";
 import { loadPublishedPrior, type Prior, selectPriorForSplit, uniformPrior } from "@skeleton-cache/prior";
 import {
   ABLATIONS as ABLATION_SETS,
