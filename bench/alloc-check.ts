@@ -1,5 +1,5 @@
 /**
- * Child process of the benchmark, run with --trace-gc: steps the adapter over
+ * Child process of the benchmark, run with --trace-gc: steps the Skeleton-Cache method over
  * preloaded descriptors and reports how many garbage collections happened
  * inside the measured loop. Zero means the per-sample loop allocates nothing
  * that needed collecting.
@@ -16,7 +16,7 @@ const random = seededRandom(3);
 const descriptors = Float32Array.from({ length: pool * 8 * C }, () => Math.max(0, random.normal()));
 const logits = Float32Array.from({ length: pool * U }, () => random.normal());
 const features = Float32Array.from({ length: 4 * C * 25 * 25 }, () => Math.max(0, random.normal()));
-const adapter = new SkeletonCacheMethod({
+const method = new SkeletonCacheMethod({
   numClasses: U,
   channels: C,
   prior: uniformPrior(U, 0.3),
@@ -27,15 +27,15 @@ const adapter = new SkeletonCacheMethod({
 const shape = { timeSteps: 25, joints: 25 };
 let sink = 0;
 for (let i = 0; i < 4000; i++) {
-  sink += adapter.stepDescriptors(logits, (i % pool) * U, descriptors, (i % pool) * 8 * C, i).refinedPred;
-  sink += adapter.stepFeatures(logits, (i % pool) * U, features, (i % 4) * C * 625, shape, {}, i).refinedPred;
+  sink += method.stepDescriptors(logits, (i % pool) * U, descriptors, (i % pool) * 8 * C, i).refinedPred;
+  sink += method.stepFeatures(logits, (i % pool) * U, features, (i % 4) * C * 625, shape, {}, i).refinedPred;
 }
 (globalThis as { gc?: () => void }).gc?.();
 process.stdout.write("ALLOC-CHECK-START\n");
 for (let i = 0; i < steps; i++) {
-  sink += adapter.stepDescriptors(logits, (i % pool) * U, descriptors, (i % pool) * 8 * C, i).refinedPred;
+  sink += method.stepDescriptors(logits, (i % pool) * U, descriptors, (i % pool) * 8 * C, i).refinedPred;
   if (i % 8 === 0)
-    sink += adapter.stepFeatures(
+    sink += method.stepFeatures(
       logits,
       (i % pool) * U,
       features,

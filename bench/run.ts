@@ -79,7 +79,7 @@ function adaptLoop(): void {
         const pool = 512;
         const descriptors = randomArray(pool * D * C, U * 31 + K);
         const logits = randomArray(pool * U, U * 7 + K);
-        const adapter = new SkeletonCacheMethod({
+        const method = new SkeletonCacheMethod({
           numClasses: U,
           channels: C,
           prior: uniformPrior(U, 0.3),
@@ -93,7 +93,7 @@ function adaptLoop(): void {
         for (let block = 0; block < U; block++) {
           for (let position = 0; position < K; position++) {
             const keyOffset = ((block * K + position) % pool) * D * C;
-            adapter.cache.insert({ block, key: descriptors, keyOffset, entropy: 1, id: -1 });
+            method.cache.insert({ block, key: descriptors, keyOffset, entropy: 1, id: -1 });
           }
         }
         let next = 0;
@@ -101,7 +101,7 @@ function adaptLoop(): void {
           (count) => {
             for (let i = 0; i < count; i++) {
               const sample = next++ % pool;
-              adapter.stepDescriptors(logits, sample * U, descriptors, sample * D * C, sample);
+              method.stepDescriptors(logits, sample * U, descriptors, sample * D * C, sample);
             }
           },
           Math.max(1, Math.round(20000 / (U * K))),
@@ -117,7 +117,7 @@ function adaptLoop(): void {
           samplesPerSecond: 1 / secondsPerSample,
           nsPerSlotKeyChannel: (secondsPerSample * 1e9) / macs,
           gflops: (2 * macs) / secondsPerSample / 1e9,
-          cacheBytes: adapter.cache.byteLength,
+          cacheBytes: method.cache.byteLength,
         });
         log(`adapt ${kernel} U=${U} K=${K}: ${(1 / secondsPerSample).toFixed(0)} samples/s`);
       }

@@ -1,6 +1,6 @@
 /**
  * Child process of the benchmark: streams a descriptor bundle from disk
- * through the adapter, one sample at a time, and prints its peak RSS.
+ * through the Skeleton-Cache method, one sample at a time, and prints its peak RSS.
  */
 import { openBundle } from "@skeleton-cache/bundle";
 import { uniformPrior } from "@skeleton-cache/prior";
@@ -9,7 +9,7 @@ import { SkeletonCacheMethod } from "@skeleton-cache/tta";
 const reader = openBundle(process.argv[2]!);
 const U = reader.numClasses;
 const C = reader.featureShape[1]!;
-const adapter = new SkeletonCacheMethod({
+const method = new SkeletonCacheMethod({
   numClasses: U,
   channels: C,
   prior: uniformPrior(U, 0.3),
@@ -23,7 +23,7 @@ let peakRss = process.memoryUsage().rss;
 let correct = 0;
 const start = process.hrtime.bigint();
 for (let i = 0; i < reader.numSamples; i++) {
-  const step = adapter.stepDescriptors(reader.logits(i), 0, reader.features(i), 0, i);
+  const step = method.stepDescriptors(reader.logits(i), 0, reader.features(i), 0, i);
   if (step.refinedPred === reader.labels[i]) correct++;
   if (i % 250 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }

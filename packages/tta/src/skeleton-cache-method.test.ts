@@ -23,17 +23,17 @@ describe("SkeletonCacheMethod", () => {
   it("streaming one sample at a time equals the whole-stream run", () => {
     const input = synthetic(30, 4, 6, 9, 1);
     const whole = onlinePass(input, skeletonCacheFor(input, options));
-    const adapter = new SkeletonCacheMethod({ ...options, numClasses: 4, channels: 6 });
+    const method = new SkeletonCacheMethod({ ...options, numClasses: 4, channels: 6 });
     const perSample = 6 * 9 * 25;
     for (let i = 0; i < 30; i++) {
-      const step = adapter.stepFeatures(input.logits.data, i * 4, input.features.data, i * perSample, {
+      const step = method.stepFeatures(input.logits.data, i * 4, input.features.data, i * perSample, {
         timeSteps: 9,
         joints: 25,
       });
       expect(step.refinedPred).toBe(whole.refinedPred[i]);
       expect(step.entropy).toBe(whole.entropy[i]);
     }
-    for (let u = 0; u < 4; u++) expect(adapter.cache.block(u)).toEqual(whole.method.cache.block(u));
+    for (let u = 0; u < 4; u++) expect(method.cache.block(u)).toEqual(whole.method.cache.block(u));
   });
 
   it("α = 0 leaves every prediction at the backbone's (property)", () => {
