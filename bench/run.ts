@@ -347,10 +347,10 @@ async function onnx(): Promise<void> {
   }
 }
 
-// ------------------------------------------------------- extraction (skc extract)
+// ------------------------------------------------------- extraction (extractBundle, what skc extract runs)
 let extractMeta: { parseMsPerSample: number; compiledWorkers: boolean } | null = null;
 async function extractOnCores(): Promise<void> {
-  const modulePath = path.join(HERE, "../apps/eval/bench/extract.bench.ts");
+  const modulePath = path.join(HERE, "../packages/extract/bench/extract.bench.ts");
   if (!fs.existsSync(modulePath)) return;
   const { runExtractBench } = (await import(modulePath)) as {
     runExtractBench: (o: { rounds?: number; copies?: number }) => Promise<{

@@ -2,10 +2,10 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { ExtractOptionsSchema } from "@skeleton-cache/extract/options";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { methodNames } from "@skeleton-cache/tta";
 import { z } from "zod";
-import { ExtractOptionsSchema } from "./extract/options.js";
 
 /** YAML, loaded only when a config file needs it (not at every start of skc). */
 function parseYaml(text: string): unknown {

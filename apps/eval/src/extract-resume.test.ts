@@ -10,11 +10,11 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { JOURNAL_FILE, readBundleJournal } from "@skeleton-cache/bundle";
+import { syntheticNtuSkeletonText, writeSyntheticNtu } from "@skeleton-cache/datasets";
 import { REPO, tempDir } from "@skeleton-cache/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import { captureIo } from "./test-support/io.js";
-import { syntheticSkeletonText, writeSyntheticNtu } from "./test-support/ntu-files.js";
 
 const MODEL = path.join(REPO, "packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
 const CLI = path.join(REPO, "apps/eval/src/cli.ts");
@@ -92,7 +92,7 @@ function dataWithPipe(
   blocked: number,
 ): { data: string; names: string[]; restore: () => void; unblock: () => boolean } {
   const data = path.join(root, "ntu");
-  const names = writeSyntheticNtu(data, SAMPLES, [1, 2, 3, 4, 5]);
+  const names = writeSyntheticNtu(data, { count: SAMPLES, actions: [1, 2, 3, 4, 5] });
   const file = path.join(data, `${names[blocked]}.skeleton`);
   const text = fs.readFileSync(file, "utf8");
   fs.rmSync(file);
@@ -116,7 +116,7 @@ function dataWithPipe(
         throw error;
       }
       try {
-        fs.writeSync(fd, syntheticSkeletonText(blocked + 1, 3));
+        fs.writeSync(fd, syntheticNtuSkeletonText({ seed: blocked + 1, frames: 3 }));
       } finally {
         fs.closeSync(fd);
       }
@@ -213,16 +213,4 @@ describe("skc extract: crash, refuse, resume", () => {
       ),
     );
   }, 120_000);
-});
-
-describe("synthetic NTU files", () => {
-  it("are read back by the NTU reader with the frames written", async () => {
-    const { NtuSkeletonDataset } = await import("@skeleton-cache/datasets");
-    const dir = tempDir("skc-ntu-synth-");
-    const names = writeSyntheticNtu(dir, 6, [1, 2]);
-    const dataset = new NtuSkeletonDataset(dir, { dataset: "ntu60" });
-    expect(dataset.list().map((s) => s.name)).toEqual(names);
-    expect(dataset.load(names[0]!).shape).toEqual([40, 1, 25, 3]);
-    expect(syntheticSkeletonText(3, 5)).toBe(syntheticSkeletonText(3, 5));
-  });
 });

@@ -18,8 +18,6 @@ export {
   syntheticBundleFiles,
   writeSyntheticBundle,
 } from "./demo.js";
-export type { ExtractOptions, ExtractResult } from "./extract.js";
-export { ExtractOptionsSchema, parseExtractOptions, runExtract } from "./extract.js";
 export type { EvalData, LoadOptions, ResolvedPrior } from "./inputs.js";
 export {
   checkBundleSplit,

@@ -178,7 +178,7 @@ export function defaultExtractOut(config: EvalConfig): string | undefined {
 }
 
 /** A dataset + backbone instead of a bundle: encode it first (skc extract); returns the bundle path. */
-async function extractBundle(
+async function extractFirst(
   config: EvalConfig,
   progress: Progress,
   control: RunControl,
@@ -191,8 +191,9 @@ async function extractBundle(
   }
   const split = config.extract.split ?? config.split;
   const out = defaultExtractOut(config)!;
-  const { runExtract } = await import("./extract.js"); // onnxruntime and the workers load only when a run encodes
-  return (await runExtract({ ...config.extract, ...(split ? { split } : {}), out }, progress, control)).out;
+  const { runExtraction } = await import("./extraction.js"); // onnxruntime and the workers load only when a run encodes
+  return (await runExtraction({ ...config.extract, ...(split ? { split } : {}), out }, progress, control))
+    .out;
 }
 
 function loadInputs(config: EvalConfig, bundlePath: string | undefined): EvalInputs {
@@ -510,7 +511,7 @@ export async function loadRunInputs(
   control: RunControl = {},
 ): Promise<EvalInputs> {
   return withOneStepCleanup(config, async () =>
-    loadInputs(config, await extractBundle(config, progress, control)),
+    loadInputs(config, await extractFirst(config, progress, control)),
   );
 }
 
@@ -546,7 +547,7 @@ async function evaluate(
     timing[name] = Math.round(performance.now() - from) / 1000;
   };
   let t = performance.now();
-  const inputs = choice.inputs ?? loadInputs(config, await extractBundle(config, progress, control));
+  const inputs = choice.inputs ?? loadInputs(config, await extractFirst(config, progress, control));
   const { data, prior } = inputs;
   const setup: MethodSetup = { method, params: methodParams(config, method), prior: prior.prior };
   lap("load", t);

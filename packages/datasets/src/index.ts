@@ -48,6 +48,8 @@ export {
   resolvePreprocessing,
   TEMPORAL_MODES,
 } from "./preprocessing.js";
+export type { SyntheticNtuOptions, SyntheticSkeletonOptions } from "./synthetic.js";
+export { syntheticNtuSkeletonText, writeSyntheticNtu } from "./synthetic.js";
 export type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";
 export type { UtdMhadName } from "./utd-mhad.js";
 export { loadUtdMhad, parseUtdMhadName, UtdMhadDataset, utdSequence } from "./utd-mhad.js";

@@ -2,8 +2,9 @@
  * Encodes UTD-MHAD with every trained model through the TypeScript pipeline —
  * `UtdMhadDataset` → `preprocessSequence(UTD_PREPROCESS)` → the ONNX adapter
  * (`@skeleton-cache/backbone-onnx`, zero-shot head cosine / 0.1 against the
- * class semantics) → `extractDescriptors` (Kinect v1 parts, 3 phases) — and
- * writes a descriptors-only bundle per model:
+ * class semantics) → the descriptors (Kinect v1 parts, 3 phases), all through
+ * `encodeBundle` of `@skeleton-cache/extract` (the encode step `skc extract`
+ * runs) — and writes a descriptors-only bundle per model:
  *
  *   benchmarks/utd-mhad/bundles/<split>/<seedS|foldF>/
  *     descriptors.npy (N, 8, C)   logits.npy (N, U)  (description semantics)
@@ -23,11 +24,10 @@ import path from "node:path";
 import { createBackbone } from "@skeleton-cache/backbone";
 import "@skeleton-cache/backbone-onnx"; // registers "onnx"
 import { type Bundle, writeBundle } from "@skeleton-cache/bundle";
-import { preprocessSequence, UtdMhadDataset } from "@skeleton-cache/datasets";
-import { extractDescriptors } from "@skeleton-cache/descriptors";
+import { resolvePreprocessing, UtdMhadDataset } from "@skeleton-cache/datasets";
 import { FormatError } from "@skeleton-cache/errors";
+import { type EncodeSource, encodeBundle, planSamples } from "@skeleton-cache/extract";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
-import { KINECT_V1_20 } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { BENCH_DIR, REPO_ROOT, UTD_DIR } from "./paths.js";
 import { UTD_PREPROCESS } from "./preprocessing.js";
@@ -67,12 +67,13 @@ export function listModelDirs(root = path.join(BENCH_DIR, "models")): string[] {
   return dirs;
 }
 
+/** Encodes the samples with the model through the encode step of @skeleton-cache/extract: logits and descriptors. */
 async function encode(
   modelDir: string,
   candidates: readonly number[],
   classEmbeddings: string | undefined,
-  inputs: readonly Tensor[],
-): Promise<{ logits: Float32Array; features?: Tensor }> {
+  source: EncodeSource,
+): Promise<Bundle> {
   const backbone = await createBackbone<Tensor>("onnx", {
     model: path.join(modelDir, "model.onnx"),
     candidateClasses: [...candidates],
@@ -80,23 +81,14 @@ async function encode(
     threads: 1,
     ...(classEmbeddings ? { classEmbeddings } : {}),
   });
-  const u = candidates.length;
-  const logits = new Float32Array(inputs.length * u);
-  let descriptors: Float32Array | undefined;
-  let shape: number[] = [];
   try {
-    for await (const batch of backbone.encodeAll(inputs)) {
-      logits.set(batch.logits.data, batch.offset * u);
-      const d = extractDescriptors(batch.features, { layout: KINECT_V1_20 });
-      const per = d.shape[1]! * d.shape[2]!;
-      descriptors ??= new Float32Array(inputs.length * per);
-      shape = [inputs.length, d.shape[1]!, d.shape[2]!];
-      descriptors.set(d.data, batch.offset * per);
-    }
+    return await encodeBundle(backbone, source, {
+      preprocessing: resolvePreprocessing(UTD_PREPROCESS),
+      kind: "descriptors",
+    });
   } finally {
     await backbone.close();
   }
-  return { logits, ...(descriptors ? { features: { data: descriptors, shape } } : {}) };
 }
 
 function sha256(file: string): string {
@@ -121,24 +113,13 @@ export async function encodeModel(
 ): Promise<EncodedModel> {
   const log = readTrainLog(path.join(modelDir, "train.json"));
   const candidates = [...log.held_out_classes].sort((a, b) => a - b);
-  const rank = new Map(candidates.map((id, u) => [id, u]));
-  const samples = dataset
-    .list()
-    .filter((s) => rank.has(s.label!))
-    .slice(0, limit);
-  const inputs: Tensor[] = samples.map((s) => {
-    const x = preprocessSequence(dataset.load(s.name), UTD_PREPROCESS);
-    return { data: x.data, shape: x.shape };
-  });
-  const described = await encode(modelDir, candidates, undefined, inputs);
+  const { samples } = planSamples(dataset, candidates, { data: UTD_DIR, limit });
+  const described = await encode(modelDir, candidates, undefined, { dataset, samples });
   const namesFile = path.join(BENCH_DIR, "semantics", "names.npy");
-  const named = await encode(modelDir, candidates, namesFile, inputs);
+  const named = await encode(modelDir, candidates, namesFile, { dataset, samples });
   const rel = (p: string) => path.relative(REPO_ROOT, p);
   const bundle: Bundle = {
-    logits: { data: described.logits, shape: [samples.length, candidates.length] },
-    descriptors: described.features!,
-    labels: Int32Array.from(samples, (s) => rank.get(s.label!)!),
-    classIds: Int32Array.from(candidates),
+    ...described,
     meta: {
       dataset: "utd-mhad",
       split: log.split,
@@ -164,7 +145,7 @@ export async function encodeModel(
         "pnpm utd:bundles (node --conditions=@skc/source --import tsx tooling/utd-mhad/src/make-bundles.ts)",
     },
   };
-  return { bundle, namesLogits: { data: named.logits, shape: [samples.length, candidates.length] }, log };
+  return { bundle, namesLogits: named.logits, log };
 }
 
 /** Encodes one model's held-out samples and writes its bundle; returns the bundle directory. */

@@ -16,11 +16,11 @@ import {
   parseInteger,
   parseNumber,
 } from "@skeleton-cache/cli";
+import { EXTRACT_DATASETS } from "@skeleton-cache/extract/options";
 import { PROTOCOLS } from "@skeleton-cache/protocols";
 import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { DEFAULT_METHOD, getMethodSpec } from "@skeleton-cache/tta";
 import { DEMO_IDS, type EvalConfig, EvalConfigSchema, GzslSchema, resolveConfig } from "../config.js";
-import { EXTRACT_DATASETS } from "../extract/options.js";
 import { collectParam, METHOD_HELP } from "../method-options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 

@@ -1,6 +1,7 @@
 /**
- * `skc extract`: its options, parsed into ExtractOptions (the work is in
- * ../extract.ts, loaded — with onnxruntime — only when the command runs).
+ * `skc extract`: flags → ExtractOptions → `extractBundle` of
+ * @skeleton-cache/extract (loaded — with onnxruntime — only when the command
+ * runs) → the summary line.
  */
 import os from "node:os";
 import { parseShardSpec } from "@skeleton-cache/bundle";
@@ -16,7 +17,8 @@ import {
   parseInteger,
 } from "@skeleton-cache/cli";
 import { BODY_SELECTIONS, CENTER_MODES, TEMPORAL_MODES } from "@skeleton-cache/datasets";
-import { EXTRACT_DATASETS, PARALLEL_MODES, parseExtractOptions } from "../extract/options.js";
+import type { ExtractResult } from "@skeleton-cache/extract";
+import { EXTRACT_DATASETS, PARALLEL_MODES, parseExtractOptions } from "@skeleton-cache/extract/options";
 import { createProgress, progressEnabled } from "../progress.js";
 
 /** `--classes`: "all" (every class the model scores), or 0-based ids / action codes (`9,10` or `A010,A011`). */
@@ -186,7 +188,7 @@ function runOptions<C extends Command>(command: C): C {
 }
 
 /** The summary line of a finished (or resumed) extraction. */
-function resultLine(result: Awaited<ReturnType<typeof import("../extract.js").runExtract>>): string {
+function resultLine(result: ExtractResult): string {
   const how =
     result.state === "finished"
       ? "already complete, nothing to do"
@@ -212,7 +214,7 @@ export function registerExtract(program: Command, io: CliIo): void {
     const parsed = parseExtractOptions(
       Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
     );
-    const { runExtract } = await import("../extract.js");
+    const { runExtraction } = await import("../extraction.js");
     const interrupt = interruptible(
       io,
       "skc extract",
@@ -220,7 +222,7 @@ export function registerExtract(program: Command, io: CliIo): void {
     );
     const progress = createProgress(!progressEnabled(quiet === true));
     try {
-      const result = await runExtract(parsed, progress, { signal: interrupt.signal });
+      const result = await runExtraction(parsed, progress, { signal: interrupt.signal });
       progress.stop();
       if (!quiet) io.stdout.write(resultLine(result));
     } finally {

@@ -13,6 +13,7 @@
  */
 import fs from "node:fs";
 import type { SkeletonDataset } from "@skeleton-cache/datasets";
+import { EXTRACT_DATASETS, openDataset } from "@skeleton-cache/extract";
 import {
   type Clip,
   noPlayback,
@@ -22,8 +23,6 @@ import {
   playbackLayout,
 } from "@skeleton-cache/report";
 import { LAYOUTS, NTU25, type SkeletonLayout } from "@skeleton-cache/skeleton";
-import { EXTRACT_DATASETS } from "../extract/options.js";
-import { openDataset } from "../extract/plan.js";
 
 /** The meta.json keys playback reads, in order of preference (documented in apps/eval/README.md). */
 export const PLAYBACK_META_KEYS = {

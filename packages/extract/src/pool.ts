@@ -17,7 +17,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { BundleChunk } from "@skeleton-cache/bundle";
-import type { PreparedChunk } from "./chunk.js";
+import type { PreparedChunk } from "./encode.js";
 import {
   type ChunkMessage,
   type InitMessage,

@@ -2,15 +2,15 @@
 import type { BundleChunk } from "@skeleton-cache/bundle";
 import type { ResolvedPreprocessing } from "@skeleton-cache/datasets";
 import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
-import type { PreparedChunk } from "./chunk.js";
+import type { EncodeOutput, PreparedChunk } from "./encode.js";
 import type { DatasetSpec } from "./plan.js";
 
 export interface InitMessage {
   readonly type: "init";
   readonly dataset: DatasetSpec;
   readonly preprocessing: ResolvedPreprocessing;
-  readonly output: { readonly descriptorsOnly: boolean; readonly layout: string };
-  /** Modules (URLs) to import first: they register adapters (--backbone-module). */
+  readonly output: EncodeOutput;
+  /** Modules (URLs or package names) to import first: they register backbone adapters in the worker. */
   readonly modules: readonly string[];
   /** The backbone each worker opens (sessions mode); absent when workers only preprocess. */
   readonly backbone?: { readonly name: string; readonly config: Record<string, unknown> };

@@ -57,11 +57,21 @@ export function openDataset(spec: DatasetSpec): SkeletonDataset {
   }
 }
 
+/** Which classes are the candidates: explicit ids, "all", or a split's (zsl: its unseen classes, gzsl: seen + unseen). */
+export interface ClassSelection {
+  /** Dataset id the split must belong to (e.g. "ntu60"). */
+  readonly dataset: string;
+  readonly split?: string | undefined;
+  /** Default "zsl". */
+  readonly candidates?: "zsl" | "gzsl" | undefined;
+  readonly classes?: readonly number[] | "all" | undefined;
+}
+
 /**
  * The candidate class ids the backbone is asked for: explicit ids, a split's
- * (zsl or gzsl), or undefined for `--classes all` (every class of the model).
+ * (zsl or gzsl), or undefined for `classes: "all"` (every class of the model).
  */
-export function requestedClasses(options: ExtractOptions): number[] | undefined {
+export function requestedClasses(options: ClassSelection): number[] | undefined {
   if (options.classes === "all") return undefined;
   if (options.classes) return [...new Set(options.classes)].sort((a, b) => a - b);
   if (options.split) {
@@ -72,7 +82,7 @@ export function requestedClasses(options: ExtractOptions): number[] | undefined 
         { field: "split", value: options.split },
       );
     }
-    return candidateClasses(split, options.candidates);
+    return candidateClasses(split, options.candidates ?? "zsl");
   }
   throw new ValueError(
     "extract needs --split ID, --classes IDS or --classes all to choose the candidate classes",
@@ -91,18 +101,32 @@ export interface SamplePlan {
   readonly labels: Int32Array;
 }
 
+/** Which of the candidate classes' samples a run takes: the first `limit` (file order), then part i of n. */
+export interface SampleSelection {
+  /** The folder the dataset was read from, named in messages. */
+  readonly data?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
+}
+
+/**
+ * The samples of `dataset` whose class is a candidate (file order, at most
+ * `limit`), this part's range of them (`shard`: part i of n, as
+ * `shardRange` of @skeleton-cache/bundle cuts), and their labels (candidate
+ * indices u). No sample, or an empty part, is bad input.
+ */
 export function planSamples(
   dataset: SkeletonDataset,
   classIds: readonly number[],
-  options: ExtractOptions,
+  options: SampleSelection = {},
 ): SamplePlan {
   const rank = new Map(classIds.map((id, u) => [id, u]));
   let all = dataset.list().filter((info) => info.label !== undefined && rank.has(info.label));
   if (options.limit !== undefined) all = all.slice(0, options.limit);
   if (all.length === 0) {
     throw new ValueError(
-      `no sample in ${options.data} (${options.dataset}) belongs to the candidate classes ${classIds.join(", ")}`,
-      { file: options.data, field: "data" },
+      `no sample in ${options.data ?? "the dataset"} (${dataset.dataset}) belongs to the candidate classes ${classIds.join(", ")}`,
+      { ...(options.data ? { file: options.data } : {}), field: "data" },
     );
   }
   const range = options.shard

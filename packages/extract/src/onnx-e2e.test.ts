@@ -1,16 +1,21 @@
+/**
+ * The encode step in a chain a user writes: raw NTU `.skeleton` files →
+ * datasets preprocessing (`prepareChunk`) → the ONNX ST-GCN (`encodeChunk`,
+ * then `encodeSamples` for the labelled chunks) → a test-time method.
+ */
 import fs from "node:fs";
-import path from "node:path";
 import { createBackbone } from "@skeleton-cache/backbone";
-import { loadNtuSkeleton, preprocessSequence } from "@skeleton-cache/datasets";
+import { NtuSkeletonDataset, resolvePreprocessing } from "@skeleton-cache/datasets";
 import { uniformPrior } from "@skeleton-cache/prior";
 import type { Tensor } from "@skeleton-cache/tensor";
-import { dataPath, itWithData, repoPath } from "@skeleton-cache/test-support";
+import { dataPath, itWithData } from "@skeleton-cache/test-support";
 import { createMethod, onlinePass, SkeletonCacheMethod } from "@skeleton-cache/tta";
 import { describe, expect } from "vitest";
 import "@skeleton-cache/backbone-onnx"; // registers the "onnx" adapter
+import { encodeChunk, encodeSamples, prepareChunk } from "./encode.js";
+import { MODEL } from "./test-support/run.js";
 
 const NTU = dataPath("real/ntu");
-const MODEL = repoPath("packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
 
 describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN → test-time method", () => {
   itWithData(
@@ -22,14 +27,22 @@ describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN �
         .filter((f) => f.endsWith(".skeleton"))
         .sort();
       expect(files).toHaveLength(6);
-      const sequences = files.map((f) => loadNtuSkeleton(path.join(NTU, f), "ntu60"));
-      const labelIds = sequences.map((s) => s.label!);
+      const dataset = new NtuSkeletonDataset(NTU, { dataset: "ntu60" });
+      const infos = dataset.list();
+      expect(infos.map((info) => `${info.name}.skeleton`)).toEqual(files);
+      const labelIds = infos.map((info) => info.label!);
       const candidateClasses = [...new Set(labelIds)].sort((a, b) => a - b);
       expect(candidateClasses).toEqual([0, 2, 10, 16, 33, 57]);
-      const samples: Tensor[] = sequences.map((seq) =>
-        preprocessSequence(seq, { frames: 64, bodies: 2, temporal: "resample", center: "first-frame" }),
-      );
-      for (const s of samples) expect(s.shape).toEqual([3, 64, 25, 2]);
+      const preprocessing = resolvePreprocessing({
+        frames: 64,
+        bodies: 2,
+        temporal: "resample",
+        center: "first-frame",
+      });
+      const names = infos.map((info) => info.name);
+      const prepared = prepareChunk(dataset, names, preprocessing);
+      expect(prepared.count).toBe(6);
+      expect(prepared.sampleShape).toEqual([3, 64, 25, 2]);
 
       const backbone = await createBackbone<Tensor>("onnx", {
         model: MODEL,
@@ -37,26 +50,43 @@ describe("end to end: NTU .skeleton → datasets preprocessing → ONNX ST-GCN �
         batchSize: 4,
         threads: 1,
       });
-      const logitRows: number[] = [];
-      const featureRows: number[] = [];
       let featureShape: readonly number[] = [];
+      let encoded: Awaited<ReturnType<typeof encodeChunk>>;
+      const streamed: number[] = [];
       try {
-        for await (const batch of backbone.encodeAll(samples)) {
-          logitRows.push(...batch.logits.data);
-          featureRows.push(...batch.features.data);
-          featureShape = batch.features.shape.slice(1);
+        encoded = await encodeChunk(backbone, prepared, { kind: "features", layout: dataset.layout.id });
+        featureShape = encoded.sampleShape;
+        // The labelled chunks of the encode step: the same logits, chunk by chunk, with the labels u.
+        for await (const chunk of encodeSamples(
+          backbone,
+          { dataset, samples: infos },
+          {
+            preprocessing,
+            kind: "features",
+            chunkSize: 4,
+          },
+        )) {
+          streamed.push(...chunk.logits);
+          expect(Array.from(chunk.labels)).toEqual(
+            labelIds
+              .slice(chunk.offset, chunk.offset + chunk.count)
+              .map((id) => candidateClasses.indexOf(id)),
+          );
         }
       } finally {
         await backbone.close();
       }
+      expect(streamed).toEqual(Array.from(encoded.logits));
+      const featureRows = encoded.values;
       expect(featureShape).toEqual([64, 16, 25]);
-      const logits = { data: Float32Array.from(logitRows), shape: [6, 6] };
-      const features = { data: Float32Array.from(featureRows), shape: [6, ...featureShape] };
+      const logits = { data: encoded.logits, shape: [6, 6] };
+      const features = { data: featureRows, shape: [6, ...featureShape] };
       for (const v of logits.data) expect(Number.isFinite(v)).toBe(true);
 
       // The two-body sample (A058) really has a second person: its slot-1 input is not all zeros.
       const a058 = files.findIndex((f) => f.includes("A058"));
-      const second = samples[a058]!.data.filter((_, i) => i % 2 === 1);
+      const per = prepared.data.length / prepared.count;
+      const second = prepared.data.subarray(a058 * per, (a058 + 1) * per).filter((_, i) => i % 2 === 1);
       expect(second.some((v) => v !== 0)).toBe(true);
 
       const method = createMethod(

@@ -1,6 +1,6 @@
 /**
- * `skc extract` goes through the backbone registry: the http adapter against
- * a real local server, `--backbone auto` refusing with every adapter's
+ * `extractBundle` goes through the backbone registry: the http adapter against
+ * a real local server, `backbone: "auto"` refusing with every adapter's
  * reason, execution providers refused by name; every preprocessing option of
  * @skeleton-cache/datasets is applied and recorded; PKU-MMD clips.
  */
@@ -10,15 +10,14 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { HTTP_BACKBONE_PROTOCOL } from "@skeleton-cache/backbone";
 import { loadOnnxBackbone } from "@skeleton-cache/backbone-onnx";
-import { NtuSkeletonDataset, preprocessSequence } from "@skeleton-cache/datasets";
+import { NtuSkeletonDataset, preprocessSequence, writeSyntheticNtu } from "@skeleton-cache/datasets";
+import { exitCodeOf } from "@skeleton-cache/errors";
 import { encodeNpz, type NpyArray, parseNpy, readNpy, toFloat32 } from "@skeleton-cache/formats";
-import { dataPath, itWithData, REPO, tempDir } from "@skeleton-cache/test-support";
+import { dataPath, itWithData, tempDir } from "@skeleton-cache/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "./cli.js";
-import { captureIo } from "./test-support/io.js";
-import { writeSyntheticNtu } from "./test-support/ntu-files.js";
+import { extractBundle } from "./extract.js";
+import { MODEL, ONNX, rejection } from "./test-support/run.js";
 
-const MODEL = path.join(REPO, "packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
 const CLASSES = 7;
 
 /** The server's "model": features (N, 3, T, V) = persons' mean of x; logits[n, k] = (k + 1) · mean(features_n). */
@@ -74,30 +73,24 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-describe("skc extract through the backbone registry", () => {
-  it("--backbone http with a --backbone-config file: a bundle from a model served by another process", async () => {
+describe("extractBundle through the backbone registry", () => {
+  it("backbone http with a backboneConfig file: a bundle from a model served by another process", async () => {
     const root = tempDir("skc-extract-http-");
     const data = path.join(root, "ntu");
-    const names = writeSyntheticNtu(data, 10, [1, 2, 3, 8]);
+    const names = writeSyntheticNtu(data, { count: 10, actions: [1, 2, 3, 8] });
     const config = path.join(root, "server.yaml");
     fs.writeFileSync(config, `url: ${url}\ntimeoutMs: 10000\n`);
     const out = path.join(root, "B");
-    const io = captureIo();
-    const args = [
-      "extract",
-      "--backbone",
-      "http",
-      "--backbone-config",
-      config,
-      "--data",
+    const result = await extractBundle({
+      backbone: "http",
+      backboneConfig: config,
       data,
-      "--classes",
-      "all",
-    ];
-    expect(await main([...args, "--out", out, "--workers", "2", "--chunk-size", "3", "--quiet"], io.io)).toBe(
-      0,
-    );
-    expect(io.stderr).toBe("");
+      classes: "all",
+      out,
+      workers: 2,
+      chunkSize: 3,
+    });
+    expect(result.numSamples).toBe(names.length - 2);
     const meta = JSON.parse(fs.readFileSync(path.join(out, "meta.json"), "utf8"));
     expect(meta.backbone).toBe("http:mean-pose-server");
     expect(meta.model).toEqual({ adapter: "http", name: "mean-pose-server", location: url });
@@ -127,123 +120,72 @@ describe("skc extract through the backbone registry", () => {
     );
   });
 
-  it("--backbone auto: the first adapter that takes the config, or one error with every adapter's reason", async () => {
+  it("backbone auto: the first adapter that takes the config, or one error with every adapter's reason", async () => {
     const root = tempDir("skc-extract-auto-");
     const data = path.join(root, "ntu");
-    writeSyntheticNtu(data, 4, [1, 2]);
+    writeSyntheticNtu(data, { count: 4, actions: [1, 2] });
     const good = path.join(root, "good.json");
     fs.writeFileSync(good, JSON.stringify({ url }));
-    expect(
-      await main(
-        [
-          "extract",
-          "--backbone",
-          "auto",
-          "--backbone-config",
-          good,
-          "--data",
-          data,
-          "--classes",
-          "0,1",
-          "--out",
-          path.join(root, "A"),
-          "--workers",
-          "0",
-          "--quiet",
-        ],
-        captureIo().io,
-      ),
-    ).toBe(0);
+    const base = { backbone: "auto", data, classes: [0, 1] };
+    await extractBundle({ ...base, backboneConfig: good, out: path.join(root, "A"), workers: 0 }, ONNX);
     expect(JSON.parse(fs.readFileSync(path.join(root, "A/meta.json"), "utf8")).model.adapter).toBe("http");
     const bad = path.join(root, "bad.json");
     fs.writeFileSync(bad, JSON.stringify({ weights: "mine.pt" }));
-    const io = captureIo();
     const out = path.join(root, "B");
-    expect(
-      await main(
-        [
-          "extract",
-          "--backbone",
-          "auto",
-          "--backbone-config",
-          bad,
-          "--data",
-          data,
-          "--classes",
-          "0,1",
-          "--out",
-          out,
-          "--quiet",
-        ],
-        io.io,
-      ),
-    ).toBe(2);
-    expect(io.stderr).toContain(`skc extract: error: no backbone adapter accepts ${bad}:`);
+    const error = await rejection(extractBundle({ ...base, backboneConfig: bad, out }, ONNX));
+    expect(exitCodeOf(error)).toBe(2);
+    expect(error.message).toContain(`no backbone adapter accepts ${bad}:`);
     for (const adapter of ["precomputed", "http", "onnx"])
-      expect(io.stderr).toMatch(new RegExp(`\\n {2}${adapter}: `));
+      expect(error.message).toMatch(new RegExp(`\\n {2}${adapter}: `));
     expect(fs.existsSync(out)).toBe(false);
   });
 
   it("a wrong adapter config names the adapter, the field and the value; an unavailable execution provider is named", async () => {
     const root = tempDir("skc-extract-config-");
     const data = path.join(root, "ntu");
-    writeSyntheticNtu(data, 4, [1, 2]);
+    writeSyntheticNtu(data, { count: 4, actions: [1, 2] });
     const wrong = path.join(root, "onnx.json");
     fs.writeFileSync(wrong, JSON.stringify({ model: MODEL, threads: 0 }));
-    const io = captureIo();
-    const args = ["extract", "--data", data, "--classes", "0,1", "--out", path.join(root, "B"), "--quiet"];
-    expect(await main([...args, "--backbone-config", wrong], io.io)).toBe(2);
-    expect(io.stderr).toContain(
-      `skc extract: error: backbone "onnx" config (${wrong}): field "threads" is 0:`,
-    );
+    const base = { data, classes: [0, 1], out: path.join(root, "B") };
+    const error = await rejection(extractBundle({ ...base, backboneConfig: wrong }, ONNX));
+    expect(exitCodeOf(error)).toBe(2);
+    expect(error.message).toContain(`backbone "onnx" config (${wrong}): field "threads" is 0:`);
     const cuda = path.join(root, "cuda.json");
     fs.writeFileSync(cuda, JSON.stringify({ model: MODEL, executionProviders: ["cuda"] }));
     const { executionProviderStatus } = await import("@skeleton-cache/backbone-onnx");
     const status = executionProviderStatus().find((s) => s.name === "cuda")!;
-    const refused = captureIo();
-    const code = await main([...args, "--backbone-config", cuda], refused.io);
-    if (!status.available) {
-      expect(code).toBe(2);
-      expect(refused.stderr).toContain(`execution provider "cuda" is not available: ${status.missing}`);
-    } else expect([0, 2]).toContain(code);
+    const code = await extractBundle({ ...base, backboneConfig: cuda }, ONNX).then(
+      () => 0,
+      (refused: Error) => {
+        if (!status.available)
+          expect(refused.message).toContain(`execution provider "cuda" is not available: ${status.missing}`);
+        return exitCodeOf(refused);
+      },
+    );
+    if (!status.available) expect(code).toBe(2);
+    else expect([0, 2]).toContain(code);
   });
 
-  it("applies every preprocessing flag and records it in meta.json", async () => {
+  it("applies every preprocessing option and records it in meta.json", async () => {
     const root = tempDir("skc-extract-pre-");
     const data = path.join(root, "ntu");
-    const names = writeSyntheticNtu(data, 3, [5]);
+    const names = writeSyntheticNtu(data, { count: 3, actions: [5] });
     const out = path.join(root, "B");
-    const flags = [
-      "--body-selection",
-      "motion-energy",
-      "--temporal",
-      "repeat-pad",
-      "--center",
-      "per-frame",
-      "--align",
-      "--bodies",
-      "2",
-    ];
-    expect(
-      await main(
-        [
-          "extract",
-          "--model",
-          MODEL,
-          "--data",
-          data,
-          "--classes",
-          "A005",
-          ...flags,
-          "--out",
-          out,
-          "--workers",
-          "0",
-          "--quiet",
-        ],
-        captureIo().io,
-      ),
-    ).toBe(0);
+    await extractBundle(
+      {
+        model: MODEL,
+        data,
+        classes: [4],
+        bodySelection: "motion-energy",
+        temporal: "repeat-pad",
+        center: "per-frame",
+        align: true,
+        bodies: 2,
+        out,
+        workers: 0,
+      },
+      ONNX,
+    );
     const meta = JSON.parse(fs.readFileSync(path.join(out, "meta.json"), "utf8"));
     const preprocessing = {
       frames: 64,
@@ -270,25 +212,19 @@ describe("skc extract through the backbone registry", () => {
 
   itWithData(["real/pku-mmd"], "reads PKU-MMD clips (one sample per labelled action instance)", async () => {
     const out = path.join(tempDir("skc-extract-pku-"), "B");
-    const io = captureIo();
-    const args = [
-      "extract",
-      "--model",
-      MODEL,
-      "--data",
-      dataPath("real/pku-mmd"),
-      "--dataset",
-      "pku-mmd",
-      "--classes",
-      "all",
-    ];
-    expect(
-      await main(
-        [...args, "--limit", "6", "--min-confidence", "1", "--descriptors-only", "--out", out, "--quiet"],
-        io.io,
-      ),
-    ).toBe(0);
-    expect(io.stderr).toBe("");
+    await extractBundle(
+      {
+        model: MODEL,
+        data: dataPath("real/pku-mmd"),
+        dataset: "pku-mmd",
+        classes: "all",
+        limit: 6,
+        minConfidence: 1,
+        descriptorsOnly: true,
+        out,
+      },
+      ONNX,
+    );
     const meta = JSON.parse(fs.readFileSync(path.join(out, "meta.json"), "utf8"));
     expect(meta.dataset).toBe("pku-mmd");
     expect(meta.sampleNames).toHaveLength(6);

@@ -1,15 +1,16 @@
 /**
- * `skc extract`: runs a backbone (through the registry) over the samples of a
- * dataset and writes a bundle (logits + feature volumes F, or only the eight
- * descriptors), ready for `skc eval`. The bundle is written in chunks with a
- * journal — rerunning the same command resumes it — on every core, and can
- * be cut into shards (`--shard i/n`, joined by `skc bundle merge`).
+ * `extractBundle`: runs a backbone (through the registry) over the samples of
+ * a dataset and writes a bundle (logits + feature volumes F, or only the
+ * eight descriptors). The bundle is written in chunks with a journal —
+ * running the same extraction again resumes it — on worker threads, and can
+ * be cut into shards (`shard: { index, count }`, joined by
+ * `mergeBundleShards` of @skeleton-cache/bundle). No console: progress goes
+ * through `onProgress`, failures are thrown as typed errors.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { type Backbone, createBackbone, resolveBackbone } from "@skeleton-cache/backbone";
+import type { Backbone } from "@skeleton-cache/backbone";
 import {
   type ChunkedBundleWriter,
   openChunkedBundle,
@@ -18,12 +19,12 @@ import {
 } from "@skeleton-cache/bundle";
 import type { SkeletonDataset } from "@skeleton-cache/datasets";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
-import { openNpy, readJsonFile, readNpy, readTextFile, toIntArray } from "@skeleton-cache/formats";
+import { openNpy, readNpy, toIntArray } from "@skeleton-cache/formats";
 import type { Tensor } from "@skeleton-cache/tensor";
-import YAML from "yaml";
-import { encodeChunk, prepareChunk } from "./extract/chunk.js";
-import type { InitMessage } from "./extract/messages.js";
-import type { ExtractOptions } from "./extract/options.js";
+import { type EncodedKind, type EncodeOutput, encodeChunk, prepareChunk } from "./encode.js";
+import type { InitMessage } from "./messages.js";
+import { backboneConfigOf, importAdapterModule, openBackbone } from "./open-backbone.js";
+import { type ExtractOptions, type ExtractOptionsInput, parseExtractOptions } from "./options.js";
 import {
   datasetSpec,
   extractionMeta,
@@ -32,24 +33,15 @@ import {
   planPreprocessing,
   planSamples,
   requestedClasses,
-} from "./extract/plan.js";
-import { runPool, startWorkers, type WorkerSet } from "./extract/pool.js";
-import type { Progress } from "./progress.js";
-
-export type { ExtractOptions, ExtractOptionsInput } from "./extract/options.js";
-export {
-  EXTRACT_DATASETS,
-  ExtractOptionsSchema,
-  PARALLEL_MODES,
-  parseExtractOptions,
-} from "./extract/options.js";
+} from "./plan.js";
+import { runPool, startWorkers, type WorkerSet } from "./pool.js";
 
 export interface ExtractResult {
   readonly out: string;
   readonly numSamples: number;
   readonly numClasses: number;
   readonly classIds: number[];
-  readonly stored: "features" | "descriptors";
+  readonly stored: EncodedKind;
   readonly shape: number[];
   /** Chunks found finished from an earlier run (resumed), of `chunks`. */
   readonly keptChunks: number;
@@ -58,77 +50,37 @@ export interface ExtractResult {
   readonly state: "new" | "resumed" | "finished";
 }
 
-/**
- * Imports a module that registers adapters (`--backbone-module`): a file path
- * (relative to the working directory) or a package name. Returns its URL or
- * specifier, for the workers to import too.
- */
-async function importAdapterModule(spec: string): Promise<string> {
-  const target =
-    spec.startsWith(".") || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : spec;
-  try {
-    await import(target);
-  } catch (error) {
-    throw new ValueError(
-      `--backbone-module: cannot import ${spec} (${(error as Error).message.split("\n")[0]})`,
-      {
-        field: "backboneModule",
-        value: spec,
-      },
-    );
-  }
-  return target;
+/** Where an extraction stands: sent once before the first chunk runs, then after each chunk is written. */
+export interface ExtractProgress {
+  /** Samples this run writes (this part's, with a shard). */
+  readonly total: number;
+  /** Samples written, those kept from an earlier run included. */
+  readonly done: number;
+  /** Samples kept from an earlier run (counted in `done`). */
+  readonly kept: number;
+  readonly chunks: number;
+  /** Chunks written, those kept from an earlier run included. */
+  readonly chunksDone: number;
+  /** Chunks kept from an earlier run. */
+  readonly keptChunks: number;
 }
 
-/** Config keys whose relative paths, in a --backbone-config file, are relative to that file. */
-const PATH_KEYS = ["model", "config", "classEmbeddings", "bundle"];
-
-/** Reads a --backbone-config file (JSON, or YAML by extension). */
-function readBackboneConfigFile(file: string): Record<string, unknown> {
-  const value = /\.ya?ml$/i.test(file)
-    ? YAML.parse(readTextFile(file, "backbone config"))
-    : readJsonFile(file, "backbone config");
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new ValueError(`${file}: a backbone config is an object of the adapter's fields`, {
-      file,
-      field: "(root)",
-    });
-  const config = { ...(value as Record<string, unknown>) };
-  for (const key of PATH_KEYS) {
-    const entry = config[key];
-    if (typeof entry === "string" && !path.isAbsolute(entry) && !/^[a-z]+:\/\//.test(entry))
-      config[key] = path.resolve(path.dirname(file), entry);
-  }
-  return config;
-}
-
-/** The adapter config: the file's fields, then --model / --model-config, candidate classes and batch size. */
-function backboneConfigOf(options: ExtractOptions, classes: number[] | undefined): Record<string, unknown> {
-  const config = options.backboneConfig ? readBackboneConfigFile(options.backboneConfig) : {};
-  if (options.model !== undefined) config.model = options.model;
-  if (options.modelConfig !== undefined) config.config = options.modelConfig;
-  if (classes) config.candidateClasses = classes;
-  config.batchSize = options.batchSize;
-  return config;
-}
-
-async function openBackbone(
-  options: ExtractOptions,
-  config: Record<string, unknown>,
-): Promise<Backbone<Tensor>> {
-  // onnxruntime loads here, not when the CLI starts (skc --help and skc eval on a bundle never need it).
-  await import("@skeleton-cache/backbone-onnx"); // registers "onnx"
-  const source = options.backboneConfig;
-  if (options.backbone === "onnx" && config.model === undefined)
-    throw new ValueError(
-      "extract with the onnx backbone needs --model FILE.onnx (or model in --backbone-config)",
-      {
-        field: "model",
-      },
-    );
-  return options.backbone === "auto"
-    ? resolveBackbone<Tensor>(config, source ? { source } : {})
-    : createBackbone<Tensor>(options.backbone, config, source ? { source } : {});
+/** How a caller follows and steers an extraction. */
+export interface ExtractRun {
+  readonly onProgress?: (progress: ExtractProgress) => void;
+  /**
+   * Aborting stops the run once each worker's chunk in hand is done (a model
+   * run is not cut short); finished chunks are kept and an InterruptedError
+   * says how many.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Modules that register backbone adapters (URLs, absolute paths or package
+   * names), imported on this thread and in every worker thread before the
+   * backbone opens: a worker has its own registry. E.g.
+   * `import.meta.resolve("@skeleton-cache/backbone-onnx")` for the "onnx" adapter.
+   */
+  readonly adapterModules?: readonly string[];
 }
 
 function readClassIds(dir: string): number[] | undefined {
@@ -150,19 +102,28 @@ function workDirOf(options: ExtractOptions): { dir: string; file: boolean } {
   return { dir: file ? `${options.out}.partial` : options.out, file };
 }
 
-/** Runs the backbone over the split's samples and writes (or resumes) the bundle. */
-export async function runExtract(
-  options: ExtractOptions,
-  progress: Progress,
-  control: { readonly signal?: AbortSignal } = {},
+/**
+ * Runs the backbone over the split's samples and writes (or resumes, or
+ * finds finished) the bundle at `options.out`: a directory, or a .npz /
+ * .safetensors file (chunks go to `<out>.partial` until the end). Chunks
+ * run on worker threads (`workers`, default one per core; `parallel`:
+ * "sessions" or "preprocess") and finish in any order; the bytes written do
+ * not depend on how many workers ran, nor on interruptions and resumes.
+ */
+export async function extractBundle(
+  input: ExtractOptionsInput,
+  run: ExtractRun = {},
 ): Promise<ExtractResult> {
+  const options = parseExtractOptions(input as Record<string, unknown>);
   const { dir, file } = workDirOf(options);
+  const classes = requestedClasses(options); // bad input is refused before any worker starts
   // Workers start now: their modules load while this thread opens the model and lists the data.
   const cores = os.availableParallelism();
   const wanted = options.workers ?? (options.parallel === "preprocess" ? Math.max(1, cores - 1) : cores);
   let early: WorkerSet | null = wanted > 0 ? startWorkers(wanted) : null;
   try {
-    return await extractWith(options, progress, control, {
+    return await extractWith(options, run, {
+      classes,
       dir,
       file,
       sessions: options.parallel === "sessions" && wanted > 0,
@@ -179,9 +140,9 @@ export async function runExtract(
 
 async function extractWith(
   options: ExtractOptions,
-  progress: Progress,
-  control: { readonly signal?: AbortSignal },
+  run: ExtractRun,
   target: {
+    readonly classes: number[] | undefined;
     readonly dir: string;
     readonly file: boolean;
     /** One single-thread session per worker (and on the main thread while they start). */
@@ -190,9 +151,12 @@ async function extractWith(
   },
 ): Promise<ExtractResult> {
   const { dir, file } = target;
-  const modules = options.backboneModule ? [await importAdapterModule(options.backboneModule)] : [];
-  const classes = requestedClasses(options);
-  const config = backboneConfigOf(options, classes);
+  const modules: string[] = [];
+  for (const spec of run.adapterModules ?? [])
+    modules.push(await importAdapterModule(spec, "adapterModules"));
+  if (options.backboneModule)
+    modules.push(await importAdapterModule(options.backboneModule, "backboneModule"));
+  const config = backboneConfigOf(options, target.classes);
   // onnx in sessions mode: one intra-op thread per session (the workers' sessions fill the cores).
   if (target.sessions && options.backbone === "onnx" && config.threads === undefined) config.threads = 1;
   let backbone: Backbone<Tensor> | null = await openBackbone(options, config);
@@ -213,7 +177,7 @@ async function extractWith(
     const state = writer.state;
     const keptChunks = writer.doneCount();
     if (state !== "finished") {
-      const output = { descriptorsOnly: options.descriptorsOnly, layout };
+      const output: EncodeOutput = { kind: options.descriptorsOnly ? "descriptors" : "features", layout };
       const init: InitMessage = {
         type: "init",
         modules,
@@ -230,12 +194,12 @@ async function extractWith(
         backbone,
         config,
         init,
-        progress,
-        signal: control.signal,
+        onProgress: run.onProgress,
+        signal: run.signal,
       });
       writer.finish({ labels: plan.labels, classIds: Int32Array.from(classIds), meta });
     }
-    const stored = options.descriptorsOnly ? "descriptors" : "features";
+    const stored: EncodedKind = options.descriptorsOnly ? "descriptors" : "features";
     const shape = file && state === "finished" ? [] : npyShape(path.join(dir, `${stored}.npy`));
     if (file) {
       writeBundle(options.out, readBundleDir(dir));
@@ -257,7 +221,7 @@ async function extractWith(
   }
 }
 
-/** The output folder as a chunked bundle of `skc extract` (new, resumed, or finished with the same settings). */
+/** The output folder as a chunked bundle of an extraction (new, resumed, or finished with the same settings). */
 function openExtractionBundle(
   dir: string,
   bundle: { settings: Record<string, unknown>; samples: number; chunkSize: number },
@@ -289,7 +253,7 @@ interface ChunkRun {
   readonly backbone: Backbone<Tensor>;
   readonly config: Record<string, unknown>;
   readonly init: InitMessage;
-  readonly progress: Progress;
+  readonly onProgress: ExtractRun["onProgress"];
   readonly signal: AbortSignal | undefined;
 }
 
@@ -298,17 +262,23 @@ interface ChunkRun {
  * finishes. Returns the main thread's backbone (still open).
  */
 async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
-  const { options, writer, plan, dataset, init, progress, signal } = run;
+  const { options, writer, plan, dataset, init, onProgress, signal } = run;
   const pending = writer.pending();
   const total = plan.samples.length;
-  const doneSamples = total - pending.reduce((sum, k) => sum + (writer.range(k)[1] - writer.range(k)[0]), 0);
+  const kept = total - pending.reduce((sum, k) => sum + (writer.range(k)[1] - writer.range(k)[0]), 0);
+  const keptChunks = writer.chunks - pending.length;
+  let done = kept;
+  let chunksDone = keptChunks;
+  const report = () => onProgress?.({ total, done, kept, chunks: writer.chunks, chunksDone, keptChunks });
   const names = (k: number) => plan.samples.slice(...writer.range(k)).map((info) => info.name);
   const write = (k: number, chunk: Parameters<ChunkedBundleWriter["writeChunk"]>[1]) => {
     writer.writeChunk(k, chunk);
     const [start, end] = writer.range(k);
-    progress.tick(end - start);
+    done += end - start;
+    chunksDone++;
+    report();
   };
-  progress.start(total, "extract", "samples", { initial: doneSamples, rate: true });
+  report();
   try {
     const workers = pending.length > 0 ? run.workers() : null;
     if (!workers) {
@@ -354,8 +324,6 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
     if (writer.state === "new" && writer.doneCount() === 0)
       fs.rmSync(writer.dir, { recursive: true, force: true });
     throw error;
-  } finally {
-    progress.stop();
   }
 }
 

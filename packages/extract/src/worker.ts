@@ -4,11 +4,11 @@
  * encoded outputs or preprocessed inputs.
  */
 import { parentPort } from "node:worker_threads";
-import { type Backbone, createBackbone } from "@skeleton-cache/backbone";
-import "@skeleton-cache/backbone-onnx"; // registers "onnx"
+import { type Backbone, createBackbone, hasBackbone, listBackbones } from "@skeleton-cache/backbone";
 import type { SkeletonDataset } from "@skeleton-cache/datasets";
+import { ValueError } from "@skeleton-cache/errors";
 import type { Tensor } from "@skeleton-cache/tensor";
-import { encodeChunk, prepareChunk } from "./chunk.js";
+import { encodeChunk, prepareChunk } from "./encode.js";
 import {
   type ChunkMessage,
   type InitMessage,
@@ -19,6 +19,14 @@ import {
 import { openDataset } from "./plan.js";
 
 const port = parentPort!;
+
+function unregisteredInWorker(name: string, modules: readonly string[]): ValueError {
+  const imported = modules.length > 0 ? modules.join(", ") : "none";
+  return new ValueError(
+    `backbone adapter "${name}" is not registered in the extraction worker threads (they imported: ${imported}; registered there: ${listBackbones().join(", ") || "none"}); pass the module that registers it in adapterModules (e.g. import.meta.resolve("@skeleton-cache/backbone-${name}")), or run with workers: 0`,
+    { field: "adapterModules", value: [...modules], expected: name },
+  );
+}
 let init: InitMessage | null = null;
 let dataset: SkeletonDataset | null = null;
 let backbone: Backbone<Tensor> | null = null;
@@ -32,8 +40,12 @@ async function handle(message: InitMessage | ChunkMessage): Promise<void> {
     init = message;
     for (const module of message.modules) await import(module);
     dataset = openDataset(message.dataset);
-    if (message.backbone)
-      backbone = await createBackbone<Tensor>(message.backbone.name, message.backbone.config);
+    if (message.backbone) {
+      const { name, config } = message.backbone;
+      // A worker has its own module graph: only what `adapterModules` (or backboneModule) imports is registered here.
+      if (!hasBackbone(name)) throw unregisteredInWorker(name, message.modules);
+      backbone = await createBackbone<Tensor>(name, config);
+    }
     reply({ type: "ready" });
     return;
   }

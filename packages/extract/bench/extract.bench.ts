@@ -1,5 +1,5 @@
 /**
- * `skc extract` on every core: UTD-MHAD (all 861 samples, every class of
+ * `extractBundle` (what `skc extract` runs) on every core: UTD-MHAD (all 861 samples, every class of
  * the model, the folder linked `copies` times under new subject numbers so
  * that start-up does not dominate: 5 166 samples by default) through a
  * committed UTD-MHAD ST-GCN, descriptors-only, written to a temporary
@@ -12,9 +12,9 @@
  * (what a dataset-scale run sees once start-up and warm-up are behind);
  * ratios against the single thread of the same run.
  *
- *   node --conditions=@skc/source --import tsx apps/eval/bench/extract.bench.ts [--rounds 2] [--copies 6]
+ *   node --conditions=@skc/source --import tsx packages/extract/bench/extract.bench.ts [--rounds 2] [--copies 6]
  *
- * Workers run the compiled worker (apps/eval/dist) when it is built, so build
+ * Workers run the compiled worker (packages/extract/dist) when it is built, so build
  * first (`pnpm build`); from source they start through tsx, which adds about
  * a second of start-up per worker. Not a test: figures depend on the machine
  * and its load (reported).
@@ -63,13 +63,13 @@ const MODES: readonly Mode[] = [
   { name: "two workers, a 1-thread session each", options: { workers: 2, parallel: "sessions" } },
 ];
 
-/** The extract module: compiled when built (workers start fast), else the source. */
+/** The package: compiled when built (workers start fast), else the source. */
 async function extractModule() {
-  const dist = path.join(REPO, "apps/eval/dist/extract.js");
-  const source = path.join(REPO, "apps/eval/src/extract.ts");
+  const dist = path.join(REPO, "packages/extract/dist/index.js");
+  const source = path.join(REPO, "packages/extract/src/index.ts");
   return (await import(
     pathToFileURL(fs.existsSync(dist) ? dist : source).href
-  )) as typeof import("../src/extract.js");
+  )) as typeof import("../src/index.js");
 }
 
 /** A folder of links to the UTD-MHAD files, `copies` times (copy c: subject s → s + 8c). */
@@ -106,8 +106,13 @@ export async function runExtractBench(
   options: { rounds?: number; copies?: number } = {},
 ): Promise<{ rows: ExtractBenchRow[]; parseMsPerSample: number; compiledWorkers: boolean } | null> {
   if (!fs.existsSync(DATA) || !fs.existsSync(MODEL)) return null;
-  const { parseExtractOptions, runExtract } = await extractModule();
-  const compiledWorkers = fs.existsSync(path.join(REPO, "apps/eval/dist/extract/worker.js"));
+  const { extractBundle } = await extractModule();
+  const compiledWorkers = fs.existsSync(path.join(REPO, "packages/extract/dist/worker.js"));
+  // The "onnx" adapter, on this thread and in every worker: compiled for compiled workers (they load no TypeScript).
+  const onnx = compiledWorkers
+    ? "packages/backbone-onnx/dist/index.js"
+    : "packages/backbone-onnx/src/index.ts";
+  const adapterModules = [pathToFileURL(path.join(REPO, onnx)).href];
   const rounds = options.rounds ?? 2;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-extract-bench-"));
   const data = linkedData(path.join(tmp, "utd-mhad"), options.copies ?? 6);
@@ -121,17 +126,15 @@ export async function runExtractBench(
         const config = path.join(tmp, `config-${m}.json`);
         fs.writeFileSync(config, JSON.stringify({ model: MODEL, ...(threads ? { threads } : {}) }));
         const ticks: { at: number; count: number }[] = [];
-        const progress = {
-          start() {},
-          tick(count = 1) {
-            ticks.push({ at: performance.now(), count });
-          },
-          stop() {},
+        let done = 0;
+        const onProgress = (progress: { done: number }) => {
+          if (progress.done > done) ticks.push({ at: performance.now(), count: progress.done - done });
+          done = progress.done;
         };
         const load = os.loadavg()[0]!;
         const started = performance.now();
-        const result = await runExtract(
-          parseExtractOptions({
+        const result = await extractBundle(
+          {
             backboneConfig: config,
             data,
             dataset: "utd-mhad",
@@ -139,8 +142,8 @@ export async function runExtractBench(
             descriptorsOnly: true,
             out,
             ...rest,
-          }),
-          progress,
+          },
+          { adapterModules, onProgress },
         );
         const wall = (performance.now() - started) / 1000;
         // The second half of the chunks: start-up and warm-up (module loading, JIT, first model runs) are behind.

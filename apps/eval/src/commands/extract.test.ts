@@ -1,0 +1,278 @@
+/**
+ * `skc extract` as a user types it: flags → `extractBundle` of
+ * @skeleton-cache/extract → the summary, errors as `skc extract: error: …`
+ * with exit 2; the bundles it writes go on to `skc eval` and
+ * `skc bundle merge`. (What the library writes — bytes, shards, resume,
+ * adapters — is tested in packages/extract.)
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { writeSyntheticNtu } from "@skeleton-cache/datasets";
+import { dataPath, itWithData, REPO, repoPath, tempDir } from "@skeleton-cache/test-support";
+import { describe, expect, it } from "vitest";
+import { main } from "../cli.js";
+import { captureIo } from "../test-support/io.js";
+
+const MODEL = repoPath("packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
+const EXAMPLE = path.join(REPO, "packages/backbone/examples/joint-motion-adapter.ts");
+const BENCH = path.join(REPO, "benchmarks/utd-mhad");
+const UTD = "real/utd-mhad";
+
+describe("skc extract", () => {
+  itWithData(["real/ntu"], "writes a descriptors-only GZSL bundle that skc eval reads", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "ntu-gzsl.npz");
+    const capture = captureIo();
+    const code = await main(
+      [
+        "extract",
+        "--model",
+        MODEL,
+        "--data",
+        dataPath("real/ntu"),
+        "--split",
+        "ntu60_55_5",
+        "--candidates",
+        "gzsl",
+        "--descriptors-only",
+        "--out",
+        out,
+        "--quiet",
+      ],
+      capture.io,
+    );
+    expect(capture.stderr).toBe("");
+    expect(code).toBe(0);
+    const run = captureIo();
+    const evalOut = path.join(dir, "run");
+    expect(
+      await main(
+        [
+          "eval",
+          "--bundle",
+          out,
+          "--prior",
+          "uniform",
+          "--gzsl",
+          "--out",
+          evalOut,
+          "--quiet",
+          "--no-plots",
+          "--no-ablations",
+        ],
+        run.io,
+      ),
+    ).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(evalOut, "report.json"), "utf8"));
+    expect(report.gzsl.seenIndices).toHaveLength(55);
+    expect(report.bundle.numSamples).toBe(6);
+  });
+
+  it("no candidates is bad input: exit 2, the option named", async () => {
+    const capture = captureIo();
+    const data = tempDir("skc-ntu-"); // the options are checked before any file is read
+    const out = path.join(tempDir(), "b");
+    expect(await main(["extract", "--model", MODEL, "--data", data, "--out", out], capture.io)).toBe(2);
+    expect(capture.stderr).toMatch(/^skc extract: error: .*--split/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe("skc extract --shard and skc bundle merge", () => {
+  it("three parts merge; a missing or doubled part is refused by name", async () => {
+    const root = tempDir("skc-shards-cli-");
+    const data = path.join(root, "ntu");
+    writeSyntheticNtu(data, { count: 23, actions: [1, 2, 3] });
+    const args = (out: string, extra: string[]) => [
+      "extract",
+      "--model",
+      MODEL,
+      "--data",
+      data,
+      "--classes",
+      "0,1,2",
+      "--descriptors-only",
+      "--chunk-size",
+      "5",
+      "--out",
+      out,
+      "--quiet",
+      ...extra,
+    ];
+    const parts = [0, 1, 2].map((i) => path.join(root, `part-${i}`));
+    for (const [i, part] of parts.entries())
+      expect(await main(args(part, ["--shard", `${i}/3`, "--workers", "0"]), captureIo().io)).toBe(0);
+    const merged = path.join(root, "merged");
+    const io = captureIo();
+    expect(await main(["bundle", "merge", parts[2]!, parts[0]!, parts[1]!, "--out", merged], io.io)).toBe(0);
+    expect(io.stdout).toBe(`merged 3 parts into ${merged}: 23 samples, descriptors\n`);
+
+    const missing = captureIo();
+    expect(
+      await main(["bundle", "merge", parts[0]!, parts[2]!, "--out", path.join(root, "m2")], missing.io),
+    ).toBe(2);
+    expect(missing.stderr).toBe("skc bundle merge: error: part 1/3 is missing (given: 0/3, 2/3)\n");
+    const doubled = captureIo();
+    expect(
+      await main(["bundle", "merge", ...parts, parts[1]!, "--out", path.join(root, "m3")], doubled.io),
+    ).toBe(2);
+    expect(doubled.stderr).toBe(
+      `skc bundle merge: error: part 1/3 is given twice: ${parts[1]} and ${parts[1]}\n`,
+    );
+  });
+
+  it("a shard spec out of range is refused by the flag parser", async () => {
+    const root = tempDir("skc-shards-cli-");
+    const base = ["extract", "--model", MODEL, "--data", root, "--classes", "0"];
+    const range = captureIo();
+    expect(await main([...base, "--shard", "3/3", "--out", path.join(root, "b")], range.io)).toBe(2);
+    expect(range.stderr).toContain('skc extract: error: --shard: "3/3" is not i/n with 0 ≤ i < n');
+  });
+});
+
+describe("your own adapter through skc extract", () => {
+  it("--backbone-module registers it (in every worker), --backbone picks it, skc eval reads the bundle", async () => {
+    const root = tempDir("skc-own-adapter-");
+    const data = path.join(root, "ntu");
+    writeSyntheticNtu(data, { count: 12, actions: [1, 2, 3] });
+    const config = path.join(root, "motion.json");
+    const prototypes = [0, 1, 2].map((k) => Array.from({ length: 25 }, (_, v) => ((v + k) % 5) + 1));
+    fs.writeFileSync(config, JSON.stringify({ prototypes }));
+    const out = path.join(root, "B");
+    const io = captureIo();
+    const run = [
+      "extract",
+      "--backbone-module",
+      EXAMPLE,
+      "--backbone",
+      "joint-motion",
+      "--backbone-config",
+      config,
+      "--data",
+      data,
+      "--classes",
+      "all",
+      "--frames",
+      "20",
+      "--chunk-size",
+      "4",
+      "--workers",
+      "2",
+      "--out",
+      out,
+      "--quiet",
+    ];
+    expect(await main(run, io.io)).toBe(0);
+    expect(io.stderr).toBe("");
+    const evalRun = captureIo();
+    const evalArgs = [
+      "eval",
+      "--bundle",
+      out,
+      "--prior",
+      "uniform",
+      "--out",
+      path.join(root, "run"),
+      "--quiet",
+      "--no-plots",
+    ];
+    expect(await main(evalArgs, evalRun.io)).toBe(0);
+
+    const missing = captureIo();
+    const absent = path.join(root, "no-such-adapter.js");
+    const bad = [
+      "extract",
+      "--backbone-module",
+      absent,
+      "--data",
+      data,
+      "--classes",
+      "all",
+      "--out",
+      path.join(root, "C"),
+    ];
+    expect(await main(bad, missing.io)).toBe(2);
+    expect(missing.stderr).toContain(`skc extract: error: --backbone-module: cannot import ${absent}`);
+  });
+});
+
+describe("skc extract then skc eval on the UTD-MHAD data", () => {
+  itWithData(
+    [UTD],
+    "the plain documented command (utd_mhad_22_5/seed0), then skc eval --bundle",
+    async () => {
+      const model = path.join(BENCH, "models/utd_mhad_22_5/seed0/model.onnx");
+      const root = tempDir("skc-utd-extract-");
+      const out = path.join(root, "B");
+      const io = captureIo();
+      const args = [
+        "extract",
+        "--model",
+        model,
+        "--data",
+        dataPath(UTD),
+        "--dataset",
+        "utd-mhad",
+        "--split",
+        "utd_mhad_22_5",
+      ];
+      expect(await main([...args, "--out", out, "--quiet"], io.io)).toBe(0);
+      expect(io.stderr).toBe("");
+      const run = captureIo();
+      const evalOut = path.join(root, "run");
+      expect(
+        await main(
+          ["eval", "--bundle", out, "--out", evalOut, "--quiet", "--no-plots", "--no-ablations"],
+          run.io,
+        ),
+      ).toBe(0);
+      // Extracted in file order, the stream is sorted by label: the one thing skc eval warns about.
+      expect(run.stderr).toMatch(
+        /^skc eval: warning: the bundle's stream is sorted by label: .* use --protocol orders/,
+      );
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(JSON.parse(fs.readFileSync(path.join(evalOut, "report.json"), "utf8")).bundle.numSamples).toBe(
+        160,
+      );
+    },
+  );
+
+  itWithData(
+    [UTD],
+    "a failed one-step skc eval --model ... --dataset leaves no runs/bundle-* folder",
+    async () => {
+      const model = path.join(BENCH, "models/utd_mhad_22_5/seed0/model.onnx");
+      const cwd = process.cwd();
+      const root = tempDir("skc-one-step-");
+      process.chdir(root);
+      try {
+        const io = captureIo();
+        // The extraction succeeds; the prior (NTU-60 55/5: 5 other classes) does not fit, so the run fails.
+        const code = await main(
+          [
+            "eval",
+            "--model",
+            model,
+            "--data",
+            dataPath(UTD),
+            "--dataset",
+            "utd-mhad",
+            "--split",
+            "utd_mhad_22_5",
+            "--prior",
+            "ntu60_55_5",
+            "--quiet",
+          ],
+          io.io,
+        );
+        expect(code).toBe(2);
+        expect(io.stderr).toMatch(/ntu60_55_5/);
+        expect(fs.existsSync(path.join(root, "runs")) ? fs.readdirSync(path.join(root, "runs")) : []).toEqual(
+          [],
+        );
+      } finally {
+        process.chdir(cwd);
+      }
+    },
+  );
+});

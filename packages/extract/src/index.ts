@@ -1,0 +1,34 @@
+export type {
+  EncodedChunk,
+  EncodedKind,
+  EncodeOptions,
+  EncodeOutput,
+  EncodeSource,
+  PreparedChunk,
+} from "./encode.js";
+export {
+  candidateLabels,
+  encodeBundle,
+  encodeChunk,
+  encodeSamples,
+  prepareChunk,
+} from "./encode.js";
+export type { ExtractProgress, ExtractResult, ExtractRun } from "./extract.js";
+export { extractBundle } from "./extract.js";
+export type { ExtractOptions, ExtractOptionsInput } from "./options.js";
+export {
+  EXTRACT_DATASETS,
+  ExtractOptionsSchema,
+  PARALLEL_MODES,
+  parseExtractOptions,
+} from "./options.js";
+export type { ClassSelection, DatasetSpec, SamplePlan, SampleSelection } from "./plan.js";
+export {
+  datasetSpec,
+  extractionMeta,
+  extractionSettings,
+  openDataset,
+  planPreprocessing,
+  planSamples,
+  requestedClasses,
+} from "./plan.js";

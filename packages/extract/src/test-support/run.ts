@@ -1,0 +1,31 @@
+/** What the extraction tests share: the tiny ST-GCN fixture, the "onnx" adapter in every thread, error and file helpers. */
+import fs from "node:fs";
+import path from "node:path";
+import { repoPath } from "@skeleton-cache/test-support";
+import type { ExtractRun } from "../extract.js";
+
+/** The tiny ST-GCN ONNX fixture of @skeleton-cache/backbone-onnx (NTU-25, 60 classes, 64 frames). */
+export const MODEL = repoPath("packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
+
+/** Registers "onnx" on this thread and in every worker thread (a worker has its own registry). */
+export const ONNX: ExtractRun = { adapterModules: [import.meta.resolve("@skeleton-cache/backbone-onnx")] };
+
+/** The error `promise` rejects with (the test fails when it resolves). */
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<Error & { details?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { details?: Record<string, unknown> };
+  }
+  throw new Error("expected a rejection, got a result");
+}
+
+/** Every file of a folder, base64 by name: two folders compare byte for byte. */
+export function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir).sort())
+    out[name] = fs.readFileSync(path.join(dir, name)).toString("base64");
+  return out;
+}
