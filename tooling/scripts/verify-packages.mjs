@@ -5,9 +5,10 @@
 //      export condition "@skc/source" is gone; dist + README + LICENSE (+ the
 //      package's data) only) and check what the tarball holds and declares;
 //   2. for each package, an empty project with plain `npm install` of its
-//      tarball and the tarballs of its @skeleton-cache dependencies — nothing
-//      else of ours, no workspace links — then run its README's complete
-//      example there (`.ts` through tsx);
+//      tarball, the tarballs its README's complete example imports, and
+//      their @skeleton-cache dependencies — nothing else of ours, no
+//      workspace links — then run that example there (`.ts` through tsx,
+//      `.js` as `.mjs`);
 //   3. one project with the root README's packages: its library example as
 //      `.mjs` (plain node) and as `.ts` (tsx);
 //   4. `npx skc-prior --help` from the installed llm-prior tarball;
@@ -83,6 +84,13 @@ function completeExample(readme) {
   if (marker < 0) return null;
   const block = /```(ts|js|sh)\n([\s\S]*?)```/.exec(text.slice(marker));
   return block ? { language: block[1], code: block[2] } : null;
+}
+
+/** The @skeleton-cache packages a code block imports (`from "…"` and side-effect `import "…"`). */
+function importedPackages(code) {
+  return [
+    ...new Set([...code.matchAll(/(?:from|import)\s+"(@skeleton-cache\/[a-z0-9-]+)"/g)].map((m) => m[1])),
+  ];
 }
 
 /** Checks a packed package.json: the fields a consumer relies on, no development-only condition. */
@@ -183,7 +191,8 @@ try {
       fail(`${label}: README.md has no "Complete example" code block`);
       return;
     }
-    const dir = await project(label, [name], packs);
+    // The package, and the packages its example imports beside it (e.g. extract's example runs the onnx adapter).
+    const dir = await project(label, [name, ...importedPackages(example.code)], packs);
     if (dir) await runExample(dir, label, example);
   });
 
@@ -191,8 +200,7 @@ try {
   const rootExample = completeExample(path.join(root, "README.md"));
   if (!rootExample) fail('README.md: no "Complete example" code block');
   else {
-    const imported = [...rootExample.code.matchAll(/from "(@skeleton-cache\/[a-z0-9-]+)"/g)].map((m) => m[1]);
-    const dir = await project("readme", imported, packs);
+    const dir = await project("readme", importedPackages(rootExample.code), packs);
     if (dir) {
       await runExample(dir, "README (.mjs)", { ...rootExample, language: "js" });
       await runExample(dir, "README (.ts)", { ...rootExample, language: "ts" });
