@@ -5,6 +5,6 @@ import { defineConfig } from "vitest/config";
 // timeouts): projects do not inherit test options from this file.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/utd-mhad"],
+    projects: ["packages/*", "apps/*", "tooling/utd-mhad", "tooling/test-support"],
   },
 });

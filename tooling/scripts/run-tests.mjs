@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { slurmPreflight } from "../slurm/local-cluster.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const withoutData = process.argv.includes("--without-data");
@@ -63,7 +64,7 @@ const args = [
 const run = spawnSync(bin("vitest"), args, { cwd: root, stdio: "inherit", env });
 let passed = 0;
 let failed = 1;
-const skippedBy = { data: 0, browser: 0, other: 0 };
+const skippedBy = { data: 0, browser: 0, slurm: 0, other: 0 };
 if (fs.existsSync(report)) {
   const r = JSON.parse(fs.readFileSync(report, "utf8"));
   passed = r.numPassedTests;
@@ -75,6 +76,7 @@ if (fs.existsSync(report)) {
       const name = test.fullName ?? test.title ?? "";
       if (name.includes("[needs data]")) skippedBy.data++;
       else if (name.includes("[needs browser]")) skippedBy.browser++;
+      else if (name.includes("[needs slurm]")) skippedBy.slurm++;
       else skippedBy.other++;
     }
   }
@@ -88,6 +90,11 @@ if (skippedBy.data > 0)
 if (skippedBy.browser > 0)
   console.log(
     `skipped ${skippedBy.browser} tests [needs browser]: no system Chromium (apt-get install chromium, or set SKC_CHROMIUM)`,
+  );
+// (In CI as root these tests fail instead of skipping: test-support's slurmRequired.)
+if (skippedBy.slurm > 0)
+  console.log(
+    `skipped ${skippedBy.slurm} tests [needs slurm]: ${slurmPreflight() ?? "Slurm could not start"} (tooling/slurm/README.md)`,
   );
 if (skippedBy.other > 0) console.log(`skipped ${skippedBy.other} other tests`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -8,6 +8,9 @@
  *   their name, when a file is absent — `pnpm test` then prints one line
  *   saying how many were skipped and how to get the data;
  * - a system browser (Debian's chromium) for rendered output: `[needs browser]`;
+ * - a local single-node Slurm (tooling/slurm) for the job-array tests:
+ *   `[needs slurm]`; in CI (`CI=true`, as root) it must start, a skip there
+ *   is a failure;
  * - the parity fixtures, committed in `fixtures/parity`;
  * - temporary folders that are removed when the test file ends.
  */
@@ -15,7 +18,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  type LocalCluster,
+  type StartOptions,
+  slurmPreflight,
+  startLocalCluster,
+} from "@skeleton-cache/local-slurm";
 import { afterAll, beforeAll, describe, it, onTestFinished } from "vitest";
+
+export type { LocalCluster } from "@skeleton-cache/local-slurm";
 
 /** The repository root (with no trailing slash). */
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
@@ -27,6 +38,8 @@ export const DATA_DIR = path.resolve(process.env.SKC_DATA ?? path.join(REPO, "..
 export const DATA_TAG = "[needs data]";
 /** The tag in the name of every test that needs a system browser. */
 export const BROWSER_TAG = "[needs browser]";
+/** The tag in the name of every test that needs a local Slurm cluster. */
+export const SLURM_TAG = "[needs slurm]";
 
 /** Absolute path of a file or folder under the research data folder (which may not exist). */
 export function dataPath(...parts: string[]): string {
@@ -63,6 +76,45 @@ export function chromiumPath(): string | null {
 export function describeWithBrowser(name: string, fn: (chromium: string) => void): void {
   const chromium = chromiumPath();
   describe.skipIf(chromium === null)(`${BROWSER_TAG} ${name}`, () => fn(chromium ?? ""));
+}
+
+/** Whether a missing Slurm fails the tests that need it instead of skipping them: in CI (`CI=true`), as root. */
+export function slurmRequired(): boolean {
+  return process.env.CI === "true" && process.getuid?.() === 0;
+}
+
+/**
+ * `describe` with a single-node Slurm cluster (tooling/slurm) brought up
+ * once before its first test and stopped (jobs cancelled, its daemons
+ * stopped by pid, its folder removed) after its last; `cluster()` returns it
+ * inside tests and hooks. Where Slurm cannot start here the block is skipped
+ * visibly (`[needs slurm]`; `pnpm test` prints why in one line), except in
+ * CI as root ({@link slurmRequired}), where the block fails with the reason.
+ */
+export function describeWithSlurm(
+  name: string,
+  fn: (cluster: () => LocalCluster) => void,
+  options: StartOptions = {},
+): void {
+  const reason = slurmPreflight();
+  describe.skipIf(reason !== null && !slurmRequired())(`${SLURM_TAG} ${name}`, () => {
+    let started: LocalCluster | undefined;
+    beforeAll(async () => {
+      if (reason !== null) throw new Error(`CI=true as root: Slurm must start here, but ${reason}`);
+      started = await startLocalCluster(options);
+      const cluster = started;
+      // A worker that dies before afterAll still stops the daemons (stop is synchronous).
+      process.once("exit", () => cluster.stop());
+    }, 120_000);
+    afterAll(() => {
+      started?.stop();
+    }, 60_000);
+    fn(() => {
+      if (!started)
+        throw new Error("describeWithSlurm: the cluster is read inside a test or hook of its block");
+      return started;
+    });
+  });
 }
 
 /** The committed parity fixtures (`fixtures/parity/<case>`), or the folder itself. */
