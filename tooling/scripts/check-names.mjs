@@ -58,6 +58,8 @@ const RETIRED = [
     in: "*",
     use: "CacheTimelinePoint (@skeleton-cache/tta: the trace's cache timeline)",
   },
+  // One prior resolver, in prior.
+  { name: "loadPriorOrShipped", in: "*", use: "resolvePrior(fileOrId) (@skeleton-cache/prior)" },
 ];
 
 /** Export names of a module file, following `export * from "./x.js"` inside the package. */

@@ -324,25 +324,7 @@ describe("bad input: exit 2, a message naming the culprit, no report", () => {
   });
 });
 
-describe("priors that do not belong to the bundle", () => {
-  it("a prior naming another split is refused (exit 2), naming the split", async () => {
-    const dir = tempDir();
-    const prior = JSON.parse(
-      fs.readFileSync(path.join(REPO, "packages/prior/assets/published/ntu60_55_5.json"), "utf8"),
-    );
-    prior.split = "ntu120_110_10";
-    const file = path.join(dir, "wrong-split.json");
-    fs.writeFileSync(file, JSON.stringify(prior));
-    const capture = captureIo();
-    const code = await main(
-      ["eval", "--demo", "synthetic", "--prior", file, "--out", path.join(dir, "run"), "--quiet"],
-      capture.io,
-    );
-    expect(code).toBe(2);
-    expect(capture.stderr).toContain("names split ntu120_110_10, which has 10 unseen classes, but holds 5");
-    expect(fs.existsSync(path.join(dir, "run"))).toBe(false);
-  });
-
+describe("refused hyper-parameters", () => {
   it("negative α or β is refused (exit 2), from a flag or a config file", async () => {
     const capture = captureIo();
     expect(await main(["eval", "--beta", "-5", "--quiet"], capture.io)).toBe(2);

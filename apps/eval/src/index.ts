@@ -18,7 +18,7 @@ export {
   syntheticBundleFiles,
   writeSyntheticBundle,
 } from "./demo.js";
-export type { EvalData, LoadOptions, ResolvedPrior } from "./inputs.js";
+export type { EvalData, LoadOptions } from "./inputs.js";
 export {
   checkBundleSplit,
   checkValidationBundle,
@@ -26,7 +26,7 @@ export {
   DEMO_PRIOR,
   DEMO_VALIDATION_DIR,
   loadEvalData,
-  resolvePrior,
+  priorCandidates,
 } from "./inputs.js";
 export { configMethods, methodGridOf, methodParams } from "./method-config.js";
 export { collectParam } from "./method-options.js";

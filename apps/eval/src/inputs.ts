@@ -3,16 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertBundleComplete, readBundleDescriptors } from "@skeleton-cache/bundle";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
-import {
-  assertPriorCovers,
-  loadPrior,
-  loadPublishedPrior,
-  type Prior,
-  PUBLISHED_PRIOR_ORIGINS,
-  PUBLISHED_PRIORS,
-  selectPriorForSplit,
-  uniformPrior,
-} from "@skeleton-cache/prior";
+import type { PriorCandidates } from "@skeleton-cache/prior";
 import {
   candidateClasses,
   classCatalog,
@@ -20,7 +11,6 @@ import {
   isDatasetId,
   LAYOUTS,
   type SkeletonLayout,
-  type ZeroShotSplit,
 } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import type { DemoId } from "./config.js";
@@ -196,163 +186,20 @@ export function loadEvalData(
   };
 }
 
-/** A resolved prior and how it was named. */
-export interface ResolvedPrior {
-  readonly prior: Prior;
-  /** "published": the authors' GPT-4o priors; "shipped": an LLM prior this project wrote (utd-mhad). */
-  readonly kind: "published" | "shipped" | "file" | "uniform";
-  /** The id, the file, or "uniform". */
-  readonly source: string;
-  /** Whether it was a dataset prior (covering every class of the dataset), selected for the bundle's classes. */
-  readonly fromDatasetPrior: boolean;
-}
-
-/** The authors' published priors are "published"; an LLM prior this project wrote is "shipped". */
-function shippedKind(id: string): "published" | "shipped" {
-  return PUBLISHED_PRIOR_ORIGINS[id as keyof typeof PUBLISHED_PRIOR_ORIGINS] === "authors"
-    ? "published"
-    : "shipped";
-}
-
-function splitOrNull(id: string | undefined) {
-  if (!id) return null;
-  try {
-    return getSplit(id);
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Resolves `--prior` (a file, a published id, or "uniform") for a bundle and
- * checks that it covers exactly the bundle's candidate classes: same count,
- * every class present, and — where both sides name their classes by dataset
- * id — the same class at every index.
+ * The candidate classes of a bundle, as @skeleton-cache/prior's `resolvePrior`
+ * checks a prior against them; `split` is the run's (`--split`), else the bundle's.
  */
-export function resolvePrior(
-  spec: string | undefined,
-  data: EvalData,
-  options: { uniformGamma: number; split?: string | undefined; key?: string },
-): ResolvedPrior {
-  const key = options.key ?? "prior";
-  let resolved = namedPrior(spec, data, { uniformGamma: options.uniformGamma, key });
-  let prior = resolved.prior;
-  if (prior.kind === "dataset") {
-    prior = selectForBundle(prior, resolved.source, data, options.split);
-    resolved = { ...resolved, fromDatasetPrior: true };
-  }
-  const named = { key, source: resolved.source };
-  checkPriorClassCount(prior, named, data);
-  assertPriorCovers(prior, data.numClasses);
-  // Same classes, index by index, where the prior names its split.
-  const priorSplit = splitOrNull(prior.split);
-  if (priorSplit && resolved.prior.kind === "split") checkPriorSplitClasses(prior, priorSplit, named, data);
-  return { ...resolved, prior };
-}
-
-/** The prior `spec` names (a file, a published id, or "uniform"), or the published one of the bundle's split or dataset. */
-function namedPrior(
-  spec: string | undefined,
-  data: EvalData,
-  options: { readonly uniformGamma: number; readonly key: string },
-): ResolvedPrior {
-  const { key } = options;
-  if (spec === undefined) return bundlePublishedPrior(data, key);
-  if (spec === "uniform") {
-    return {
-      prior: uniformPrior(data.numClasses, options.uniformGamma, data.classNames),
-      kind: "uniform",
-      source: "uniform",
-      fromDatasetPrior: false,
-    };
-  }
-  if ((PUBLISHED_PRIORS as readonly string[]).includes(spec)) {
-    return {
-      prior: loadPublishedPrior(spec),
-      kind: shippedKind(spec),
-      source: spec,
-      fromDatasetPrior: false,
-    };
-  }
-  if (!fs.existsSync(spec)) {
-    throw new FormatError(
-      `${key} ${spec}: no such file, and not a published prior id (${PUBLISHED_PRIORS.join(", ")}) or "uniform"`,
-      { file: spec, field: key },
-    );
-  }
-  return { prior: loadPrior(spec), kind: "file", source: spec, fromDatasetPrior: false };
-}
-
-/** No prior named: the published prior of the bundle's split, else of its dataset. */
-function bundlePublishedPrior(data: EvalData, key: string): ResolvedPrior {
-  const published = PUBLISHED_PRIORS as readonly string[];
-  const candidates = [data.meta.split, data.meta.dataset].filter((v): v is string => typeof v === "string");
-  const id = candidates.find((candidate) => published.includes(candidate));
-  if (id) {
-    return {
-      prior: loadPublishedPrior(id),
-      kind: shippedKind(id),
-      source: id,
-      fromDatasetPrior: false,
-    };
-  }
-  throw new ValueError(
-    `no ${key} given for bundle ${data.source}: pass --${key === "prior" ? "prior" : "validation-prior"} FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
-    { field: key },
-  );
-}
-
-/** A dataset prior's rows for the bundle's candidate classes (by their dataset ids). */
-function selectForBundle(prior: Prior, source: string, data: EvalData, split: string | undefined): Prior {
-  if (!data.classIdsKnown) {
-    throw new ValueError(
-      `${source}: a dataset prior needs the bundle's class ids (class_ids.npy) to pick the candidates`,
-      { file: source, field: "class_ids" },
-    );
-  }
-  return selectPriorForSplit(prior, Array.from(data.classIds), split);
-}
-
-/** How a prior is named in messages: the option (`prior`, `validationPrior`) and its source. */
-interface PriorName {
-  readonly key: string;
-  readonly source: string;
-}
-
-function checkPriorClassCount(prior: Prior, { key, source }: PriorName, data: EvalData): void {
-  if (prior.numClasses !== data.numClasses) {
-    throw new ValueError(
-      `${key} ${source} has ${prior.numClasses} classes but bundle ${data.source} has ${data.numClasses} candidate classes`,
-      { file: source, field: "num_classes", value: prior.numClasses, expected: data.numClasses },
-    );
-  }
-}
-
-/** A split prior holds that split's unseen classes and, where the bundle knows its class ids, in the bundle's order. */
-function checkPriorSplitClasses(
-  prior: Prior,
-  priorSplit: ZeroShotSplit,
-  { key, source }: PriorName,
-  data: EvalData,
-): void {
-  const expected = candidateClasses(priorSplit, "zsl");
-  if (expected.length !== prior.numClasses) {
-    throw new ValueError(
-      `${key} ${source} names split ${priorSplit.id}, which has ${expected.length} unseen classes, but holds ${prior.numClasses}: it is not that split's prior`,
-      { file: source, field: "split", value: prior.split, expected: expected.length },
-    );
-  }
-  if (!data.classIdsKnown) return;
-  const names = classCatalog(priorSplit.dataset).names;
-  for (let u = 0; u < data.numClasses; u++) {
-    if (expected[u] !== data.classIds[u]) {
-      const priorName = prior.classNames?.[u] ?? names[expected[u]!];
-      throw new ValueError(
-        `${key} ${source} (split ${priorSplit.id}) does not match bundle ${data.source}: its class ${u} is dataset id ${expected[u]} (${priorName}) but the bundle's class ${u} is id ${data.classIds[u]} (${data.classNames[u]})`,
-        { file: source, field: `weights.${u}`, value: data.classIds[u], expected: expected[u] },
-      );
-    }
-  }
+export function priorCandidates(data: EvalData, split?: string | undefined): PriorCandidates {
+  const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
+  return {
+    classIds: data.classIds,
+    classIdsKnown: data.classIdsKnown,
+    classNames: data.classNames,
+    dataset: typeof data.meta.dataset === "string" ? data.meta.dataset : undefined,
+    split: split ?? metaSplit,
+    bundle: data.source,
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   streamOrderStats,
   topKAccuracy,
 } from "@skeleton-cache/metrics";
+import { type ResolvedPrior, resolvePrior } from "@skeleton-cache/prior";
 import {
   ablations,
   baselinePredictions,
@@ -50,8 +51,7 @@ import {
   DEMOS,
   type EvalData,
   loadEvalData,
-  type ResolvedPrior,
-  resolvePrior,
+  priorCandidates,
 } from "./inputs.js";
 import { methodGridOf, methodParams } from "./method-config.js";
 import type { Progress } from "./progress.js";
@@ -204,9 +204,10 @@ function loadInputs(config: EvalConfig, bundlePath: string | undefined): EvalInp
   const metaSplit = typeof data.meta.split === "string" ? data.meta.split : undefined;
   const splitId = config.split ?? metaSplit;
   if (config.split) checkBundleSplit(data, config.split, config.gzsl ? "gzsl" : "zsl");
-  const prior = resolvePrior(config.prior ?? (isDemo ? DEMOS[config.demo].prior : undefined), data, {
+  const prior = resolvePrior(config.prior ?? (isDemo ? DEMOS[config.demo].prior : undefined), {
+    key: "prior",
     uniformGamma: config.uniformGamma,
-    split: splitId,
+    candidates: priorCandidates(data, splitId),
   });
   return { data, prior, splitId, isDemo };
 }
@@ -246,9 +247,10 @@ function validationProtocol(
   // A dataset prior covers the validation classes too; a split prior does not (then uniform).
   const { prior } = inputs;
   const valPriorSpec = config.validationPrior ?? (prior.fromDatasetPrior ? prior.source : "uniform");
-  const valPrior = resolvePrior(valPriorSpec, valData, {
-    uniformGamma: config.uniformGamma,
+  const valPrior = resolvePrior(valPriorSpec, {
     key: "validationPrior",
+    uniformGamma: config.uniformGamma,
+    candidates: priorCandidates(valData),
   });
   const grid = methodGridOf(config, setup.method);
   const search = gridSearch(valData, { ...setup, prior: valPrior.prior }, grid, () => progress.tick());

@@ -5,11 +5,11 @@
  * flag means is tested without commander.
  */
 import { ValueError } from "@skeleton-cache/errors";
-import { type Prior, uniformPrior } from "@skeleton-cache/prior";
+import { type Prior, resolvePrior, uniformPrior } from "@skeleton-cache/prior";
 import { type ClassSelection, loadDescriptions, resolveClassSelection, selectClasses } from "./classes.js";
 import type { ResponseFormatMode } from "./endpoint.js";
 import type { GenerateHooks, GeneratePriorOptions } from "./generate.js";
-import { checkPrior, loadPriorOrShipped, uniformPriorFor } from "./priors.js";
+import { checkPrior, uniformPriorFor } from "./priors.js";
 
 /** The flags that narrow a class-names file to a dataset or a split (generate, uniform). */
 export interface SelectionFlags {
@@ -152,7 +152,7 @@ export interface ValidateFlags {
  * bad prior throws the typed error naming the file.
  */
 export function validatePriorFile(file: string, flags: ValidateFlags): string {
-  const { prior, present, missing } = checkPrior(loadPriorOrShipped(file), file, flags);
+  const { prior, present, missing } = checkPrior(resolvePrior(file).prior, file, flags);
   return (
     `ok ${file}: ${prior.kind} prior, ${prior.numClasses} classes, ${present} with importances` +
     `${missing.length > 0 ? ` (missing ${missing.join(", ")})` : ""}`

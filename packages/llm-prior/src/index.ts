@@ -49,7 +49,7 @@ export type {
 } from "./generate.js";
 export { aggregateAnswers, GENERATE_DEFAULTS, generatePrior, roundToSimplex } from "./generate.js";
 export type { PriorCheck } from "./priors.js";
-export { checkPrior, loadPriorOrShipped, uniformPriorFor } from "./priors.js";
+export { checkPrior, uniformPriorFor } from "./priors.js";
 export type { PromptTemplates, PromptVariables } from "./prompt.js";
 export {
   builtinPromptDir,

@@ -1,21 +1,6 @@
-import fs from "node:fs";
 import { ValueError } from "@skeleton-cache/errors";
-import {
-  loadPrior,
-  loadPublishedPrior,
-  type Prior,
-  PUBLISHED_PRIORS,
-  uniformPrior,
-} from "@skeleton-cache/prior";
+import { type Prior, uniformPrior } from "@skeleton-cache/prior";
 import { type ClassSelection, selectClasses } from "./classes.js";
-
-/** A prior file, or the id of a prior shipped with @skeleton-cache/prior (e.g. ntu60_55_5, utd-mhad). */
-export function loadPriorOrShipped(argument: string): Prior {
-  if (!fs.existsSync(argument) && (PUBLISHED_PRIORS as readonly string[]).includes(argument)) {
-    return loadPublishedPrior(argument);
-  }
-  return loadPrior(argument);
-}
 
 /** What `checkPrior` found. */
 export interface PriorCheck {

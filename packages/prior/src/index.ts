@@ -15,6 +15,8 @@ export {
   PUBLISHED_PRIORS,
   publishedPriorPath,
 } from "./published.js";
+export type { PriorCandidates, PriorKind, ResolvedPrior, ResolvePriorOptions } from "./resolve.js";
+export { resolvePrior } from "./resolve.js";
 export type { ClassSpread, PriorFile, PriorProvenance } from "./schema.js";
 export {
   ClassImportanceSchema,

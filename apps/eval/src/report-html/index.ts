@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
-import type { Prior } from "@skeleton-cache/prior";
+import { type Prior, resolvePrior } from "@skeleton-cache/prior";
 import {
   type EvalReport,
   playbackSubjects,
@@ -17,7 +17,7 @@ import {
   type TracedOrNote,
   writeReportHtml,
 } from "@skeleton-cache/report";
-import { DEMOS, type EvalData, loadEvalData, resolvePrior } from "../inputs.js";
+import { DEMOS, type EvalData, loadEvalData, priorCandidates } from "../inputs.js";
 import { methodName, TRACEABLE } from "./method.js";
 import { loadPlayback } from "./playback.js";
 import { chooseTraced, tracePass } from "./trace-pass.js";
@@ -86,9 +86,10 @@ function traceOrNote(
     };
   const prior =
     options.prior ??
-    resolvePrior(options.priorSpec ?? report.prior.source, data, {
+    resolvePrior(options.priorSpec ?? report.prior.source, {
+      key: "prior",
       uniformGamma: report.config.uniformGamma,
-      split: report.prior.split ?? undefined,
+      candidates: priorCandidates(data, report.prior.split ?? undefined),
     }).prior;
   return tracePass(report, data, prior, predictions, chooseTraced(predictions));
 }

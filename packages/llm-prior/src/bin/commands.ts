@@ -6,9 +6,8 @@
  */
 
 import { type CliIo, type Command, example, parseInteger, parseNumber } from "@skeleton-cache/cli";
-import { savePrior } from "@skeleton-cache/prior";
+import { resolvePrior, savePrior } from "@skeleton-cache/prior";
 import { uniformPriorFromFlags, validatePriorFile } from "../flags.js";
-import { loadPriorOrShipped } from "../priors.js";
 import { diffPriors, formatDiff, formatPrior } from "../report.js";
 import { classesOption, selectionFlags } from "./class-flags.js";
 import { addGenerate } from "./generate-command.js";
@@ -42,7 +41,7 @@ function addChecks(parent: Command, context: PriorCommandContext): void {
     .description("print a prior as a table")
     .argument("<file>", SHIPPED)
     .action((file) => {
-      io.stdout.write(`${formatPrior(loadPriorOrShipped(file))}\n`);
+      io.stdout.write(`${formatPrior(resolvePrior(file).prior)}\n`);
     });
   example(show, `${context.bin} show utd-mhad`);
   const diff = parent
@@ -51,8 +50,8 @@ function addChecks(parent: Command, context: PriorCommandContext): void {
     .argument("<a>", SHIPPED)
     .argument("<b>", SHIPPED)
     .action((fileA, fileB) => {
-      const a = loadPriorOrShipped(fileA);
-      const b = loadPriorOrShipped(fileB);
+      const a = resolvePrior(fileA).prior;
+      const b = resolvePrior(fileB).prior;
       io.stdout.write(`${formatDiff(a, b, diffPriors(a, b))}\n`);
     });
   example(diff, `${context.bin} diff my-ntu60_55_5.json ntu60_55_5`);

@@ -1,0 +1,166 @@
+/** Resolving a prior by file, shipped id or "uniform" for a set of candidate classes, with its coverage check. */
+import fs from "node:fs";
+import path from "node:path";
+import { exitCodeOf, FormatError, ValueError } from "@skeleton-cache/errors";
+import { candidateClasses, candidateNames } from "@skeleton-cache/skeleton";
+import { tempDir } from "@skeleton-cache/test-support";
+import { describe, expect, it } from "vitest";
+import {
+  loadPrior,
+  loadPublishedPrior,
+  type PriorCandidates,
+  PUBLISHED_PRIORS,
+  publishedPriorPath,
+  resolvePrior,
+  savePrior,
+  uniformPrior,
+} from "./index.js";
+
+/** The candidates of a split (as a bundle with class_ids.npy and meta gives them). */
+function splitCandidates(
+  split: string,
+  mode: "zsl" | "validation-zsl" = "zsl",
+  extra: Partial<PriorCandidates> = {},
+): PriorCandidates {
+  return {
+    classIds: candidateClasses(split, mode),
+    classIdsKnown: true,
+    classNames: candidateNames(split, mode),
+    split,
+    bundle: `demo/${split}`,
+    ...extra,
+  };
+}
+
+/** The error `fn` throws. */
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error, none was thrown");
+}
+
+describe("a prior by shipped id, file or uniform", () => {
+  it("a shipped id: the authors' priors are published, the project's LLM prior is shipped", () => {
+    const ntu = resolvePrior("ntu60_55_5", { key: "prior", candidates: splitCandidates("ntu60_55_5") });
+    expect(ntu).toMatchObject({ kind: "published", source: "ntu60_55_5", fromDatasetPrior: false });
+    expect(ntu.prior.classes).toEqual(loadPublishedPrior("ntu60_55_5").classes);
+    const utd = resolvePrior("utd-mhad", { key: "prior", candidates: splitCandidates("utd_mhad_22_5") });
+    expect(utd).toMatchObject({ kind: "shipped", source: "utd-mhad", fromDatasetPrior: true });
+  });
+
+  it("a dataset prior is selected for the candidates by their class ids, named after their split", () => {
+    const { prior } = resolvePrior("utd-mhad", { candidates: splitCandidates("utd_mhad_22_5") });
+    const dataset = loadPublishedPrior("utd-mhad");
+    expect(prior).toMatchObject({ kind: "split", numClasses: 5, split: "utd_mhad_22_5" });
+    expect(prior.classes).toEqual(candidateClasses("utd_mhad_22_5").map((id) => dataset.classes[id]));
+  });
+
+  it("a file: loaded and checked like a shipped one", () => {
+    const file = path.join(tempDir(), "mine.json");
+    savePrior(file, loadPublishedPrior("ntu60_55_5"));
+    const resolved = resolvePrior(file, { key: "prior", candidates: splitCandidates("ntu60_55_5") });
+    expect(resolved).toMatchObject({ kind: "file", source: file, fromDatasetPrior: false });
+    expect(resolved.prior.classes).toEqual(loadPrior(file).classes);
+  });
+
+  it('"uniform": equal part and phase importances with the given γ, one class per candidate, their names kept', () => {
+    const candidates = splitCandidates("ntu60_55_5");
+    const resolved = resolvePrior("uniform", { uniformGamma: 0.3, candidates });
+    expect(resolved).toMatchObject({ kind: "uniform", source: "uniform", fromDatasetPrior: false });
+    expect(resolved.prior).toEqual(uniformPrior(5, 0.3, candidates.classNames));
+    expect(resolvePrior("uniform", { candidates }).prior.classes[0]!.gamma).toBe(0.5);
+  });
+
+  it("none named: the shipped prior of the candidates' split, else of their dataset", () => {
+    expect(resolvePrior(undefined, { candidates: splitCandidates("ntu60_48_12") }).source).toBe(
+      "ntu60_48_12",
+    );
+    const utd = splitCandidates("utd_mhad_22_5", "zsl", { split: "my_split", dataset: "utd-mhad" });
+    expect(resolvePrior(undefined, { candidates: utd }).source).toBe("utd-mhad");
+  });
+
+  it("none named and none shipped: the error names the flag of the option", () => {
+    const candidates = splitCandidates("ntu60_55_5", "zsl", { split: "synthetic_u5", dataset: "mine" });
+    const error = thrown(() => resolvePrior(undefined, { key: "prior", candidates }));
+    expect(error).toBeInstanceOf(ValueError);
+    expect(error.message).toBe(
+      `no prior given for bundle demo/ntu60_55_5: pass --prior FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
+    );
+    expect(() => resolvePrior(undefined, { key: "validationPrior", candidates })).toThrow(
+      /^no validationPrior given for bundle demo\/ntu60_55_5: pass --validation-prior FILE \| /,
+    );
+  });
+
+  it("a file that does not exist (and is no shipped id) is a FormatError naming the option and the file", () => {
+    const missing = path.join(tempDir(), "nope.json");
+    const error = thrown(() =>
+      resolvePrior(missing, { key: "prior", candidates: splitCandidates("ntu60_55_5") }),
+    ) as FormatError;
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toBe(
+      `prior ${missing}: cannot read prior: no such file, and not a shipped prior id (${PUBLISHED_PRIORS.join(", ")}) or "uniform"`,
+    );
+    expect(error.details).toMatchObject({ file: missing, field: "prior", value: missing });
+    expect(exitCodeOf(error)).toBe(2);
+  });
+
+  it("without candidates: a file or a shipped id as loaded, no coverage check", () => {
+    expect(resolvePrior("utd-mhad")).toMatchObject({ kind: "shipped", fromDatasetPrior: false });
+    expect(resolvePrior("utd-mhad").prior.numClasses).toBe(27);
+    expect(resolvePrior(publishedPriorPath("ntu60_48_12")).prior.numClasses).toBe(12);
+    expect(() => resolvePrior("no-such-prior")).toThrow(/^no-such-prior: cannot read prior: no such file/);
+  });
+});
+
+describe("the coverage check", () => {
+  it("a split prior on another split's classes is refused, naming the class and both ids", () => {
+    // The demo's validation bundle holds the validation classes (ids 16, 21, ...), the prior the unseen ones (10, 11, ...).
+    const candidates = splitCandidates("ntu60_55_5", "validation-zsl");
+    const error = thrown(() => resolvePrior("ntu60_55_5", { key: "prior", candidates }));
+    expect(error).toBeInstanceOf(ValueError);
+    expect(error.message).toMatch(/class 0 is dataset id 10 \(reading\) but the bundle's class 0 is id 16/);
+    expect(exitCodeOf(error)).toBe(2);
+  });
+
+  it("a prior with another number of classes is refused, naming both counts", () => {
+    const error = thrown(() =>
+      resolvePrior("ntu60_48_12", { key: "prior", candidates: splitCandidates("ntu60_55_5") }),
+    );
+    expect(error.message).toMatch(/ntu60_48_12 has 12 classes but bundle .* has 5/);
+    expect(exitCodeOf(error)).toBe(2);
+  });
+
+  it("a prior naming another split is refused (exit 2), naming the split", () => {
+    const dir = tempDir();
+    const prior = JSON.parse(fs.readFileSync(publishedPriorPath("ntu60_55_5"), "utf8"));
+    prior.split = "ntu120_110_10";
+    const file = path.join(dir, "wrong-split.json");
+    fs.writeFileSync(file, JSON.stringify(prior));
+    const error = thrown(() =>
+      resolvePrior(file, { key: "prior", candidates: splitCandidates("ntu60_55_5") }),
+    ) as ValueError;
+    expect(exitCodeOf(error)).toBe(2);
+    expect(error.message).toContain("names split ntu120_110_10, which has 10 unseen classes, but holds 5");
+    expect(error.details).toMatchObject({ file, field: "split", value: "ntu120_110_10" });
+  });
+
+  it("where the class ids are unknown, a split prior is checked by count only; a dataset prior is refused", () => {
+    const unknown = { classIds: [0, 1, 2, 3, 4], classIdsKnown: false, bundle: "b.pt" };
+    expect(resolvePrior("ntu60_55_5", { candidates: unknown }).prior.numClasses).toBe(5);
+    expect(() => resolvePrior("utd-mhad", { key: "prior", candidates: unknown })).toThrow(
+      "prior utd-mhad: a dataset prior needs the bundle's class ids (class_ids.npy) to pick the candidates",
+    );
+  });
+
+  it("a prior without importances for a candidate is refused, naming the class", () => {
+    const file = path.join(tempDir(), "partial.json");
+    const prior = loadPublishedPrior("ntu60_55_5");
+    savePrior(file, { ...prior, classes: prior.classes.map((entry, u) => (u === 3 ? null : entry)) });
+    expect(() => resolvePrior(file, { candidates: splitCandidates("ntu60_55_5") })).toThrow(
+      `${file}: no importances for class 3 (jump up)`,
+    );
+  });
+});
