@@ -22,6 +22,8 @@ export {
   PARALLEL_MODES,
   parseExtractOptions,
 } from "./options.js";
+export type { SchedulerEnv, ShardChoice } from "./shard.js";
+export { resolveShard, schedulerJobId } from "./shard.js";
 export type { ClassSelection, DatasetSpec, SamplePlan, SampleSelection } from "./plan.js";
 export {
   datasetSpec,

@@ -51,7 +51,7 @@ export const ExtractOptionsSchema = z.strictObject({
   workers: z.number().int().nonnegative().max(256).optional(),
   /** sessions: each worker parses, preprocesses and runs its own 1-thread model; preprocess: workers parse, one session runs. */
   parallel: z.enum(PARALLEL_MODES).default("sessions"),
-  /** `--shard i/n`: write part i (0-based) of n. */
+  /** `--shard i/n`: write part i (0-based) of n (`resolveShard` reads `env` / `env/N` from the scheduler). */
   shard: z
     .strictObject({ index: z.number().int().nonnegative(), count: z.number().int().positive() })
     .optional(),
@@ -76,3 +76,6 @@ export function parseExtractOptions(input: Record<string, unknown>): ExtractOpti
     },
   );
 }
+
+export type { SchedulerEnv, ShardChoice } from "./shard.js";
+export { resolveShard, schedulerJobId } from "./shard.js";

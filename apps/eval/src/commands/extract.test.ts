@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { writeSyntheticNtu } from "@skeleton-cache/datasets";
 import { dataPath, itWithData, REPO, repoPath, tempDir } from "@skeleton-cache/test-support";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
 import { captureIo } from "../test-support/io.js";
 
@@ -127,6 +127,46 @@ describe("skc extract --shard and skc bundle merge", () => {
     const range = captureIo();
     expect(await main([...base, "--shard", "3/3", "--out", path.join(root, "b")], range.io)).toBe(2);
     expect(range.stderr).toContain('skc extract: error: --shard: "3/3" is not i/n with 0 ≤ i < n');
+  });
+
+  it("--shard env takes the part from a Slurm array task's environment and says so in the task's log; no index set, or a task resubmitted alone without /N, is exit 2", async () => {
+    const root = tempDir("skc-shards-env-");
+    const data = path.join(root, "ntu");
+    writeSyntheticNtu(data, { count: 9, actions: [1, 2] });
+    const base = ["extract", "--model", MODEL, "--data", data, "--classes", "0,1", "--descriptors-only"];
+    const task = { SLURM_ARRAY_JOB_ID: "7", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "2" };
+    try {
+      vi.stubEnv("SLURM_ARRAY_TASK_ID", "1");
+      for (const [key, value] of Object.entries(task)) vi.stubEnv(key, value);
+      vi.stubEnv("SLURM_ARRAY_TASK_COUNT", "3");
+      const out = path.join(root, "part-1");
+      const io = captureIo();
+      expect(await main([...base, "--shard", "env", "--workers", "0", "--out", out], io.io)).toBe(0);
+      expect(io.stderr).toContain(
+        "skc extract: part 1/3 (SLURM_ARRAY_TASK_ID=1 of SLURM_ARRAY_TASK_COUNT=3)\n",
+      );
+      const meta = JSON.parse(fs.readFileSync(path.join(out, "meta.json"), "utf8"));
+      expect(meta.shard).toEqual({ index: 1, count: 3, offset: 3, total: 9 });
+
+      // sbatch --array=2 (one task resubmitted alone): the array's size is not the number of parts.
+      vi.stubEnv("SLURM_ARRAY_TASK_ID", "2");
+      vi.stubEnv("SLURM_ARRAY_TASK_MIN", "2");
+      vi.stubEnv("SLURM_ARRAY_TASK_COUNT", "1");
+      const alone = captureIo();
+      const lone = path.join(root, "part-2");
+      expect(await main([...base, "--shard", "env", "--out", lone], alone.io)).toBe(2);
+      expect(alone.stderr).toMatch(
+        /^skc extract: error: --shard env: SLURM_ARRAY_TASK_ID=2, but this array does not run tasks 0…COUNT−1 .*give the number of parts: --shard env\/N/,
+      );
+      expect(fs.existsSync(lone)).toBe(false);
+
+      vi.stubEnv("SLURM_ARRAY_TASK_ID", undefined);
+      const none = captureIo();
+      expect(await main([...base, "--shard", "env/3", "--out", lone], none.io)).toBe(2);
+      expect(none.stderr).toMatch(/^skc extract: error: --shard env\/3: no task index in the environment/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

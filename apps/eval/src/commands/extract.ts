@@ -4,13 +4,11 @@
  * runs) → the summary line.
  */
 import os from "node:os";
-import { parseShardSpec } from "@skeleton-cache/bundle";
 import {
   type CliIo,
   type Command,
   example,
   helpDefault,
-  InvalidArgumentError,
   interruptible,
   Option,
   parseClassIds,
@@ -18,24 +16,18 @@ import {
 } from "@skeleton-cache/cli";
 import { BODY_SELECTIONS, CENTER_MODES, TEMPORAL_MODES } from "@skeleton-cache/datasets";
 import type { ExtractResult } from "@skeleton-cache/extract";
-import { EXTRACT_DATASETS, PARALLEL_MODES, parseExtractOptions } from "@skeleton-cache/extract/options";
+import {
+  EXTRACT_DATASETS,
+  PARALLEL_MODES,
+  parseExtractOptions,
+  resolveShard,
+} from "@skeleton-cache/extract/options";
 import { createProgress, progressEnabled } from "../progress.js";
 
 /** `--classes`: "all" (every class the model scores), or 0-based ids / action codes (`9,10` or `A010,A011`). */
 export function classList(value: string): number[] | "all" {
   if (value.trim().toLowerCase() === "all") return "all";
   return parseClassIds({ actionCodes: true })(value);
-}
-
-/** `--shard i/n` (0-based part i of n). */
-function shardSpec(value: string): { index: number; count: number } {
-  try {
-    return parseShardSpec(value);
-  } catch {
-    throw new InvalidArgumentError(
-      "is not i/n with 0 ≤ i < n (e.g. 0/8 … 7/8; Slurm: --shard $SLURM_ARRAY_TASK_ID/8)",
-    );
-  }
 }
 
 /** Which backbone, and where its model or config is. */
@@ -179,9 +171,9 @@ function runOptions<C extends Command>(command: C): C {
     )
     .addOption(
       new Option(
-        "--shard <i/n>",
-        "write part i (0-based) of n; join the parts with skc bundle merge",
-      ).argParser(shardSpec),
+        "--shard <i/n|env[/N]>",
+        "write part i (0-based) of n; env: the index from the scheduler (SLURM_ARRAY_TASK_ID, or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX), n from a Slurm array 0…n−1 or /N; join the parts with skc bundle merge",
+      ),
     )
     .option("--quiet", "no progress bar, no summary");
   return command;
@@ -210,10 +202,18 @@ export function registerExtract(program: Command, io: CliIo): void {
   preprocessingOptions(command);
   runOptions(command);
   command.action(async (options) => {
-    const { quiet, ...flags } = options as Record<string, unknown> & { quiet?: boolean };
-    const parsed = parseExtractOptions(
-      Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
-    );
+    const { quiet, shard, ...flags } = options as Record<string, unknown> & {
+      quiet?: boolean;
+      shard?: string;
+    };
+    // Resolved here, not by the flag parser: its errors name the variable at fault (exit 2).
+    const part = shard === undefined ? undefined : resolveShard(shard, process.env);
+    const parsed = parseExtractOptions({
+      ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
+      ...(part ? { shard: { index: part.index, count: part.count } } : {}),
+    });
+    // A batch task's log says which part it writes and why.
+    if (part && !quiet) io.stderr.write(`skc extract: part ${part.index}/${part.count} (${part.source})\n`);
     const { runExtraction } = await import("../extraction.js");
     const interrupt = interruptible(
       io,
