@@ -3,11 +3,18 @@
  * server, a GPU box) speaking a small protocol — `GET /info` (JSON),
  * `POST /encode` (body: the batch as `.npy`; reply: logits + features as
  * `.npz`). The protocol is specified in this package's README.
+ *
+ * Rate limits (429), server errors (5xx), timeouts and dropped or refused
+ * connections are retried with capped exponential backoff and full jitter,
+ * honouring a `Retry-After`, up to `retry.attempts` tries in all; other 4xx
+ * are the server refusing our input and are never retried. `/encode` is a
+ * pure function of its body, so repeating a POST is safe.
  */
 import { PreprocessingSchema } from "@skeleton-cache/datasets";
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, type NpyArray, parseNpz, toFloat32 } from "@skeleton-cache/formats";
-import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
+import { backoffDelay, parseRetryAfter, sleep } from "@skeleton-cache/retry";
+import { assertFinite, formatShape, type Random, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
 import {
   allClasses,
@@ -24,6 +31,26 @@ import { type BackboneAdapter, parseBackboneConfig, registerBackbone } from "./r
 /** The `protocol` tag a server's `/info` must carry. */
 export const HTTP_BACKBONE_PROTOCOL = "skeleton-cache.http-backbone/1";
 
+/** `retry` of the http adapter's config: how 429, 5xx, timeouts and connection errors are retried. */
+export const HttpRetrySchema = z
+  .strictObject({
+    /** Tries in all, the first included (default 7); 1 turns retrying off. */
+    attempts: z.number().int().min(1).default(7),
+    /** Backoff bound of the first retry in ms (default 500); it doubles on each retry. */
+    baseDelayMs: z.number().int().nonnegative().default(500),
+    /** Upper bound of a backoff delay in ms (default 30 000). */
+    maxDelayMs: z.number().int().nonnegative().default(30_000),
+    /** Upper bound of a server's `Retry-After` that is honoured, in ms (default 120 000). */
+    maxRetryAfterMs: z.number().int().nonnegative().default(120_000),
+  })
+  .refine((retry) => retry.maxDelayMs >= retry.baseDelayMs, {
+    path: ["maxDelayMs"],
+    message: "must be at least retry.baseDelayMs",
+  })
+  .prefault({});
+
+export type HttpRetryConfig = z.input<typeof HttpRetrySchema>;
+
 /** Config of `createBackbone("http", config)`. */
 export const HttpBackboneConfigSchema = z.strictObject({
   /** Base URL of the server, e.g. "http://127.0.0.1:8765" (endpoints `/info`, `/encode` below it). */
@@ -32,10 +59,12 @@ export const HttpBackboneConfigSchema = z.strictObject({
   candidateClasses: z.array(z.number().int().nonnegative()).optional(),
   /** Samples per `/encode` request in `encodeAll` (default 16). */
   batchSize: z.number().int().positive().default(16),
-  /** Per-request time limit in milliseconds (default 60 000). */
+  /** Per-request time limit in milliseconds (default 60 000); each try gets its own. */
   timeoutMs: z.number().int().positive().default(60_000),
   /** Extra request headers (e.g. an authorization token). */
   headers: z.record(z.string(), z.string()).optional(),
+  /** Retries of 429, 5xx, timeouts and connection errors. */
+  retry: HttpRetrySchema,
 });
 
 export type HttpBackboneConfig = z.input<typeof HttpBackboneConfigSchema>;
@@ -63,17 +92,49 @@ export const HttpBackboneInfoSchema = z.looseObject({
 
 export type HttpBackboneInfo = z.infer<typeof HttpBackboneInfoSchema>;
 
-/** A server that failed, timed out or could not be reached (exit code 1: not the user's input). */
+/**
+ * A server that failed, timed out or could not be reached (exit code 1: not
+ * the user's input): `status` is the last reply's (undefined after a timeout
+ * or a connection error), `attempts` the tries made.
+ */
 export class HttpBackboneError extends Error {
+  readonly attempts: number;
+
   constructor(
     message: string,
     readonly url: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; attempts?: number },
   ) {
     super(message, options);
     this.name = "HttpBackboneError";
+    this.attempts = options?.attempts ?? 1;
   }
+}
+
+/** Reported before each retry. */
+export interface HttpRetryEvent {
+  readonly url: string;
+  /** The try that failed (1-based). */
+  readonly attempt: number;
+  /** The wait before the next try, in ms. */
+  readonly delayMs: number;
+  /** What failed: the status and the server's message, the timeout, or the connection error. */
+  readonly reason: string;
+  /** The reply's status (undefined after a timeout or a connection error). */
+  readonly status?: number;
+}
+
+/** What `createHttpBackbone` takes besides the config: the retry loop's clock, waits, randomness and report. */
+export interface HttpBackboneHooks {
+  /** The wait before a retry (default: a timer). */
+  sleep?(ms: number): Promise<void>;
+  /** Milliseconds since the epoch, to read a `Retry-After` HTTP date (default Date.now). */
+  now?(): number;
+  /** The backoff jitter's uniform draws in [0, 1) (default Math.random: it spreads workers apart and never changes an output). */
+  random?: Pick<Random, "next">;
+  /** Called before each retry. */
+  onRetry?(event: HttpRetryEvent): void;
 }
 
 /** The http adapter: a Backbone over skeleton samples (3, T, V, M). */
@@ -88,28 +149,70 @@ function endpoint(base: string, name: string): string {
   return `${base.replace(/\/+$/, "")}/${name}`;
 }
 
-/** One request; transport failures and timeouts become HttpBackboneError naming the URL. */
-async function request(
+type HttpConfig = z.output<typeof HttpBackboneConfigSchema>;
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+/** Error codes of a connection that was refused, reset, dropped or timed out (node:net and undici). */
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** The first error code along a fetch error's cause chain. */
+function errorCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === "string") return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** One try: a reply of any status, or why there was none (and whether trying again may help). */
+async function attempt(
   url: string,
   init: RequestInit,
   timeoutMs: number,
-): Promise<{ status: number; type: string; body: Uint8Array }> {
-  let response: Response;
+): Promise<{ reply: Reply } | { reason: string; transient: boolean; error: unknown }> {
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     const body = new Uint8Array(await response.arrayBuffer());
-    return { status: response.status, type: response.headers.get("content-type") ?? "", body };
+    return {
+      reply: { status: response.status, headers: response.headers, body },
+    };
   } catch (error) {
-    const timedOut = (error as Error).name === "TimeoutError";
-    const reason = timedOut
-      ? `no reply within ${timeoutMs} ms (config timeoutMs)`
-      : `${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ""}`;
-    throw new HttpBackboneError(`http backbone ${url}: ${reason}`, url, undefined, { cause: error });
+    if ((error as Error).name === "TimeoutError") {
+      return { reason: `no reply within ${timeoutMs} ms (config timeoutMs)`, transient: true, error };
+    }
+    const cause = (error as { cause?: Error }).cause;
+    const code = errorCode(error);
+    const detail = cause ? cause.message || code || String(cause) : undefined;
+    return {
+      reason: `${(error as Error).message}${detail ? ` (${detail})` : ""}`,
+      transient: code !== undefined && TRANSIENT_CODES.has(code),
+      error,
+    };
   }
 }
 
-/** A non-2xx reply: the server's `{"error": ...}` message in ours. 4xx = the server refused our input. */
-function replyError(url: string, status: number, body: Uint8Array): Error {
+/** The server's message of a non-2xx reply: its `{"error": ...}`, or its text. */
+function replyMessage(status: number, body: Uint8Array): string {
   const text = new TextDecoder().decode(body).trim();
   let message = text.slice(0, 500);
   try {
@@ -118,20 +221,79 @@ function replyError(url: string, status: number, body: Uint8Array): Error {
   } catch {
     // not JSON: keep the text
   }
-  const full = `http backbone ${url}: the server answered ${status}: ${message || "(empty body)"}`;
-  if (status >= 400 && status < 500)
-    return new ValueError(full, { file: url, field: "status", value: status });
-  return new HttpBackboneError(full, url, status);
+  return `the server answered ${status}: ${message || "(empty body)"}`;
 }
 
-async function fetchInfo(base: string, config: z.output<typeof HttpBackboneConfigSchema>) {
+/** Rate limits and server errors may pass; any other 4xx is the server refusing our input. */
+function transientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/**
+ * A request with retries: returns the first 200 reply. 429, 5xx, timeouts
+ * and connection errors are tried again, up to `retry.attempts` tries, after
+ * the server's `Retry-After` (at most `retry.maxRetryAfterMs`) or else a
+ * full-jitter backoff: uniform over [0, min(maxDelayMs, baseDelayMs · 2^r)]
+ * before retry r. Another 4xx is a ValueError at once; the last failure is an
+ * HttpBackboneError naming the URL, the tries and the last status or error.
+ */
+async function request(url: string, init: RequestInit, config: HttpConfig, hooks: HttpBackboneHooks) {
+  const { retry } = config;
+  const backoff = { baseDelayMs: retry.baseDelayMs, maxDelayMs: retry.maxDelayMs, jitter: "full" } as const;
+  const random = hooks.random ?? { next: Math.random };
+  for (let tries = 1; ; tries++) {
+    const outcome = await attempt(url, init, config.timeoutMs);
+    let reason: string;
+    let status: number | undefined;
+    let retryAfterMs: number | undefined;
+    let transient: boolean;
+    let cause: unknown;
+    if ("reply" in outcome) {
+      const { reply } = outcome;
+      if (reply.status === 200) return reply;
+      status = reply.status;
+      reason = replyMessage(status, reply.body);
+      if (status >= 400 && status < 500 && status !== 429) {
+        throw new ValueError(`http backbone ${url}: ${reason}`, {
+          file: url,
+          field: "status",
+          value: status,
+        });
+      }
+      transient = transientStatus(status);
+      retryAfterMs = parseRetryAfter(reply.headers, (hooks.now ?? Date.now)());
+    } else {
+      ({ reason, transient, error: cause } = outcome);
+    }
+    if (!transient || tries >= retry.attempts) {
+      const message = `http backbone ${url}: ${reason}${transient ? gaveUp(tries) : ""}`;
+      throw new HttpBackboneError(message, url, status, {
+        ...(cause !== undefined ? { cause } : {}),
+        attempts: tries,
+      });
+    }
+    const delayMs =
+      retryAfterMs !== undefined
+        ? Math.min(retryAfterMs, retry.maxRetryAfterMs)
+        : backoffDelay(tries - 1, backoff, random);
+    hooks.onRetry?.({ url, attempt: tries, delayMs, reason, ...(status !== undefined ? { status } : {}) });
+    await (hooks.sleep ?? sleep)(delayMs);
+  }
+}
+
+/** How a final error counts the tries (nothing to add after a single one). */
+function gaveUp(tries: number): string {
+  return tries > 1 ? ` — gave up after ${tries} attempts (config retry.attempts)` : "";
+}
+
+async function fetchInfo(base: string, config: HttpConfig, hooks: HttpBackboneHooks) {
   const url = endpoint(base, "info");
   const reply = await request(
     url,
     { headers: { accept: "application/json", ...config.headers } },
-    config.timeoutMs,
+    config,
+    hooks,
   );
-  if (reply.status !== 200) throw replyError(url, reply.status, reply.body);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(reply.body));
@@ -174,9 +336,9 @@ function replyArray(arrays: Map<string, NpyArray>, name: string, rank: number, u
 }
 
 /** Connects to a server (its `/info` is read and checked now) and returns the backbone. */
-async function connect(config: z.output<typeof HttpBackboneConfigSchema>): Promise<HttpBackbone> {
+async function connect(config: HttpConfig, hooks: HttpBackboneHooks = {}): Promise<HttpBackbone> {
   const base = config.url;
-  const info = await fetchInfo(base, config);
+  const info = await fetchInfo(base, config, hooks);
   const candidateClasses = checkCandidateClasses(
     config.candidateClasses ?? allClasses(info.classes),
     info.classes,
@@ -195,9 +357,9 @@ async function connect(config: z.output<typeof HttpBackboneConfigSchema>): Promi
         headers: { "content-type": "application/x-npy", accept: "application/x-npz", ...config.headers },
         body: encodeNpy(x.data, x.shape, "f4"),
       },
-      config.timeoutMs,
+      config,
+      hooks,
     );
-    if (reply.status !== 200) throw replyError(encodeUrl, reply.status, reply.body);
     const arrays = parseNpz(reply.body, encodeUrl);
     const logits = replyArray(arrays, "logits", 2, encodeUrl);
     const features = replyArray(arrays, "features", 4, encodeUrl);
@@ -237,12 +399,19 @@ export const httpAdapter: BackboneAdapter<typeof HttpBackboneConfigSchema, Tenso
   name: "http",
   description: "a backbone served over HTTP (GET /info, POST /encode: .npy in, .npz out)",
   configSchema: HttpBackboneConfigSchema,
-  create: connect,
+  create: (config) => connect(config),
 };
 
-/** `createBackbone("http", config)` with the config checked and typed. */
-export async function createHttpBackbone(config: HttpBackboneConfig): Promise<HttpBackbone> {
-  return connect(parseBackboneConfig(httpAdapter, config));
+/**
+ * `createBackbone("http", config)` with the config checked and typed; `hooks`
+ * replace the retry loop's timer, clock and randomness (tests) and report
+ * each retry.
+ */
+export async function createHttpBackbone(
+  config: HttpBackboneConfig,
+  hooks: HttpBackboneHooks = {},
+): Promise<HttpBackbone> {
+  return connect(parseBackboneConfig(httpAdapter, config), hooks);
 }
 
 registerBackbone(httpAdapter);

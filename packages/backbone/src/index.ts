@@ -11,13 +11,21 @@ export {
 } from "./backbone.js";
 export type { ZeroShotHead, ZeroShotHeadOptions } from "./heads.js";
 export { createZeroShotHead, loadClassEmbeddings, zeroShotLogits } from "./heads.js";
-export type { HttpBackbone, HttpBackboneConfig, HttpBackboneInfo } from "./http.js";
+export type {
+  HttpBackbone,
+  HttpBackboneConfig,
+  HttpBackboneHooks,
+  HttpBackboneInfo,
+  HttpRetryConfig,
+  HttpRetryEvent,
+} from "./http.js";
 export {
   createHttpBackbone,
   HTTP_BACKBONE_PROTOCOL,
   HttpBackboneConfigSchema,
   HttpBackboneError,
   HttpBackboneInfoSchema,
+  HttpRetrySchema,
   httpAdapter,
 } from "./http.js";
 export { averagePersons } from "./persons.js";

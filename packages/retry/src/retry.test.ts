@@ -1,11 +1,7 @@
-import fs from "node:fs";
-import path from "node:path";
 import { seededRandom } from "@skeleton-cache/tensor";
-import { tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep } from "./retry.js";
-import { CoalescingWriter } from "./writer.js";
+import { backoffDelay, parseRetryAfter, sleep } from "./index.js";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
@@ -24,15 +20,33 @@ describe("parseRetryAfter", () => {
 });
 
 describe("backoffDelay", () => {
-  it("property: within [e/2, e] for e = min(max, base·2^attempt), and the same seed gives the same delays", () => {
+  it("property: equal jitter is within [e/2, e] for e = min(max, base·2^attempt), and the same seed gives the same delays", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 20 }), fc.nat(), (attempt, seed) => {
-        const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 5000 };
+        const policy = { baseDelayMs: 100, maxDelayMs: 5000, jitter: "equal" } as const;
         const e = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
         const a = backoffDelay(attempt, policy, seededRandom(seed));
         expect(a).toBeGreaterThanOrEqual(e / 2);
         expect(a).toBeLessThanOrEqual(e);
         expect(backoffDelay(attempt, policy, seededRandom(seed))).toBe(a);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("full jitter is the draw times e, capped at maxDelayMs", () => {
+    const half = { next: () => 0.5 };
+    const options = { baseDelayMs: 100, maxDelayMs: 1000, jitter: "full" } as const;
+    expect([0, 1, 2, 3, 4, 5].map((retry) => backoffDelay(retry, options, half))).toEqual([
+      50, 100, 200, 400, 500, 500,
+    ]);
+    expect(backoffDelay(3, options, { next: () => 0 })).toBe(0);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20 }), fc.nat(), (retry, seed) => {
+        const e = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
+        const a = backoffDelay(retry, options, seededRandom(seed));
+        expect(a).toBeGreaterThanOrEqual(0);
+        expect(a).toBeLessThan(e);
       }),
       { numRuns: 200 },
     );
@@ -45,27 +59,5 @@ describe("sleep", () => {
     const pending = sleep(10_000, controller.signal);
     controller.abort(new Error("cancelled"));
     await expect(pending).rejects.toThrow("cancelled");
-  });
-});
-
-describe("CoalescingWriter", () => {
-  it("coalesces a burst of saves into few atomic writes of the latest state and leaves no temp file", async () => {
-    const dir = tempDir("llm-writer-");
-    const file = path.join(dir, "state.json");
-    let state = 0;
-    let renders = 0;
-    const writer = new CoalescingWriter(file, () => {
-      renders++;
-      return JSON.stringify({ state });
-    });
-    const saves: Promise<void>[] = [];
-    for (let i = 1; i <= 10; i++) {
-      state = i;
-      saves.push(writer.save());
-    }
-    await Promise.all(saves);
-    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({ state: 10 });
-    expect(renders).toBeLessThanOrEqual(2);
-    expect(fs.readdirSync(dir)).toEqual(["state.json"]);
   });
 });

@@ -1,0 +1,2 @@
+export type { BackoffOptions } from "./retry.js";
+export { backoffDelay, parseRetryAfter, sleep } from "./retry.js";
