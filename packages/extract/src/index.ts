@@ -22,8 +22,6 @@ export {
   PARALLEL_MODES,
   parseExtractOptions,
 } from "./options.js";
-export type { SchedulerEnv, ShardChoice } from "./shard.js";
-export { resolveShard, schedulerJobId } from "./shard.js";
 export type { ClassSelection, DatasetSpec, SamplePlan, SampleSelection } from "./plan.js";
 export {
   datasetSpec,
@@ -34,3 +32,5 @@ export {
   planSamples,
   requestedClasses,
 } from "./plan.js";
+export type { SchedulerEnv, ShardChoice } from "./shard.js";
+export { resolveShard, schedulerJobId } from "./shard.js";
