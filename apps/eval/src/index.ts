@@ -34,7 +34,6 @@ export type { Progress } from "./progress.js";
 export { createProgress, progressEnabled } from "./progress.js";
 export type { BuildReportHtmlOptions, BuildReportHtmlResult } from "./report-html/index.js";
 export { buildReportHtml } from "./report-html/index.js";
-export { PLAYBACK_META_KEYS } from "./report-html/playback.js";
 export type { RunOutcome } from "./run.js";
 export { bundleName, defaultOutDir, runEval } from "./run.js";
 export type { SyntheticBundle, SyntheticOptions } from "./synthetic.js";

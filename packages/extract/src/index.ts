@@ -32,5 +32,7 @@ export {
   planSamples,
   requestedClasses,
 } from "./plan.js";
+export type { RawSequence, RawSequenceOptions, RawSequences } from "./raw-sequences.js";
+export { readRawSequences, SAMPLE_SOURCE_META_KEYS } from "./raw-sequences.js";
 export type { SchedulerEnv, ShardChoice } from "./shard.js";
 export { resolveShard, schedulerJobId } from "./shard.js";

@@ -10,7 +10,14 @@ export {
   readEvalReport,
 } from "./eval-report.js";
 export type { PageData } from "./html/page-data.js";
-export type { Clip, Playback, PlaybackLayout, PlaybackSubject } from "./html/playback.js";
+export type {
+  Clip,
+  Playback,
+  PlaybackLayout,
+  PlaybackSequence,
+  PlaybackSource,
+  PlaybackSubject,
+} from "./html/playback.js";
 export {
   MAX_BODIES,
   MAX_FRAMES,
@@ -18,6 +25,7 @@ export {
   PLAYBACK_NEIGHBOURS,
   PLAYBACK_SUBJECTS,
   packClip,
+  playbackFrom,
   playbackLayout,
   playbackSubjects,
 } from "./html/playback.js";

@@ -7,9 +7,11 @@
  */
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
+import { readRawSequences } from "@skeleton-cache/extract";
 import { type Prior, resolvePrior } from "@skeleton-cache/prior";
 import {
   type EvalReport,
+  playbackFrom,
   playbackSubjects,
   type ReportHtmlResult,
   type RunPredictions,
@@ -19,7 +21,6 @@ import {
 } from "@skeleton-cache/report";
 import { DEMOS, type EvalData, loadEvalData, priorCandidates } from "../inputs.js";
 import { methodName, TRACEABLE } from "./method.js";
-import { loadPlayback } from "./playback.js";
 import { chooseTraced, tracePass } from "./trace-pass.js";
 
 export interface BuildReportHtmlOptions {
@@ -104,7 +105,13 @@ export function buildReportHtml(runDir: string, options: BuildReportHtmlOptions 
   const traceSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const subjects = playbackSubjects(predictions, traced);
-  const playback = loadPlayback(data.meta, report.bundle.numSamples, subjects, { dataDir: options.dataDir });
+  const samples = subjects.flatMap((s) => [s.sample, ...s.neighbours]);
+  const raw = readRawSequences(data.meta, {
+    numSamples: report.bundle.numSamples,
+    samples,
+    dataDir: options.dataDir,
+  });
+  const playback = playbackFrom(raw, subjects);
   const page = writeReportHtml(runDir, {
     baseLogits: data.logits.data,
     traced,

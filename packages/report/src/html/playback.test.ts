@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_FRAMES, packClip } from "./playback.js";
+import { MAX_FRAMES, packClip, playbackFrom } from "./playback.js";
 
 describe("packClip", () => {
   it("keeps ≤ 48 evenly spaced frames, one scale for x and y, and marks absent bodies", () => {
@@ -28,5 +28,46 @@ describe("packClip", () => {
     expect(bytes[at(10, 0, 1) + 1]).toBe(Math.round(((Math.fround(20 / 95) - offset) / 2) * 254));
     expect(bytes[at(0, 1, 0)]).toBe(255);
     expect(bytes[at(1, 1, 0)]).toBe(Math.round(0.25 * 254));
+  });
+});
+
+describe("playbackFrom", () => {
+  const layout = { id: "toy", numJoints: 2, bones: [[0, 1]] as [number, number][] };
+  const sequence = (sample: number) => ({
+    sample,
+    name: `s${sample}`,
+    joints: Float32Array.from({ length: 2 * 1 * 2 * 3 }, (_, i) => i + sample),
+    shape: [2, 1, 2, 3] as [number, number, number, number],
+  });
+
+  it("packs the sequences read, keeps only subjects whose clip was read, and counts what failed", () => {
+    const playback = playbackFrom(
+      {
+        found: true,
+        source: "/raw",
+        layout,
+        sequences: [sequence(0), sequence(5)],
+        failures: ["s7: unreadable"],
+      },
+      [
+        { sample: 0, neighbours: [5, 7] },
+        { sample: 7, neighbours: [0] },
+      ],
+    );
+    expect(playback.available).toBe(true);
+    expect(playback.clips.map((c) => c.sample)).toEqual([0, 5]);
+    expect(playback.subjects).toEqual([{ sample: 0, neighbours: [5] }]);
+    expect(playback.note).toBe(
+      "Raw skeletons from /raw: 1 of 3 clips could not be read (first: s7: unreadable).",
+    );
+  });
+
+  it("says why there is no player: nothing found, or no flipped sample", () => {
+    expect(playbackFrom({ found: false, reason: "no names.", layout }, []).note).toBe(
+      "No skeleton playback: no names.",
+    );
+    const none = playbackFrom({ found: true, source: "/raw", layout, sequences: [], failures: [] }, []);
+    expect(none.available).toBe(false);
+    expect(none.note).toMatch(/^No skeleton playback: no sample changed its prediction/);
   });
 });

@@ -142,3 +142,57 @@ export function packClip(
     }
   return { sample, name, frames, sourceFrames: T, bodies, data: Buffer.from(bytes).toString("base64") };
 }
+
+/** One raw (T, M, V, 3) sequence of a bundle sample, as its producer read it. */
+export interface PlaybackSequence {
+  readonly sample: number;
+  readonly name: string;
+  readonly joints: Float32Array;
+  readonly shape: readonly [number, number, number, number];
+}
+
+/**
+ * The raw sequences behind a run's samples, or why there are none: the shape
+ * extraction's `readRawSequences` returns (report reads no raw files itself).
+ */
+export type PlaybackSource =
+  | { readonly found: false; readonly reason: string; readonly layout: PlaybackLayout }
+  | {
+      readonly found: true;
+      readonly source: string;
+      readonly layout: PlaybackLayout;
+      readonly sequences: readonly PlaybackSequence[];
+      readonly failures: readonly string[];
+    };
+
+/**
+ * The player's data from the raw sequences of `subjects` and their
+ * neighbours: each packed with `packClip`; the subjects whose clip could not
+ * be read are left out, and the note says how many clips were read and from where.
+ */
+export function playbackFrom(source: PlaybackSource, subjects: readonly PlaybackSubject[]): Playback {
+  if (!source.found) return noPlayback(`No skeleton playback: ${source.reason}`, source.layout);
+  if (subjects.length === 0)
+    return noPlayback(
+      "No skeleton playback: no sample changed its prediction (the player shows flipped samples beside their nearest cached neighbours).",
+      source.layout,
+    );
+  const clips = source.sequences.map((s) => packClip(s.sample, s.name, s.joints, s.shape));
+  const requested = source.sequences.length + source.failures.length;
+  const note =
+    source.failures.length === 0
+      ? `Raw skeletons from ${source.source} (${clips.length} clips: the flipped samples shown and their nearest cached neighbours).`
+      : `Raw skeletons from ${source.source}: ${source.failures.length} of ${requested} clips could not be read (first: ${source.failures[0]}).`;
+  const loaded = new Set(clips.map((clip) => clip.sample));
+  const shown = subjects
+    .filter((s) => loaded.has(s.sample))
+    .map((s) => ({ sample: s.sample, neighbours: s.neighbours.filter((id) => loaded.has(id)) }));
+  return {
+    available: shown.length > 0,
+    note,
+    layout: playbackLayout(source.layout),
+    fps: 30,
+    clips,
+    subjects: shown,
+  };
+}
