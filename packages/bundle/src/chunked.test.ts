@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
@@ -9,6 +10,7 @@ import {
   type Bundle,
   type BundleMeta,
   JOURNAL_FILE,
+  LOCK_FILE,
   mergeBundleShards,
   openBundle,
   openChunkedBundle,
@@ -36,6 +38,17 @@ function makeBundle(n: number, volume: "features" | "descriptors", seed = 1): Bu
 }
 
 const SETTINGS = { model: "m.onnx", frames: 64 };
+
+/**
+ * What a crash of the writer of `dir` leaves: its files as they are and its
+ * write lock, naming a process that is gone (a node that ran and exited).
+ */
+function crashWriterOf(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const lock = JSON.parse(fs.readFileSync(file, "utf8"));
+  fs.writeFileSync(file, JSON.stringify({ ...lock, pid: gone }));
+}
 
 /** Writes `bundle` through the chunked writer, chunks in the given order. */
 function writeChunked(
@@ -193,6 +206,7 @@ describe("chunked bundle durability", () => {
     expect(readBundleJournalOf(dir)).toEqual([0, 3]);
     writer.writeChunk(1, chunk(2, 4));
     // A crash now (no close): chunk 1 is not journalled, so a rerun does it again.
+    crashWriterOf(dir);
     const again = openChunkedBundle(dir, options);
     expect(again.pending()).toEqual([1, 2]);
     again.writeChunk(1, chunk(2, 4));

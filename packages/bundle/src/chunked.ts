@@ -5,7 +5,9 @@
  * place at its byte offset and flushed, then the journal records it. A crash
  * loses at most the chunks in flight; rerunning skips the journalled ones.
  * `finish` writes labels, class ids and meta.json and removes the journal;
- * the bytes are those `writeBundleDir` writes for the same bundle.
+ * the bytes are those `writeBundleDir` writes for the same bundle. While it
+ * is written the folder holds a write lock (`lock.json`, see lock.ts): a
+ * second writer is refused, a killed writer's lock is taken over.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,6 +22,7 @@ import {
   readBundleJournal,
   writeBundleJournal,
 } from "./journal.js";
+import { acquireBundleLock, type BundleLock, LOCK_FILE } from "./lock.js";
 import type { BundleMeta } from "./types.js";
 
 /** What a chunked bundle is: who writes it, with which settings, how many samples in which chunks. */
@@ -34,6 +37,8 @@ export interface ChunkedBundleOptions {
    * (they are run again). 0: after every chunk.
    */
   readonly flushIntervalMs?: number;
+  /** The scheduler's id of this task, recorded in the write lock (e.g. Slurm's `<array job>_<task>`). */
+  readonly job?: string | undefined;
 }
 
 /** One finished chunk: `count` samples' logits (count × U) and volumes (count × sample size). */
@@ -65,14 +70,17 @@ export interface ChunkedBundleWriter {
   flush(): void;
   /** Writes labels, class ids and meta; removes the journal. Every chunk must be written. */
   finish(tail: { labels: Int32Array; classIds: Int32Array; meta: BundleMeta }): void;
-  /** Flushes and closes the open files (the journal stays: the bundle can be resumed). */
+  /** Flushes and closes the open files and releases the lock (the journal stays: the bundle can be resumed). */
   close(): void;
+  /** The lock of a writer whose owner was gone, which this one took over; undefined otherwise. */
+  readonly takenOver: { readonly host: string; readonly pid: number; readonly job?: string } | undefined;
 }
 
 const F32 = 4;
 
+/** Empty, but for a write lock (being written, or left by a writer that was killed before its first file). */
 function isEmptyDir(dir: string): boolean {
-  return fs.readdirSync(dir).length === 0;
+  return fs.readdirSync(dir).every((name) => name === LOCK_FILE);
 }
 
 /**
@@ -91,45 +99,67 @@ export function openChunkedBundle(
       field: "chunkSize",
       value: options.chunkSize,
     });
-  let journal = fs.existsSync(dir) ? readBundleJournal(dir) : null;
-  let state: ChunkedBundleState = "new";
-  if (journal) {
-    assertSameSettings(dir, journal.settings, options.settings);
-    if (journal.samples !== options.samples || journal.chunkSize !== options.chunkSize) {
-      assertSameSettings(
-        dir,
-        { samples: journal.samples, chunkSize: journal.chunkSize },
-        { samples: options.samples, chunkSize: options.chunkSize },
-      );
+  const finishedHere = () => !readBundleJournal(dir) && !isEmptyDir(dir);
+  if (fs.existsSync(dir) && finishedHere()) return openFinished(dir, options, finished);
+  fs.mkdirSync(dir, { recursive: true });
+  // Locked before the journal is read or written: a second writer stops here.
+  const lock = acquireBundleLock(dir, { writer: options.writer, job: options.job });
+  try {
+    if (finishedHere()) {
+      lock.release(); // finished by the writer that held the lock until now
+      return openFinished(dir, options, finished);
     }
-    state = "resumed";
-  } else if (fs.existsSync(dir) && !isEmptyDir(dir)) {
-    const metaFile = path.join(dir, "meta.json");
-    const meta = fs.existsSync(metaFile)
-      ? (JSON.parse(fs.readFileSync(metaFile, "utf8")) as Record<string, unknown>)
-      : undefined;
-    const recorded = meta && finished?.settingsOf(meta);
-    if (!recorded)
-      throw new ValueError(
-        `${dir} exists and is neither empty nor an unfinished bundle of ${options.writer}; choose another --out or remove it`,
-        { file: dir, field: "out" },
-      );
-    assertSameSettings(dir, recorded, options.settings);
-    state = "finished";
-  } else {
-    fs.mkdirSync(dir, { recursive: true });
-    journal = {
-      format: "skeleton-cache.bundle-journal/1",
-      writer: options.writer,
-      settings: { ...options.settings },
-      samples: options.samples,
-      chunkSize: options.chunkSize,
-      arrays: null,
-      done: [],
-    };
-    writeBundleJournal(dir, journal);
+    let journal = readBundleJournal(dir);
+    let state: ChunkedBundleState = "new";
+    if (journal) {
+      assertSameSettings(dir, journal.settings, options.settings);
+      if (journal.samples !== options.samples || journal.chunkSize !== options.chunkSize) {
+        assertSameSettings(
+          dir,
+          { samples: journal.samples, chunkSize: journal.chunkSize },
+          { samples: options.samples, chunkSize: options.chunkSize },
+        );
+      }
+      state = "resumed";
+    } else {
+      journal = {
+        format: "skeleton-cache.bundle-journal/1",
+        writer: options.writer,
+        settings: { ...options.settings },
+        samples: options.samples,
+        chunkSize: options.chunkSize,
+        arrays: null,
+        done: [],
+      };
+      writeBundleJournal(dir, journal);
+    }
+    return new ChunkedWriter(dir, state, journal, options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  return new ChunkedWriter(dir, state, journal, options);
+}
+
+/** A folder with no journal and files in it: a finished bundle with the same settings, or refused. */
+function openFinished(
+  dir: string,
+  options: ChunkedBundleOptions,
+  finished:
+    | { readonly settingsOf: (meta: Record<string, unknown>) => Record<string, unknown> | undefined }
+    | undefined,
+): ChunkedBundleWriter {
+  const metaFile = path.join(dir, "meta.json");
+  const meta = fs.existsSync(metaFile)
+    ? (JSON.parse(fs.readFileSync(metaFile, "utf8")) as Record<string, unknown>)
+    : undefined;
+  const recorded = meta && finished?.settingsOf(meta);
+  if (!recorded)
+    throw new ValueError(
+      `${dir} exists and is neither empty nor an unfinished bundle of ${options.writer}; choose another --out or remove it`,
+      { file: dir, field: "out" },
+    );
+  assertSameSettings(dir, recorded, options.settings);
+  return new ChunkedWriter(dir, "finished", null, options, null);
 }
 
 /** The writer behind `openChunkedBundle`: open volume files, chunks written, chunks journalled. */
@@ -151,6 +181,7 @@ class ChunkedWriter implements ChunkedBundleWriter {
     private currentState: ChunkedBundleState,
     private journal: BundleJournal | null,
     private readonly options: ChunkedBundleOptions,
+    private lock: BundleLock | null,
   ) {
     this.chunkSize = options.chunkSize;
     this.chunks = Math.ceil(options.samples / options.chunkSize);
@@ -161,6 +192,11 @@ class ChunkedWriter implements ChunkedBundleWriter {
 
   get state(): ChunkedBundleState {
     return this.currentState;
+  }
+
+  get takenOver(): ChunkedBundleWriter["takenOver"] {
+    const stale = this.lock?.takenOver;
+    return stale ? { host: stale.host, pid: stale.pid, ...(stale.job ? { job: stale.job } : {}) } : undefined;
   }
 
   pending(): number[] {
@@ -195,6 +231,7 @@ class ChunkedWriter implements ChunkedBundleWriter {
     const [start, end] = this.range(k);
     if (this.done.has(k) || this.written.has(k)) return;
     if (!this.journal) throw new ValueError(`${this.dir}: the bundle is finished`, { file: this.dir });
+    this.lock?.assertHeld();
     this.checkChunk(k, chunk, end - start);
     this.journal.arrays ??= {
       volume: chunk.volume,
@@ -241,6 +278,8 @@ class ChunkedWriter implements ChunkedBundleWriter {
       writeFileAtomic(path.join(dir, `${name}.npy`), encodeNpy(array.data, array.shape, array.dtype));
     }
     writeFileAtomic(path.join(dir, "meta.json"), metaText(meta));
+    // The lock goes first: a folder without a journal is a finished bundle, and holds nothing else.
+    this.releaseLock();
     fs.rmSync(path.join(dir, JOURNAL_FILE));
     this.currentState = "finished";
   }
@@ -250,6 +289,12 @@ class ChunkedWriter implements ChunkedBundleWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.closeFiles();
+    this.releaseLock();
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = null;
   }
 
   private closeFiles(): void {

@@ -34,6 +34,17 @@ export {
   readBundleJournal,
   settingsDifference,
 } from "./journal.js";
+export type { BundleLock, BundleLockOptions, BundleLockRecord } from "./lock.js";
+export {
+  acquireBundleLock,
+  BundleLockSchema,
+  LOCK_FILE,
+  LOCK_FORMAT,
+  LOCK_HEARTBEAT_MS,
+  LOCK_STALE_MS,
+  lockOwnerAlive,
+  readBundleLock,
+} from "./lock.js";
 export type { MergeResult } from "./shards.js";
 export { mergeBundleShards, parseShardSpec, shardRange } from "./shards.js";
 export type { BundleReader, BundleStream } from "./stream.js";

@@ -35,6 +35,7 @@ import {
   requestedClasses,
 } from "./plan.js";
 import { runPool, startWorkers, type WorkerSet } from "./pool.js";
+import { schedulerJobId } from "./shard.js";
 
 export interface ExtractResult {
   readonly out: string;
@@ -48,6 +49,8 @@ export interface ExtractResult {
   readonly chunks: number;
   /** "new", "resumed", or "finished" (the bundle was already complete: nothing was run). */
   readonly state: "new" | "resumed" | "finished";
+  /** The write lock of an earlier run whose process was gone (killed), which this run took over. */
+  readonly lockTakenOver?: { readonly host: string; readonly pid: number; readonly job?: string };
 }
 
 /** Where an extraction stands: sent once before the first chunk runs, then after each chunk is written. */
@@ -81,6 +84,12 @@ export interface ExtractRun {
    * `import.meta.resolve("@skeleton-cache/backbone-onnx")` for the "onnx" adapter.
    */
   readonly adapterModules?: readonly string[];
+  /**
+   * The scheduler's id of this run, recorded in the output folder's write
+   * lock (a second run writing the same folder is refused, naming it).
+   * Default: `schedulerJobId(process.env)` (Slurm's `<array job>_<task>`).
+   */
+  readonly job?: string;
 }
 
 function readClassIds(dir: string): number[] | undefined {
@@ -173,6 +182,7 @@ async function extractWith(
       settings,
       samples: plan.samples.length,
       chunkSize: options.chunkSize,
+      job: run.job ?? schedulerJobId(process.env),
     });
     const state = writer.state;
     const keptChunks = writer.doneCount();
@@ -215,6 +225,7 @@ async function extractWith(
       keptChunks,
       chunks: writer.chunks,
       state,
+      ...(writer.takenOver ? { lockTakenOver: writer.takenOver } : {}),
     };
   } finally {
     await backbone?.close();
@@ -224,7 +235,7 @@ async function extractWith(
 /** The output folder as a chunked bundle of an extraction (new, resumed, or finished with the same settings). */
 function openExtractionBundle(
   dir: string,
-  bundle: { settings: Record<string, unknown>; samples: number; chunkSize: number },
+  bundle: { settings: Record<string, unknown>; samples: number; chunkSize: number; job: string | undefined },
 ): ChunkedBundleWriter {
   return openChunkedBundle(
     dir,

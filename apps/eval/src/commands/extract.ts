@@ -187,7 +187,11 @@ function resultLine(result: ExtractResult): string {
       : result.keptChunks > 0
         ? `resumed: ${result.keptChunks} of ${result.chunks} chunks were kept`
         : `${result.chunks} chunks`;
-  return `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.stored} (${result.shape.join(", ")}); ${how}\n`;
+  const lock = result.lockTakenOver;
+  const took = lock
+    ? `; took over the write lock of pid ${lock.pid} on ${lock.host}${lock.job ? ` (job ${lock.job})` : ""}, which is gone`
+    : "";
+  return `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.stored} (${result.shape.join(", ")}); ${how}${took}\n`;
 }
 
 /** Adds `skc extract` to the program. */
