@@ -308,7 +308,9 @@ describe("bad input: exit 2, a message naming the culprit, no report", () => {
     expect(mismatch.stderr).toMatch(/class 0 is dataset id 10 \(reading\) but the bundle's class 0 is id 16/);
 
     const wrongCount = captureIo();
-    expect(await main(["eval", "--prior", "ntu60_48_12", "--out", out], wrongCount.io)).toBe(2);
+    expect(
+      await main(["eval", "--demo", "synthetic", "--prior", "ntu60_48_12", "--out", out], wrongCount.io),
+    ).toBe(2);
     expect(wrongCount.stderr).toMatch(/ntu60_48_12 has 12 classes but bundle .* has 5/);
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(dir).filter((n) => n.includes(".partial-"))).toEqual([]);

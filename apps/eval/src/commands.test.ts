@@ -6,7 +6,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { type Prior, savePrior, uniformPrior } from "@skeleton-cache/prior";
 import { readEvalReport } from "@skeleton-cache/report";
+import { classCatalog } from "@skeleton-cache/skeleton";
 import { childEnv, parityDir, REPO, repoPath, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
@@ -224,6 +226,38 @@ describe("run folders, priors and class ids", () => {
     expect(c.stderr).toMatch(
       /skc eval: error: validation bundle \(--validation-bundle\) .*demo-utd-mhad\/validation is of dataset utd-mhad, but the test bundle .* is of dataset ntu60/,
     );
+  });
+
+  /** A dataset prior file (uniform importances, keyed by dataset class id) for `dataset`. */
+  function datasetPriorFile(dataset: string, numClasses: number, names?: readonly string[]): string {
+    const file = path.join(tempDir(), `${dataset}.json`);
+    const prior: Prior = { ...uniformPrior(numClasses, 0.4, names), kind: "dataset", dataset };
+    savePrior(file, prior);
+    return file;
+  }
+  const demoArgs = ["eval", "--demo", "synthetic", "--no-plots", "--no-ablations"];
+
+  it("a prior for another dataset is refused by name, naming both datasets", async () => {
+    const mine = datasetPriorFile("mine", 5);
+    const out = path.join(tempDir(), "mine");
+    const refused = captureIo();
+    expect(await main([...demoArgs, "--prior", mine, "--out", out], refused.io)).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^skc eval: error: prior .*mine\.json is a prior for dataset mine, but bundle demo synthetic .* is of dataset ntu60: /,
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("an ntu120 prior on the ntu60 demo is accepted, and the summary, report.json and report.md say so", async () => {
+    const ntu120 = datasetPriorFile("ntu120", 120, classCatalog("ntu120").names);
+    const accepted = captureIo();
+    const out = path.join(tempDir(), "ntu120");
+    expect(await main([...demoArgs, "--prior", ntu120, "--out", out], accepted.io)).toBe(0);
+    const note = `prior ${ntu120} is a prior for dataset ntu120 and bundle demo synthetic (apps/eval/assets/demo) is of dataset ntu60: accepted, as ntu120's class catalog contains ntu60's (its classes 0–59, same ids)`;
+    expect(accepted.stdout).toContain(`prior note: ${note}\n`);
+    const report = readEvalReport(path.join(out, "report.json"));
+    expect(report.prior).toEqual({ kind: "file", source: ntu120, split: "ntu60_55_5", note });
+    expect(fs.readFileSync(path.join(out, "report.md"), "utf8")).toContain(note);
   });
 
   it("the summary names a uniform prior once, with its γ", async () => {

@@ -465,7 +465,12 @@ function assembleReport(
     stream,
     warnings: streamWarnings(stream, config.protocol),
     bundle: bundleSection(data),
-    prior: { kind: prior.kind, source: prior.source, split: prior.prior.split ?? null },
+    prior: {
+      kind: prior.kind,
+      source: prior.source,
+      split: prior.prior.split ?? null,
+      ...(prior.note !== undefined ? { note: prior.note } : {}),
+    },
     method: methodSection(config.method, outcome.mainRun),
     params: outcome.params,
     results: resultsSection(data, outcome),

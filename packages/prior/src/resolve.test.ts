@@ -2,12 +2,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { exitCodeOf, FormatError, ValueError } from "@skeleton-cache/errors";
-import { candidateClasses, candidateNames } from "@skeleton-cache/skeleton";
+import { candidateClasses, candidateNames, classCatalog } from "@skeleton-cache/skeleton";
 import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import {
   loadPrior,
   loadPublishedPrior,
+  type Prior,
   type PriorCandidates,
   PUBLISHED_PRIORS,
   publishedPriorPath,
@@ -162,5 +163,60 @@ describe("the coverage check", () => {
     expect(() => resolvePrior(file, { candidates: splitCandidates("ntu60_55_5") })).toThrow(
       `${file}: no importances for class 3 (jump up)`,
     );
+  });
+});
+
+/** A dataset prior file (uniform importances, keyed by dataset class id) for `dataset`. */
+function datasetPriorFile(dataset: string, numClasses: number, classNames?: readonly string[]): string {
+  const prior: Prior = { ...uniformPrior(numClasses, 0.4, classNames), kind: "dataset", dataset };
+  const file = path.join(tempDir(), `${dataset}.json`);
+  savePrior(file, prior);
+  return file;
+}
+
+describe("the datasets of the prior and of the candidates", () => {
+  const ntu60 = () => splitCandidates("ntu60_55_5", "zsl", { dataset: "ntu60" });
+
+  it("a prior for another dataset is refused by name, naming both datasets", () => {
+    const file = datasetPriorFile("mine", 5);
+    const error = thrown(() => resolvePrior(file, { key: "prior", candidates: ntu60() })) as ValueError;
+    expect(error).toBeInstanceOf(ValueError);
+    expect(error.message).toBe(
+      `prior ${file} is a prior for dataset mine, but bundle demo/ntu60_55_5 is of dataset ntu60: use a prior of ntu60 (or of a dataset whose class catalog contains ntu60's: ntu120)`,
+    );
+    expect(error.details).toMatchObject({ file, field: "dataset", value: "mine", expected: "ntu60" });
+    expect(exitCodeOf(error)).toBe(2);
+  });
+
+  it("a split prior is of its split's dataset: ntu60_55_5 on UTD-MHAD classes is refused by name", () => {
+    const utd = splitCandidates("utd_mhad_22_5", "zsl", { dataset: "utd-mhad" });
+    expect(() => resolvePrior("ntu60_55_5", { key: "prior", candidates: utd })).toThrow(
+      "prior ntu60_55_5 is a prior for dataset ntu60, but bundle demo/utd_mhad_22_5 is of dataset utd-mhad: use a prior of utd-mhad",
+    );
+  });
+
+  it("a prior of a dataset whose catalog does not contain the candidates' is refused (ntu60 on ntu120)", () => {
+    const file = datasetPriorFile("ntu60", 60, classCatalog("ntu60").names);
+    const ntu120 = splitCandidates("ntu120_110_10", "zsl", { dataset: "ntu120" });
+    expect(() => resolvePrior(file, { key: "validationPrior", candidates: ntu120 })).toThrow(
+      `validationPrior ${file} is a prior for dataset ntu60, but bundle demo/ntu120_110_10 is of dataset ntu120: use a prior of ntu120`,
+    );
+  });
+
+  it("a prior whose class catalog contains the candidates' (ntu120 on ntu60) is accepted, with a note saying so; no other prior has one", () => {
+    const file = datasetPriorFile("ntu120", 120, classCatalog("ntu120").names);
+    const resolved = resolvePrior(file, { key: "prior", candidates: ntu60() });
+    expect(resolved).toMatchObject({ kind: "file", fromDatasetPrior: true });
+    expect(resolved.prior.classNames).toEqual(candidateNames("ntu60_55_5"));
+    expect(resolved.note).toBe(
+      `prior ${file} is a prior for dataset ntu120 and bundle demo/ntu60_55_5 is of dataset ntu60: accepted, as ntu120's class catalog contains ntu60's (its classes 0–59, same ids)`,
+    );
+    // A prior of the candidates' own dataset, or where either dataset or the class ids are unknown, carries none.
+    expect(resolvePrior("ntu60_55_5", { candidates: ntu60() }).note).toBeUndefined();
+    expect(resolvePrior("uniform", { candidates: ntu60() }).note).toBeUndefined();
+    const unnamed = { classIds: [0, 1, 2, 3, 4], classIdsKnown: true };
+    expect(resolvePrior(datasetPriorFile("mine", 5), { candidates: unnamed }).note).toBeUndefined();
+    const anonymous = { classIds: [0, 1, 2, 3, 4], classIdsKnown: false, dataset: "synthetic" };
+    expect(resolvePrior("ntu60_55_5", { candidates: anonymous }).note).toBeUndefined();
   });
 });

@@ -1,6 +1,13 @@
 import fs from "node:fs";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
-import { candidateClasses, classCatalog, listSplits, type ZeroShotSplit } from "@skeleton-cache/skeleton";
+import {
+  candidateClasses,
+  classCatalog,
+  DATASET_IDS,
+  isDatasetId,
+  listSplits,
+  type ZeroShotSplit,
+} from "@skeleton-cache/skeleton";
 import { assertPriorCovers, loadPrior, type Prior, selectPriorForSplit, uniformPrior } from "./prior.js";
 import { loadPublishedPrior, PUBLISHED_PRIOR_ORIGINS, PUBLISHED_PRIORS } from "./published.js";
 
@@ -19,6 +26,12 @@ export interface ResolvedPrior {
   readonly source: string;
   /** Whether it was a dataset prior (covering every class of the dataset), selected for the candidates. */
   readonly fromDatasetPrior: boolean;
+  /**
+   * What the reader of the results must know about the prior, for the report:
+   * set when it is a prior of another dataset whose class catalog contains the
+   * candidates' (an ntu120 prior on ntu60 classes).
+   */
+  readonly note?: string;
 }
 
 /** The candidate classes a prior must cover: a bundle's (or any labelled stream's) classes. */
@@ -99,6 +112,7 @@ export function resolvePrior(spec: string | undefined, options: ResolvePriorOpti
   if (!candidates) return resolved;
   let prior = resolved.prior;
   const name = nameOf(key, resolved.source);
+  const note = checkPriorDataset(prior, name, candidates);
   if (prior.kind === "dataset") {
     prior = selectForCandidates(prior, name, candidates);
     resolved = { ...resolved, fromDatasetPrior: true };
@@ -109,7 +123,7 @@ export function resolvePrior(spec: string | undefined, options: ResolvePriorOpti
   const priorSplit = listSplits().find((split) => split.id === prior.split);
   if (priorSplit && resolved.prior.kind === "split")
     checkPriorSplitClasses(prior, priorSplit, name, candidates);
-  return { ...resolved, prior };
+  return { ...resolved, prior, ...(note !== undefined ? { note } : {}) };
 }
 
 /** The prior `spec` names (a shipped id, "uniform", or a file), or the shipped one of the candidates' split or dataset. */
@@ -157,6 +171,48 @@ function selectForCandidates(prior: Prior, name: string, candidates: PriorCandid
     );
   }
   return selectPriorForSplit(prior, Array.from(candidates.classIds), candidates.split);
+}
+
+/** The dataset a prior is for (its `dataset`, else its split's), or of the candidates (theirs, else their split's). */
+function datasetOf(named: { readonly dataset?: string | undefined; readonly split?: string | undefined }) {
+  return named.dataset ?? listSplits().find((split) => split.id === named.split)?.dataset;
+}
+
+/** Whether dataset `outer`'s class catalog holds `inner`'s as its first classes, under the same ids. */
+function catalogContains(outer: string, inner: string): boolean {
+  if (!isDatasetId(outer) || !isDatasetId(inner)) return false;
+  const outerNames = classCatalog(outer).names;
+  return classCatalog(inner).names.every((name, id) => outerNames[id] === name);
+}
+
+/**
+ * A prior is for the candidates' dataset, or for one whose class catalog
+ * contains theirs (NTU120 ⊃ NTU60: NTU60's classes are NTU120's first 60,
+ * same ids); then the note says so. Another dataset is refused naming both.
+ * Where either dataset is unknown, or the candidates' class ids are (then they
+ * are U anonymous classes, checked by count only: the authors' synthetic `.pt`
+ * says dataset "synthetic" and is used with their ntu60_48_12 prior), there is
+ * nothing to compare.
+ */
+function checkPriorDataset(prior: Prior, name: string, candidates: PriorCandidates): string | undefined {
+  if (!candidates.classIdsKnown) return undefined;
+  const priorDataset = datasetOf(prior);
+  const theirs = datasetOf(candidates);
+  if (priorDataset === undefined || theirs === undefined || priorDataset === theirs) return undefined;
+  const stream = streamOf(candidates);
+  if (catalogContains(priorDataset, theirs)) {
+    const last = classCatalog(theirs).names.length - 1;
+    return `${name} is a prior for dataset ${priorDataset} and ${stream} is of dataset ${theirs}: accepted, as ${priorDataset}'s class catalog contains ${theirs}'s (its classes 0–${last}, same ids)`;
+  }
+  const containing = DATASET_IDS.filter((id) => id !== theirs && catalogContains(id, theirs));
+  const or =
+    containing.length > 0
+      ? ` (or of a dataset whose class catalog contains ${theirs}'s: ${containing.join(", ")})`
+      : "";
+  throw new ValueError(
+    `${name} is a prior for dataset ${priorDataset}, but ${stream} is of dataset ${theirs}: use a prior of ${theirs}${or}`,
+    { file: prior.file, field: "dataset", value: priorDataset, expected: theirs },
+  );
 }
 
 function checkPriorClassCount(prior: Prior, name: string, candidates: PriorCandidates): void {

@@ -201,7 +201,15 @@ export const EvalReportSchema = z.object({
       .record(z.string(), z.unknown())
       .describe("the bundle's meta.json as read (its schema: skeleton-cache.bundle-meta/1, other keys kept)"),
   }),
-  prior: z.object({ kind: z.string(), source: z.string(), split: z.string().nullable() }),
+  prior: z.object({
+    kind: z.string(),
+    source: z.string(),
+    split: z.string().nullable(),
+    note: z
+      .string()
+      .optional()
+      .describe("what the reader must know about the prior, e.g. an ntu120 prior on an ntu60 bundle"),
+  }),
   method: MethodSectionSchema.describe("the test-time method and what it supports"),
   params: ParamsSchema.describe(
     "the method's hyper-parameters of the main pass (the one in predictions.csv)",

@@ -189,7 +189,7 @@ function setupMarkdown(report: EvalReport): string[] {
         ["bundle holds", b.input === "features" ? "feature volumes F (N, C, T, V)" : "descriptors (N, 8, C)"],
         [
           "prior",
-          `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}${priorOrigin(report.prior.kind)}`,
+          `${report.prior.kind}: \`${report.prior.source}\`${report.prior.split ? ` (split ${report.prior.split})` : ""}${priorOrigin(report.prior.kind)}${report.prior.note !== undefined ? `; ${report.prior.note}` : ""}`,
         ],
         ["method", `\`${report.method.name}\` — ${report.method.description} (${report.method.reference})`],
         ...Object.entries(report.params).map(([key, value]): [string, string | number] => [key, value]),

@@ -23,6 +23,7 @@ function setupLines(report: EvalReport): string[] {
     );
   }
   lines.push(`prior: ${priorLine(report)}`);
+  if (report.prior.note !== undefined) lines.push(`prior note: ${report.prior.note}`);
   const hedge =
     report.method.hedgeActive === null ? "" : ` (hedge ${report.method.hedgeActive ? "on" : "off"})`;
   lines.push(`method: ${report.method.name} — ${paramsText(report.params)}${hedge}`);

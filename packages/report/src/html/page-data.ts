@@ -184,6 +184,7 @@ function setup(report: EvalReport): [string, string][] {
       "prior",
       `${report.prior.kind}: ${report.prior.source}${report.prior.split ? ` (split ${report.prior.split})` : ""}`,
     ],
+    ...(report.prior.note !== undefined ? [["prior note", report.prior.note] as [string, string]] : []),
     ["method", report.method.title],
   ];
   for (const [key, value] of Object.entries(report.params))
