@@ -9,3 +9,5 @@ export {
   ValueError,
 } from "./errors.js";
 export { EXIT, exitCodeOf } from "./exit.js";
+export type { ZodErrorLike, ZodIssueErrorOptions, ZodIssueLike, ZodIssueSummary } from "./zod.js";
+export { summarizeZodIssue, zodIssueError } from "./zod.js";
