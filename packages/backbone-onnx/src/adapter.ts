@@ -20,7 +20,7 @@ import {
 } from "@skeleton-cache/backbone";
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { assertFinite, formatShape, type Tensor } from "@skeleton-cache/tensor";
-import ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { z } from "zod";
 import {
   defaultConfigPath,
@@ -29,6 +29,7 @@ import {
   type OnnxBackboneConfig,
   readOnnxBackboneConfig,
 } from "./config.js";
+import { onnxruntime } from "./ort.js";
 import { checkExecutionProviders, EXECUTION_PROVIDERS, providerFailure } from "./providers.js";
 
 /** Options of `loadOnnxBackbone` / `createBackbone("onnx", options)`. */
@@ -71,7 +72,7 @@ export interface OnnxBackbone extends Backbone<Tensor> {
 type Dim = number | string;
 
 function tensorMeta(
-  session: ort.InferenceSession,
+  session: Ort.InferenceSession,
   name: string,
   outputs: boolean,
 ): readonly Dim[] | undefined {
@@ -81,7 +82,7 @@ function tensorMeta(
   return meta.shape.length > 0 ? meta.shape : undefined;
 }
 
-function tensorType(session: ort.InferenceSession, name: string, outputs: boolean): string | undefined {
+function tensorType(session: Ort.InferenceSession, name: string, outputs: boolean): string | undefined {
   const list = outputs ? session.outputMetadata : session.inputMetadata;
   const meta = list.find((m) => m.name === name);
   return meta?.isTensor ? meta.type : undefined;
@@ -111,11 +112,15 @@ export async function loadOnnxBackbone(options: OnnxBackboneOptions): Promise<On
   return openOnnx(parseBackboneConfig(onnxAdapter, options));
 }
 
-/** The "onnx" adapter of the registry (registered when this package is imported). */
+/**
+ * The "onnx" adapter of the registry: registered when the package's main
+ * entry is imported; `@skeleton-cache/backbone-onnx/base` gives it unregistered.
+ */
 export const onnxAdapter: BackboneAdapter<typeof OnnxBackboneOptionsSchema, Tensor> = {
   name: "onnx",
   description: "an ONNX model run by onnxruntime-node (config: <model>.backbone.json beside it)",
   configSchema: OnnxBackboneOptionsSchema,
+  origin: "@skeleton-cache/backbone-onnx",
   create: (options) => openOnnx(options),
 };
 
@@ -136,7 +141,7 @@ async function openOnnx(opts: z.output<typeof OnnxBackboneOptionsSchema>): Promi
     );
   }
   const providers = checkExecutionProviders(opts.executionProviders, modelFile);
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
     executionProviders: providers,
     graphOptimizationLevel: "all",
     executionMode: "sequential",
@@ -149,9 +154,9 @@ async function openOnnx(opts: z.output<typeof OnnxBackboneOptionsSchema>): Promi
   // and .ses in the temporary folder of every process. Nothing may reach the
   // network at run time here; ORT_DISABLE_TELEMETRY (read at that moment) turns it off.
   process.env.ORT_DISABLE_TELEMETRY ??= "1";
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, sessionOptions);
+    session = await onnxruntime().InferenceSession.create(bytes, sessionOptions);
   } catch (error) {
     if (providers.some((p) => p !== "cpu")) throw providerFailure(providers, modelFile, error);
     throw new FormatError(
@@ -201,14 +206,14 @@ type EmbeddingOutput = Extract<OnnxBackboneConfig["output"], { kind: "embedding"
 
 /** Everything a built backbone's run needs. */
 interface Context {
-  readonly session: ort.InferenceSession;
+  readonly session: Ort.InferenceSession;
   readonly loaded: LoadedModel;
   readonly signature: Signature;
   readonly classes: ClassSelection;
   closed: boolean;
 }
 
-async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel): Promise<OnnxBackbone> {
+async function buildBackbone(session: Ort.InferenceSession, loaded: LoadedModel): Promise<OnnxBackbone> {
   const { modelFile, configFile, config, opts } = loaded;
   checkTensorNames(session, loaded);
   const signature = checkStaticShapes(session, loaded);
@@ -252,7 +257,7 @@ async function buildBackbone(session: ort.InferenceSession, loaded: LoadedModel)
 
 /** The config's input and outputs exist in the graph, as float32, and the model has no other input. */
 function checkTensorNames(
-  session: ort.InferenceSession,
+  session: Ort.InferenceSession,
   { modelFile, configFile, config }: LoadedModel,
 ): void {
   const inputName = config.input.name;
@@ -298,7 +303,7 @@ function checkTensorNames(
 }
 
 /** Ranks and fixed sizes, where the graph declares them, against (N, 3, T, V, M), (N, C, T, V) and (N, K). */
-function checkStaticShapes(session: ort.InferenceSession, loaded: LoadedModel): Signature {
+function checkStaticShapes(session: Ort.InferenceSession, loaded: LoadedModel): Signature {
   const { modelFile, config } = loaded;
   const inputName = config.input.name;
   const inputDims = tensorMeta(session, inputName, false);
@@ -491,7 +496,7 @@ async function runBatch(ctx: Context, x: Tensor): Promise<BackboneOutput> {
 /** One session run; both outputs float32 and finite. */
 async function runChunk(ctx: Context, x: Tensor): Promise<{ features: Tensor; output: Tensor }> {
   const { modelFile, config } = ctx.loaded;
-  const feeds = { [ctx.signature.inputName]: new ort.Tensor("float32", x.data, [...x.shape]) };
+  const feeds = { [ctx.signature.inputName]: new (onnxruntime().Tensor)("float32", x.data, [...x.shape]) };
   const results = await ctx.session.run(feeds, [config.features.name, config.output.name]);
   const take = (name: string): Tensor => {
     const value = results[name]!;

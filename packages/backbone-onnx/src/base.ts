@@ -1,6 +1,9 @@
-import { registerBackbone } from "@skeleton-cache/backbone";
-import { onnxAdapter } from "./adapter.js";
-
+/**
+ * `@skeleton-cache/backbone-onnx/base`: everything this package exports, with
+ * no side effect — importing it registers nothing and loads no onnxruntime
+ * (the config reader, the types, the "onnx" adapter object unregistered).
+ * The main entry is this plus the registration.
+ */
 export type { OnnxBackbone, OnnxBackboneOptions } from "./adapter.js";
 export { loadOnnxBackbone, OnnxBackboneOptionsSchema, onnxAdapter } from "./adapter.js";
 export type { OnnxBackboneConfig } from "./config.js";
@@ -21,5 +24,3 @@ export {
   executionProviderStatus,
   onnxruntimeBinaryDir,
 } from "./providers.js";
-
-registerBackbone(onnxAdapter);

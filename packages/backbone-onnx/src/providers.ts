@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
-import ort from "onnxruntime-node";
+import { onnxruntime } from "./ort.js";
 
 /** The execution providers the ONNX adapter config accepts. */
 export const EXECUTION_PROVIDERS = ["cpu", "cuda", "tensorrt", "webgpu"] as const;
@@ -40,7 +40,11 @@ export interface ProviderStatus {
 
 /** The status of every provider the adapter knows, for this machine's onnxruntime-node. */
 export function executionProviderStatus(dir = onnxruntimeBinaryDir()): ProviderStatus[] {
-  const supported = new Map(ort.listSupportedBackends().map((b) => [b.name, b.bundled]));
+  const supported = new Map(
+    onnxruntime()
+      .listSupportedBackends()
+      .map((b) => [b.name, b.bundled]),
+  );
   return EXECUTION_PROVIDERS.map((name): ProviderStatus => {
     if (!supported.has(name))
       return {

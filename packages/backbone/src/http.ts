@@ -16,6 +16,7 @@ import { encodeNpy, type NpyArray, parseNpz, toFloat32 } from "@skeleton-cache/f
 import { backoffDelay, parseRetryAfter, sleep } from "@skeleton-cache/retry";
 import { assertFinite, formatShape, type Random, type Tensor } from "@skeleton-cache/tensor";
 import { z } from "zod";
+import { type BackboneAdapter, parseBackboneConfig } from "./adapter.js";
 import {
   allClasses,
   type Backbone,
@@ -26,7 +27,6 @@ import {
   selectColumns,
   stackSamples,
 } from "./backbone.js";
-import { type BackboneAdapter, parseBackboneConfig, registerBackbone } from "./registry.js";
 
 /** The `protocol` tag a server's `/info` must carry. */
 export const HTTP_BACKBONE_PROTOCOL = "skeleton-cache.http-backbone/1";
@@ -399,6 +399,7 @@ export const httpAdapter: BackboneAdapter<typeof HttpBackboneConfigSchema, Tenso
   name: "http",
   description: "a backbone served over HTTP (GET /info, POST /encode: .npy in, .npz out)",
   configSchema: HttpBackboneConfigSchema,
+  origin: "@skeleton-cache/backbone",
   create: (config) => connect(config),
 };
 
@@ -413,5 +414,3 @@ export async function createHttpBackbone(
 ): Promise<HttpBackbone> {
   return connect(parseBackboneConfig(httpAdapter, config), hooks);
 }
-
-registerBackbone(httpAdapter);

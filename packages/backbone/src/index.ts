@@ -1,3 +1,5 @@
+export type { BackboneAdapter, BackboneConfigSource } from "./adapter.js";
+export { parseBackboneConfig } from "./adapter.js";
 export type { Backbone, BackboneBatch, BackboneModelInfo, BackboneOutput } from "./backbone.js";
 export {
   allClasses,
@@ -36,13 +38,12 @@ export {
   precomputedAdapter,
   precomputedBackbone,
 } from "./precomputed.js";
-export type { BackboneAdapter, BackboneConfigSource } from "./registry.js";
 export {
   createBackbone,
+  describeBackbones,
   getBackboneAdapter,
   hasBackbone,
   listBackbones,
-  parseBackboneConfig,
   registerBackbone,
   resolveBackbone,
   unregisterBackbone,

@@ -1,6 +1,7 @@
 import { type BundleReader, openBundle } from "@skeleton-cache/bundle";
 import { ValueError } from "@skeleton-cache/errors";
 import { z } from "zod";
+import { type BackboneAdapter, parseBackboneConfig } from "./adapter.js";
 import {
   assertBatchSize,
   type Backbone,
@@ -9,7 +10,6 @@ import {
   checkCandidateClasses,
   encodeDataset,
 } from "./backbone.js";
-import { type BackboneAdapter, parseBackboneConfig, registerBackbone } from "./registry.js";
 
 /** Options of `createBackbone("precomputed", options)`. */
 export const PrecomputedBackboneOptionsSchema = z
@@ -132,6 +132,7 @@ export const precomputedAdapter: BackboneAdapter<typeof PrecomputedBackboneOptio
   name: "precomputed",
   description: "a pre-encoded features bundle (samples are bundle indices)",
   configSchema: PrecomputedBackboneOptionsSchema,
+  origin: "@skeleton-cache/backbone",
   create: openPrecomputed,
 };
 
@@ -141,5 +142,3 @@ export async function createPrecomputedBackbone(
 ): Promise<PrecomputedBackbone> {
   return openPrecomputed(parseBackboneConfig(precomputedAdapter, options));
 }
-
-registerBackbone(precomputedAdapter);

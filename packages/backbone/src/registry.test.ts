@@ -5,6 +5,7 @@ import {
   type Backbone,
   type BackboneAdapter,
   createBackbone,
+  describeBackbones,
   encodeDataset,
   getBackboneAdapter,
   hasBackbone,
@@ -108,20 +109,56 @@ describe("backbone registry", () => {
     await expect(createBackbone("nope", {})).rejects.toThrow(/no backbone adapter named "nope".*test-const/);
   });
 
-  it("refuses a second adapter under a taken name unless replace is set", async () => {
+  it("refuses a second adapter under a taken name at the same priority; a higher priority takes the name", async () => {
     const first = constantAdapter("test-const");
     registerBackbone(first);
     registerBackbone(first);
     expect(() => registerBackbone(constantAdapter("test-const", 1))).toThrow(/already registered/);
-    registerBackbone(constantAdapter("test-const", 1), { replace: true });
+    registerBackbone({ ...constantAdapter("test-const", 1), priority: 1 });
     const backbone = await createBackbone<number>("test-const", { value: 1, candidateClasses: [0] });
     expect((await backbone.encode([0])).logits.data[0]).toBe(2);
+    // Unregistering the higher one brings the first back for lookup.
+    expect(unregisterBackbone("test-const", 1)).toBe(true);
+    expect(getBackboneAdapter("test-const")).toBe(first);
+  });
+
+  it("describes every adapter with its config as JSON Schema", () => {
+    registerBackbone(constantAdapter("test-const"));
+    const described = describeBackbones();
+    expect(described.map((d) => d.name)).toEqual(listBackbones());
+    expect(described.find((d) => d.name === "test-const")).toMatchObject({
+      priority: 0,
+      description: "every logit is config.value",
+      active: true,
+      configSchema: { type: "object", required: ["value", "candidateClasses"], additionalProperties: false },
+    });
+    expect(described.find((d) => d.name === "precomputed")).toMatchObject({
+      origin: "@skeleton-cache/backbone",
+    });
+  });
+
+  it("an adapter registered through another installed copy of this package is found here (one store)", async () => {
+    // The built file under another URL: another module instance, as a second copy in node_modules would be.
+    const other = (await import(
+      /* @vite-ignore */ `${new URL("../dist/index.js", import.meta.url).href}?copy=2`
+    )) as typeof import("./index.js");
+    expect(other.registerBackbone).not.toBe(registerBackbone);
+    other.registerBackbone(constantAdapter("test-other", 5));
+    const backbone = await createBackbone<number>("test-other", { value: 1, candidateClasses: [0] });
+    expect((await backbone.encode([0])).logits.data[0]).toBe(6);
+    // Its shipped adapters are the same names once: the second copy's precomputed and http are not added again.
+    expect(other.listBackbones()).toEqual(listBackbones());
+    expect(listBackbones().filter((name) => name === "precomputed")).toHaveLength(1);
+    expect(describeBackbones().filter((d) => d.name === "http")).toHaveLength(1);
   });
 
   it("rejects invalid names and adapters without a schema", () => {
     expect(() => registerBackbone({ ...constantAdapter("x"), name: "Bad Name" })).toThrow(
       /backbone adapter name "Bad Name" is invalid/,
     );
+    expect(() =>
+      registerBackbone({ ...constantAdapter("ok"), create: undefined as unknown as () => Promise<never> }),
+    ).toThrow('backbone adapter "ok" needs a create function, got undefined');
     expect(() =>
       registerBackbone({ ...constantAdapter("ok"), configSchema: 3 as unknown as typeof ConstantConfig }),
     ).toThrow(/zod configSchema/);
