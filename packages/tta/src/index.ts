@@ -3,6 +3,7 @@ export type {
   MemorySnapshot,
   MethodCapabilities,
   MethodContext,
+  MethodDefinition,
   MethodParams,
   MethodSnapshot,
   MethodSpec,
@@ -18,13 +19,17 @@ export type { TdaOptions } from "./methods/tda.js";
 export { TdaMethod, tda } from "./methods/tda.js";
 export type { MethodRun, OnlineOptions, StreamInput } from "./online.js";
 export { checkStream, onlinePass, predictWithCache, streamDescriptors } from "./online.js";
+export { defineMethod } from "./params.js";
 export {
   createMethod,
   DEFAULT_METHOD,
+  describeMethods,
   getMethodSpec,
-  METHODS,
   methodNames,
+  methodSpecs,
+  registerMethod,
   resolveMethodParams,
+  unregisterMethod,
 } from "./registry.js";
 export type { HedgeMode, SkeletonCacheOptions } from "./skeleton-cache-method.js";
 export { SkeletonCacheMethod } from "./skeleton-cache-method.js";

@@ -1,5 +1,6 @@
 import type { FusionWeights } from "@skeleton-cache/fusion";
 import type { Prior } from "@skeleton-cache/prior";
+import type { z } from "zod";
 
 /**
  * One sample of a stream, where a step reads it: base logits φ̂ (U values
@@ -131,8 +132,14 @@ export interface MethodContext {
   readonly kernel?: "wasm" | "js";
 }
 
-/** A registered method: its name, citation, hyper-parameters with defaults, validation grid and capabilities. */
-export interface MethodSpec {
+/**
+ * A method as its author writes it: its name, citation, hyper-parameters
+ * with defaults, validation grid, capabilities and factory. `registerMethod`
+ * turns it into a registry entry (`MethodSpec`), deriving the zod config
+ * schema from `params`.
+ */
+export interface MethodDefinition {
+  /** Registry name: lower-case letters, digits, ".", "_", "-" ("auto" and "all" are reserved). */
   readonly name: string;
   /** How tables and reports name it. */
   readonly title: string;
@@ -147,6 +154,15 @@ export interface MethodSpec {
    */
   readonly grid: Readonly<Record<string, readonly number[]>>;
   readonly capabilities: MethodCapabilities;
+  /** Lookup returns the method of highest priority under a name (default 0). */
+  readonly priority?: number;
+  /** The package that ships it (a second installed copy of that package then registers nothing new). */
+  readonly origin?: string;
   /** Builds the method; `params` are complete and valid (see `resolveMethodParams`). */
   create(context: MethodContext, params: MethodParams): TestTimeMethod;
+}
+
+/** A registered method: its definition and its hyper-parameters as one zod schema (strict, defaults applied). */
+export interface MethodSpec extends MethodDefinition {
+  readonly configSchema: z.ZodType<MethodParams>;
 }

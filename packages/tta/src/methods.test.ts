@@ -13,8 +13,8 @@ import {
   checkStream,
   createMethod,
   getMethodSpec,
-  METHODS,
   methodNames,
+  methodSpecs,
   onlinePass,
   predictWithCache,
   resolveMethodParams,
@@ -309,7 +309,7 @@ describe("every method", () => {
     expect(() => onlinePass(stream(4, 4, 2), build(name, 5, {}, uniformPrior(5)))).toThrow(ShapeError);
   });
 
-  it.each(METHODS.map((m) => [m.name, m] as const))(
+  it.each(methodSpecs().map((m) => [m.name, m] as const))(
     "%s: declares defaults inside its ranges and a grid of its own keys",
     (_, spec) => {
       const params = resolveMethodParams(spec.name);
@@ -323,7 +323,7 @@ describe("every method", () => {
 
   it("the second pass works for the methods whose blocks fill and is refused for the others", () => {
     const input = stream(30, 3, 5);
-    for (const spec of METHODS) {
+    for (const spec of methodSpecs()) {
       const run = onlinePass(input, build(spec.name, 3));
       if (spec.capabilities.blocksFill) {
         const before = JSON.stringify(run.method.snapshot());

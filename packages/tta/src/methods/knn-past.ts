@@ -8,6 +8,7 @@ import type {
   StepResult,
   TestTimeMethod,
 } from "../method.js";
+import { defineMethod } from "../params.js";
 import { checkSample, emptyStepResult, logSoftmaxInto, unitGlobalInto } from "./common.js";
 
 /** Added inside the log so that a class no neighbour supports keeps a finite score. */
@@ -159,8 +160,9 @@ export class KnnPastMethod implements TestTimeMethod {
 }
 
 /** The registered `knn-past` method. */
-export const knnPast: MethodSpec = {
+export const knnPast: MethodSpec = defineMethod({
   name: "knn-past",
+  origin: "@skeleton-cache/tta",
   title: "kNN over past samples",
   description:
     "vote of the k past samples nearest in the global descriptor, with their base posteriors (no cap, no feedback)",
@@ -183,4 +185,4 @@ export const knnPast: MethodSpec = {
       k: params.k as number,
       lambda: params.lambda as number,
     }),
-};
+});

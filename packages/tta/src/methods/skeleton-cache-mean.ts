@@ -1,5 +1,6 @@
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import type { MethodSpec } from "../method.js";
+import { defineMethod } from "../params.js";
 import { SkeletonCacheMethod } from "../skeleton-cache-method.js";
 import { cacheParams, REFERENCE_GRID, skeletonCacheOptions } from "./skeleton-cache.js";
 
@@ -35,8 +36,9 @@ export class SkeletonCacheMeanMethod extends SkeletonCacheMethod {
 }
 
 /** `skeleton-cache-mean`: Skeleton-Cache scoring a class by the mean affinity over its block. */
-export const skeletonCacheMean: MethodSpec = {
+export const skeletonCacheMean: MethodSpec = defineMethod({
   name: "skeleton-cache-mean",
+  origin: "@skeleton-cache/tta",
   title: "Skeleton-Cache (mean)",
   description: "Skeleton-Cache scoring a class by the mean, not the sum, of the affinities over its block",
   reference:
@@ -45,4 +47,4 @@ export const skeletonCacheMean: MethodSpec = {
   grid: REFERENCE_GRID,
   capabilities: { blocksFill: true, fusionWeights: true, slots: "all" },
   create: (context, params) => new SkeletonCacheMeanMethod(skeletonCacheOptions(context, params)),
-};
+});

@@ -1,4 +1,5 @@
 import type { MethodContext, MethodParams, MethodSpec, ParamSpec } from "../method.js";
+import { defineMethod } from "../params.js";
 import { type HedgeMode, SkeletonCacheMethod } from "../skeleton-cache-method.js";
 
 /**
@@ -56,8 +57,9 @@ export function skeletonCacheOptions(context: MethodContext, params: MethodParam
  * entropy replacement (Eq. 5), slot-wise affinities summed per block (Eq. 6–8),
  * LLM-guided fusion (Eq. 9–12), online (SPEC §6). The default method.
  */
-export const skeletonCache: MethodSpec = {
+export const skeletonCache: MethodSpec = defineMethod({
   name: "skeleton-cache",
+  origin: "@skeleton-cache/tta",
   title: "Skeleton-Cache",
   description:
     "the paper's method: per-class descriptor cache, affinities summed per block, LLM-prior fusion",
@@ -66,4 +68,4 @@ export const skeletonCache: MethodSpec = {
   grid: REFERENCE_GRID,
   capabilities: { blocksFill: true, fusionWeights: true, slots: "all" },
   create: (context, params) => new SkeletonCacheMethod(skeletonCacheOptions(context, params)),
-};
+});

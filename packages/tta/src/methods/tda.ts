@@ -7,6 +7,7 @@ import type {
   StepResult,
   TestTimeMethod,
 } from "../method.js";
+import { defineMethod } from "../params.js";
 import { checkSample, emptyStepResult, logSoftmaxInto, unitGlobalInto } from "./common.js";
 
 /**
@@ -247,8 +248,9 @@ export class TdaMethod implements TestTimeMethod {
 }
 
 /** The registered `tda` method. */
-export const tda: MethodSpec = {
+export const tda: MethodSpec = defineMethod({
   name: "tda",
+  origin: "@skeleton-cache/tta",
   title: "TDA",
   description: "positive and negative key-value caches of the global descriptor (Karmanov et al., CVPR 2024)",
   reference:
@@ -316,4 +318,4 @@ export const tda: MethodSpec = {
       maskLow: params.maskLow as number,
       maskHigh: params.maskHigh as number,
     }),
-};
+});
