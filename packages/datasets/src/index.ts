@@ -48,6 +48,19 @@ export {
   resolvePreprocessing,
   TEMPORAL_MODES,
 } from "./preprocessing.js";
+export type { DatasetReader } from "./readers.js";
+export {
+  describeDatasetReaders,
+  getDatasetReader,
+  listDatasetReaders,
+  ntu60Reader,
+  ntu120Reader,
+  openDataset,
+  pkuMmdReader,
+  registerDatasetReader,
+  unregisterDatasetReader,
+  utdMhadReader,
+} from "./readers.js";
 export type { SyntheticNtuOptions, SyntheticSkeletonOptions } from "./synthetic.js";
 export { syntheticNtuSkeletonText, writeSyntheticNtu } from "./synthetic.js";
 export type { SampleInfo, SkeletonDataset, SkeletonSequence } from "./types.js";

@@ -1,10 +1,21 @@
 /** The options of `skc extract` (also the `extract` section of an eval config). */
-import { PreprocessingSchema } from "@skeleton-cache/datasets";
+import {
+  ntu60Reader,
+  ntu120Reader,
+  PreprocessingSchema,
+  pkuMmdReader,
+  utdMhadReader,
+} from "@skeleton-cache/datasets";
 import { ValueError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
-/** Datasets extract reads raw files of. */
-export const EXTRACT_DATASETS = ["ntu60", "ntu120", "utd-mhad", "pku-mmd"] as const;
+/** Datasets whose reader ships in @skeleton-cache/datasets (a plug-in may register more; `listDatasetReaders()` has them all). */
+export const EXTRACT_DATASETS: readonly string[] = [
+  ntu60Reader,
+  ntu120Reader,
+  utdMhadReader,
+  pkuMmdReader,
+].map((reader) => reader.name);
 
 /** How extraction uses the cores (see the README: measured on the UTD-MHAD model). */
 export const PARALLEL_MODES = ["sessions", "preprocess"] as const;
@@ -21,7 +32,8 @@ export const ExtractOptionsSchema = z.strictObject({
   modelConfig: z.string().min(1).optional(),
   /** Folder of raw skeleton files: NTU RGB+D `.skeleton`, UTD-MHAD `.mat`, PKU-MMD skeletons + labels. */
   data: z.string().min(1),
-  dataset: z.enum(EXTRACT_DATASETS).default("ntu60"),
+  /** A dataset with a registered reader (checked when it is opened: a plug-in may register more). */
+  dataset: z.string().min(1).default("ntu60"),
   /** Split id: candidates = its unseen classes (zsl) or seen + unseen (gzsl). */
   split: z.string().min(1).optional(),
   candidates: z.enum(["zsl", "gzsl"]).default("zsl"),

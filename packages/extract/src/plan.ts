@@ -8,13 +8,11 @@ import path from "node:path";
 import type { Backbone } from "@skeleton-cache/backbone";
 import { BUNDLE_META_FORMAT, type BundleMeta, shardRange } from "@skeleton-cache/bundle";
 import {
-  NtuSkeletonDataset,
-  PkuMmdDataset,
+  openDataset as openRegisteredDataset,
   type ResolvedPreprocessing,
   resolvePreprocessing,
   type SampleInfo,
   type SkeletonDataset,
-  UtdMhadDataset,
 } from "@skeleton-cache/datasets";
 import { ValueError } from "@skeleton-cache/errors";
 import { candidateClasses, getSplit } from "@skeleton-cache/skeleton";
@@ -41,20 +39,15 @@ export function datasetSpec(options: ExtractOptions): DatasetSpec {
   };
 }
 
-/** Opens the raw files of a dataset. */
+/** Opens the raw files of a dataset with its registered reader (@skeleton-cache/datasets). */
 export function openDataset(spec: DatasetSpec): SkeletonDataset {
-  switch (spec.dataset) {
-    case "utd-mhad":
-      return new UtdMhadDataset(spec.data);
-    case "pku-mmd":
-      return new PkuMmdDataset(spec.data, {
-        ...(spec.pkuBenchmark ? { benchmark: spec.pkuBenchmark } : {}),
-        ...(spec.pkuPart ? { part: spec.pkuPart } : {}),
-        ...(spec.minConfidence !== undefined ? { minConfidence: spec.minConfidence } : {}),
-      });
-    default:
-      return new NtuSkeletonDataset(spec.data, { dataset: spec.dataset, skipMissing: !spec.keepMissing });
-  }
+  const { dataset, keepMissing, ...rest } = spec;
+  // The options that are set: a reader's schema drops (z.object) or refuses (strict) those it does not read.
+  const config = { ...rest, ...(keepMissing ? { keepMissing } : {}) };
+  return openRegisteredDataset(
+    dataset,
+    Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)),
+  );
 }
 
 /** Which classes are the candidates: explicit ids, "all", or a split's (zsl: its unseen classes, gzsl: seen + unseen). */
