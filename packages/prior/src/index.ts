@@ -8,12 +8,18 @@ export {
   selectPriorForSplit,
   uniformPrior,
 } from "./prior.js";
-export type { PublishedPriorId } from "./published.js";
+export type { NamedPrior, PriorMatch, PublishedPriorId } from "./published.js";
 export {
+  describePriors,
+  hasPrior,
+  listPriors,
   loadPublishedPrior,
   PUBLISHED_PRIOR_ORIGINS,
   PUBLISHED_PRIORS,
+  priorFor,
   publishedPriorPath,
+  registerPrior,
+  unregisterPrior,
 } from "./published.js";
 export type { PriorCandidates, PriorKind, ResolvedPrior, ResolvePriorOptions } from "./resolve.js";
 export { resolvePrior } from "./resolve.js";
