@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Preprocessing, PreprocessingSchema } from "@skeleton-cache/datasets";
-import { FormatError } from "@skeleton-cache/errors";
+import { FormatError, zodIssueError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
 /** The `format` tag of an adapter config file. */
@@ -89,15 +89,13 @@ export function defaultConfigPath(modelFile: string): string {
 /** Validates a parsed config object; `file` names it in errors. */
 export function parseOnnxBackboneConfig(value: unknown, file = "<config>"): OnnxBackboneConfig {
   const result = OnnxBackboneConfigSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join(".") || "(root)";
-    throw new FormatError(`${file}: ${field}: ${issue.message}\n${z.prettifyError(result.error)}`, {
+  if (!result.success)
+    throw zodIssueError(result.error, {
+      input: value,
       file,
-      field,
-      value: issue.input,
+      kind: "format",
+      message: (issue) => `${file}: ${issue.field}: ${issue.reason}\n${z.prettifyError(result.error)}`,
     });
-  }
   return result.data;
 }
 

@@ -11,7 +11,7 @@
  * pure function of its body, so repeating a POST is safe.
  */
 import { PreprocessingSchema } from "@skeleton-cache/datasets";
-import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { FormatError, ShapeError, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { encodeNpy, type NpyArray, parseNpz, toFloat32 } from "@skeleton-cache/formats";
 import { backoffDelay, parseRetryAfter, sleep } from "@skeleton-cache/retry";
 import { assertFinite, formatShape, type Random, type Tensor } from "@skeleton-cache/tensor";
@@ -301,14 +301,13 @@ async function fetchInfo(base: string, config: HttpConfig, hooks: HttpBackboneHo
     throw new FormatError(`${url}: not JSON (${(error as Error).message})`, { file: url });
   }
   const parsed = HttpBackboneInfoSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".") || "(root)";
-    throw new FormatError(`${url}: ${field}: ${issue.message} (protocol ${HTTP_BACKBONE_PROTOCOL})`, {
+  if (!parsed.success)
+    throw zodIssueError(parsed.error, {
+      input: value,
       file: url,
-      field,
+      kind: "format",
+      message: (issue) => `${url}: ${issue.field}: ${issue.reason} (protocol ${HTTP_BACKBONE_PROTOCOL})`,
     });
-  }
   return parsed.data;
 }
 

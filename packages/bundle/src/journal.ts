@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { FormatError, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { readJsonFile, writeFileAtomic } from "@skeleton-cache/formats";
 import { z } from "zod";
 
@@ -50,11 +50,13 @@ export function readBundleJournal(dir: string): BundleJournal | null {
   if (!fs.existsSync(file)) return null;
   const value = readJsonFile(file);
   const parsed = BundleJournalSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".") || "(root)";
-    throw new FormatError(`${file}: ${field}: ${issue.message}`, { file, field });
-  }
+  if (!parsed.success)
+    throw zodIssueError(parsed.error, {
+      input: value,
+      file,
+      kind: "format",
+      message: (issue) => `${file}: ${issue.field}: ${issue.reason}`,
+    });
   return parsed.data;
 }
 

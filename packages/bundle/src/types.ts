@@ -1,4 +1,4 @@
-import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import { FormatError, ShapeError, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { checkFormatVersion } from "@skeleton-cache/formats";
 import { NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, formatShape, type Shape, type Tensor } from "@skeleton-cache/tensor";
@@ -164,13 +164,12 @@ export function validateBundle(bundle: Bundle, source = "bundle"): void {
 export function parseBundleMeta(value: unknown, source = "meta.json"): BundleMeta {
   checkFormatVersion(value, BUNDLE_META_FORMAT, { file: source, upgrade: "@skeleton-cache/bundle" });
   const result = BundleMetaSchema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join(".") || "(root)";
-    throw new FormatError(`${source}: invalid bundle meta: ${field}: ${issue.message}`, {
+  if (!result.success)
+    throw zodIssueError(result.error, {
+      input: value ?? {},
       file: source,
-      field,
+      kind: "format",
+      message: (issue) => `${source}: invalid bundle meta: ${issue.field}: ${issue.reason}`,
     });
-  }
   return result.data;
 }

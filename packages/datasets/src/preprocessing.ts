@@ -1,4 +1,4 @@
-import { ValueError } from "@skeleton-cache/errors";
+import { zodIssueError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
 /** The choices of each enumerated preprocessing step (see `Preprocessing`). */
@@ -71,13 +71,10 @@ export const PREPROCESS_DEFAULTS: Readonly<ResolvedPreprocessing> = Object.freez
 export function parsePreprocessing(value: unknown, source = "preprocessing"): Preprocessing {
   const result = PreprocessingSchema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.join(".") || "(root)";
-  const given = issue.path.length > 0 ? (value as Record<string, unknown>)[String(issue.path[0])] : value;
-  throw new ValueError(`${source}: ${field}: ${issue.message} (got ${JSON.stringify(given)})`, {
+  throw zodIssueError(result.error, {
+    input: value,
     file: source,
-    field,
-    value: given,
+    message: (issue) => `${source}: ${issue.field}: ${issue.reason} (got ${JSON.stringify(issue.value)})`,
   });
 }
 
