@@ -129,6 +129,14 @@ describe("registration", () => {
     expect(calls).toBe(1);
     expect(registry.list()).toEqual(["identity", "double"]);
     expect(calls).toBe(1);
+    // A second copy of the defining package: its own builtins object, the same names — nothing added.
+    const again = defineRegistry<Scaler>({
+      kind: registry.kind,
+      noun: "scaler",
+      builtins: () => [scaler("identity", 1)],
+    });
+    expect(again.list()).toEqual(["identity", "double"]);
+    expect(registryStore().plugPoints.get(registry.kind)?.entries).toHaveLength(2);
   });
 });
 

@@ -48,7 +48,10 @@ export interface RegistryOptions<E extends RegistryEntry> {
   readonly functions?: readonly (keyof E & string)[];
   /** More checks of an entry at registration; throw a ValueError naming the field. */
   readonly validate?: (entry: E) => void;
-  /** The entries the defining package ships: registered on the plug point's first use, not on import. */
+  /**
+   * The entries the defining package ships: registered on the plug point's
+   * first use, not on import (another copy's builtins under the same names stay).
+   */
   readonly builtins?: () => readonly E[];
   /** How a plug-in module registers one, for `importPlugin`'s messages. */
   readonly register?: string;
@@ -239,7 +242,9 @@ export function defineRegistry<E extends RegistryEntry>(options: RegistryOptions
     const taken = into.entries.find((s) => s.entry.name === entry.name && s.priority === priority);
     if (taken) {
       if (taken.entry === entry) return;
-      if (entry.origin !== undefined && taken.entry.origin === entry.origin) return; // another copy of its package
+      // Another installed copy of the package that ships it: the first copy's entry stays.
+      if (builtin && taken.builtin) return;
+      if (entry.origin !== undefined && taken.entry.origin === entry.origin) return;
       throw new ValueError(
         `${noun} "${entry.name}" is already registered at priority ${priority}${taken.entry.origin ? ` by ${taken.entry.origin}` : ""}; give yours a higher priority to take its place, or unregister it first`,
         { field: "name", value: entry.name },

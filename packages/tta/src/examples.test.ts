@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { NonFiniteError, ValueError } from "@skeleton-cache/errors";
 import { uniformPrior } from "@skeleton-cache/prior";
 import { importPlugin } from "@skeleton-cache/registry";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   createMethod,
   describeMethods,
@@ -13,6 +13,7 @@ import {
   predictWithCache,
   resolveMethodParams,
   runMethod,
+  unregisterMethod,
 } from "./index.js";
 
 const EXAMPLE = new URL("../examples/running-prototype.mjs", import.meta.url);
@@ -33,6 +34,8 @@ const build = (params: Record<string, unknown> = {}) =>
   createMethod("running-prototype", { numClasses: 2, channels: 2, prior: uniformPrior(2) }, params);
 
 describe("docs/write-your-own-method.md", () => {
+  afterAll(() => unregisterMethod("running-prototype"));
+
   it("shows the example file verbatim", () => {
     const page = fs.readFileSync(PAGE, "utf8");
     const code = fs.readFileSync(EXAMPLE, "utf8");
