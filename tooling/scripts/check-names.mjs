@@ -52,6 +52,12 @@ const RETIRED = [
   { name: "TestTimeAdapter", in: "*", use: "SkeletonCacheMethod (@skeleton-cache/tta)" },
   { name: "AdapterOptions", in: ["tta"], use: "SkeletonCacheOptions (@skeleton-cache/tta)" },
   { name: "MeanAffinityAdapter", in: "*", use: "SkeletonCacheMeanMethod (@skeleton-cache/tta)" },
+  // Test-time methods are registry entries (issue 19, item 2): no closed list.
+  {
+    name: "METHODS",
+    in: ["tta"],
+    use: "methodSpecs() or methodNames() (@skeleton-cache/tta's method registry)",
+  },
   // "Snapshot" is a method's memory as plain data only (TestTimeMethod.snapshot(): MethodSnapshot).
   {
     name: "CacheSnapshot",

@@ -10,9 +10,9 @@ import {
   describeMethods,
   getMethodSpec,
   methodNames,
+  onlinePass,
   predictWithCache,
   resolveMethodParams,
-  runMethod,
   unregisterMethod,
 } from "./index.js";
 
@@ -66,14 +66,14 @@ describe("docs/write-your-own-method.md", () => {
         [2, 0],
       ],
     );
-    const run = runMethod(input, build());
+    const run = onlinePass(input, build());
     expect(Array.from(run.baselinePred)).toEqual([0, 1]);
     expect(Array.from(run.refinedPred)).toEqual([0, 0]);
     expect(Array.from(run.refinedLogits)).toEqual([1, 0, 1, 0.5]);
     expect(run.method.snapshot().memories[0]!.blocks.map((b) => b.ids)).toEqual([[0, 1], []]);
     // λ = 0 is the backbone; a confidence nobody reaches keeps every prototype empty.
-    expect(Array.from(runMethod(input, build({ lambda: 0 })).refinedPred)).toEqual([0, 1]);
-    expect(Array.from(runMethod(input, build({ confidence: 1 })).refinedPred)).toEqual([0, 1]);
+    expect(Array.from(onlinePass(input, build({ lambda: 0 })).refinedPred)).toEqual([0, 1]);
+    expect(Array.from(onlinePass(input, build({ confidence: 1 })).refinedPred)).toEqual([0, 1]);
   });
 
   it("refuses NaN logits and the second pass with typed errors; reset replays the stream", () => {
@@ -85,9 +85,9 @@ describe("docs/write-your-own-method.md", () => {
       ],
     );
     const method = build();
-    const first = Array.from(runMethod(input, method).refinedLogits);
+    const first = Array.from(onlinePass(input, method).refinedLogits);
     method.reset();
-    expect(Array.from(runMethod(input, method).refinedLogits)).toEqual(first);
+    expect(Array.from(onlinePass(input, method).refinedLogits)).toEqual(first);
     expect(() => predictWithCache(method, input, input.descriptors)).toThrow(ValueError);
     const bad = stream(
       [1, Number.NaN, 0, 0.5],
@@ -96,7 +96,7 @@ describe("docs/write-your-own-method.md", () => {
         [2, 0],
       ],
     );
-    expect(() => runMethod(bad, build())).toThrow(NonFiniteError);
-    expect(() => runMethod(bad, build())).toThrow("sample 0: base logit 1 is NaN");
+    expect(() => onlinePass(bad, build())).toThrow(NonFiniteError);
+    expect(() => onlinePass(bad, build())).toThrow("sample 0: base logit 1 is NaN");
   });
 });
