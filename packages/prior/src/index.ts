@@ -11,6 +11,7 @@ export {
 export type { NamedPrior, PriorMatch, PublishedPriorId } from "./published.js";
 export {
   describePriors,
+  getNamedPrior,
   hasPrior,
   listPriors,
   loadPublishedPrior,

@@ -124,12 +124,18 @@ export function loadPublishedPrior(id: string): Prior {
   return priors.require(id).load();
 }
 
+/** The prior lookup returns for `id` (its description, the streams it fits, `load`), or undefined. */
+export function getNamedPrior(id: string): NamedPrior | undefined {
+  return priors.get(id);
+}
+
 /**
  * The id of the registered prior that fits a stream: the first (by priority,
- * then registration order) whose schema accepts `{ split, dataset }`. When
- * none does, one ValueError lists every prior and why it does not fit.
+ * then registration order) whose schema accepts `{ split, dataset }` — the
+ * shipped split priors by their split, the UTD-MHAD prior by its dataset —
+ * or undefined when none does.
  */
-export function priorFor(match: PriorMatch): string {
+export function priorFor(match: PriorMatch): string | undefined {
   const given = Object.fromEntries(Object.entries(match).filter(([, value]) => value !== undefined));
-  return priors.resolve("auto", given, { what: `a stream of ${JSON.stringify(given)}` }).entry.name;
+  return priors.find(given)?.entry.name;
 }

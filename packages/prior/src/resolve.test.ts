@@ -5,16 +5,20 @@ import { exitCodeOf, FormatError, ValueError } from "@skeleton-cache/errors";
 import { candidateClasses, candidateNames, classCatalog } from "@skeleton-cache/skeleton";
 import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   loadPrior,
   loadPublishedPrior,
+  type NamedPrior,
   type Prior,
   type PriorCandidates,
   PUBLISHED_PRIORS,
   publishedPriorPath,
+  registerPrior,
   resolvePrior,
   savePrior,
   uniformPrior,
+  unregisterPrior,
 } from "./index.js";
 
 /** The candidates of a split (as a bundle with class_ids.npy and meta gives them). */
@@ -218,5 +222,38 @@ describe("the datasets of the prior and of the candidates", () => {
     expect(resolvePrior(datasetPriorFile("mine", 5), { candidates: unnamed }).note).toBeUndefined();
     const anonymous = { classIds: [0, 1, 2, 3, 4], classIdsKnown: false, dataset: "synthetic" };
     expect(resolvePrior("ntu60_55_5", { candidates: anonymous }).note).toBeUndefined();
+  });
+});
+
+describe("a prior registered by a program", () => {
+  it("resolves by its id (kind registered) and, fitting the candidates' split, when no prior is named", () => {
+    const classIds = [3, 7, 9];
+    const mine: NamedPrior = {
+      name: "my-split-prior",
+      description: "uniform over my 3-class split",
+      configSchema: z.object({ split: z.literal("my_split") }),
+      load: () => uniformPrior(3, 0.25),
+    };
+    registerPrior(mine);
+    try {
+      const candidates = { classIds, classIdsKnown: true, split: "my_split", bundle: "mine" };
+      expect(resolvePrior("my-split-prior", { candidates })).toMatchObject({
+        kind: "registered",
+        source: "my-split-prior",
+      });
+      expect(resolvePrior(undefined, { candidates })).toMatchObject({
+        kind: "registered",
+        source: "my-split-prior",
+      });
+      // A program's prior under a shipped id (higher priority) is not the shipped one any more.
+      registerPrior({ ...mine, name: "utd-mhad", priority: 1 });
+      expect(resolvePrior("utd-mhad", { candidates })).toMatchObject({
+        kind: "registered",
+        source: "utd-mhad",
+      });
+    } finally {
+      unregisterPrior("my-split-prior");
+      unregisterPrior("utd-mhad", 1);
+    }
   });
 });

@@ -9,13 +9,20 @@ import {
   type ZeroShotSplit,
 } from "@skeleton-cache/skeleton";
 import { assertPriorCovers, loadPrior, type Prior, selectPriorForSplit, uniformPrior } from "./prior.js";
-import { loadPublishedPrior, PUBLISHED_PRIOR_ORIGINS, PUBLISHED_PRIORS } from "./published.js";
+import {
+  getNamedPrior,
+  listPriors,
+  loadPublishedPrior,
+  PUBLISHED_PRIOR_ORIGINS,
+  priorFor,
+} from "./published.js";
 
 /**
  * How a resolved prior was named: "published" (the authors' GPT-4o priors),
- * "shipped" (an LLM prior this project wrote, e.g. utd-mhad), "file" or "uniform".
+ * "shipped" (an LLM prior this project wrote, e.g. utd-mhad), "registered"
+ * (an id a program registered with `registerPrior`), "file" or "uniform".
  */
-export type PriorKind = "published" | "shipped" | "file" | "uniform";
+export type PriorKind = "published" | "shipped" | "registered" | "file" | "uniform";
 
 /** A resolved prior and how it was named. */
 export interface ResolvedPrior {
@@ -63,21 +70,22 @@ export interface ResolvePriorOptions {
   readonly candidates?: PriorCandidates | undefined;
 }
 
-/** Whether `id` is a shipped prior's id. */
-function isShippedId(id: string): boolean {
-  return (PUBLISHED_PRIORS as readonly string[]).includes(id);
+/** Whether `id` names a prior of the registry (a shipped one, or one a program registered). */
+function isRegisteredId(id: string): boolean {
+  return getNamedPrior(id) !== undefined;
 }
 
-/** The authors' published priors are "published"; an LLM prior this project wrote is "shipped". */
-function shippedKind(id: string): "published" | "shipped" {
+/** The authors' published priors are "published", an LLM prior this project wrote "shipped", any other "registered". */
+function registeredKind(id: string): "published" | "shipped" | "registered" {
+  if (getNamedPrior(id)?.origin !== "@skeleton-cache/prior") return "registered";
   return PUBLISHED_PRIOR_ORIGINS[id as keyof typeof PUBLISHED_PRIOR_ORIGINS] === "authors"
     ? "published"
     : "shipped";
 }
 
-/** A shipped prior by id. */
-function shipped(id: string): ResolvedPrior {
-  return { prior: loadPublishedPrior(id), kind: shippedKind(id), source: id, fromDatasetPrior: false };
+/** A registered prior by id. */
+function registered(id: string): ResolvedPrior {
+  return { prior: loadPublishedPrior(id), kind: registeredKind(id), source: id, fromDatasetPrior: false };
 }
 
 /** The flag of a config key: `validationPrior` → `--validation-prior`. */
@@ -131,7 +139,7 @@ function namedPrior(spec: string | undefined, options: ResolvePriorOptions): Res
   const { key, candidates } = options;
   const uniform = candidates ? ` or "uniform"` : "";
   if (spec === undefined) return candidatesShippedPrior(key ?? "prior", candidates);
-  if (isShippedId(spec)) return shipped(spec);
+  if (isRegisteredId(spec)) return registered(spec);
   if (spec === "uniform" && candidates) {
     const numClasses = candidates.classIds.length;
     return {
@@ -143,21 +151,20 @@ function namedPrior(spec: string | undefined, options: ResolvePriorOptions): Res
   }
   if (!fs.existsSync(spec)) {
     throw new FormatError(
-      `${nameOf(key, spec)}: cannot read prior: no such file, and not a shipped prior id (${PUBLISHED_PRIORS.join(", ")})${uniform}`,
+      `${nameOf(key, spec)}: cannot read prior: no such file, and not a shipped prior id (${listPriors().join(", ")})${uniform}`,
       { file: spec, field: key ?? "prior", value: spec },
     );
   }
   return { prior: loadPrior(spec), kind: "file", source: spec, fromDatasetPrior: false };
 }
 
-/** No prior named: the shipped prior of the candidates' split, else of their dataset. */
+/** No prior named: the registered prior that fits the candidates' split, else their dataset (`priorFor`). */
 function candidatesShippedPrior(key: string, candidates: PriorCandidates | undefined): ResolvedPrior {
-  const named = [candidates?.split, candidates?.dataset].filter((v): v is string => v !== undefined);
-  const id = named.find(isShippedId);
-  if (id) return shipped(id);
+  const id = candidates ? priorFor({ split: candidates.split, dataset: candidates.dataset }) : undefined;
+  if (id) return registered(id);
   const where = candidates?.bundle !== undefined ? ` for bundle ${candidates.bundle}` : "";
   throw new ValueError(
-    `no ${key} given${where}: pass ${flagOf(key)} FILE | ${PUBLISHED_PRIORS.join(" | ")} | uniform`,
+    `no ${key} given${where}: pass ${flagOf(key)} FILE | ${listPriors().join(" | ")} | uniform`,
     { field: key },
   );
 }

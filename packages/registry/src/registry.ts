@@ -109,6 +109,8 @@ export interface Registry<E extends RegistryEntry> {
    * config. When none does, one ValueError lists every candidate and why.
    */
   resolve(name: string, config: unknown, options?: ResolveOptions): Resolved<E>;
+  /** The first entry (in "auto" order, or of `names`) whose schema accepts `config`, or undefined. */
+  find(config: unknown, options?: Pick<ResolveOptions, "names">): Resolved<E> | undefined;
   /**
    * As `resolve`, then `use(entry, config)`; for "auto", an entry whose `use`
    * throws is refused too (its message's first line) and the next one tried.
@@ -334,6 +336,14 @@ export function defineRegistry<E extends RegistryEntry>(options: RegistryOptions
         refusals.push(`  ${candidate}: ${summarizeZodIssue(parsed.error, { value: config }).text}`);
       }
       throw noneAccepts(names, refusals, options);
+    },
+    find(config, options = {}) {
+      for (const candidate of options.names ?? registry.list()) {
+        const entry = registry.get(candidate);
+        const parsed = entry?.configSchema.safeParse(config);
+        if (entry && parsed?.success) return { entry, config: parsed.data as z.output<E["configSchema"]> };
+      }
+      return undefined;
     },
     async resolveWith(name, config, use, options = {}) {
       if (name !== AUTO) {
