@@ -214,11 +214,11 @@ describe("resolve", () => {
     const registry = three();
     expect(registry.resolve("auto", { x: 5 }).entry.name).toBe("small");
     expect(registry.resolve("auto", { x: 5000 }).entry.name).toBe("large");
+    expect(registry.find({ x: 5000 })?.entry.name).toBe("large");
+    expect(registry.find({ x: 50 })).toBeUndefined();
     registry.register(scaler("first", 7, { priority: 1 }));
     expect(registry.resolve("auto", { x: 5 }).entry.name).toBe("first");
     expect(registry.resolve("auto", { x: 5 }, { names: ["large", "small"] }).entry.name).toBe("small");
-    expect(registry.find({ x: 5000 })?.entry.name).toBe("large");
-    expect(registry.find({ x: 50 })).toBeUndefined();
   });
 
   it("when nothing fits, one error lists every candidate and why it was refused", () => {
