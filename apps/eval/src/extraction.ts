@@ -18,7 +18,7 @@ export async function runExtraction(
   let shown = 0;
   try {
     return await extractBundle(options, {
-      adapterModules: [import.meta.resolve("@skeleton-cache/backbone-onnx")],
+      pluginModules: [import.meta.resolve("@skeleton-cache/backbone-onnx")],
       ...(control.signal ? { signal: control.signal } : {}),
       onProgress: ({ total, done, kept }) => {
         if (!started) {

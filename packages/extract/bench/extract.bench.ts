@@ -112,7 +112,7 @@ export async function runExtractBench(
   const onnx = compiledWorkers
     ? "packages/backbone-onnx/dist/index.js"
     : "packages/backbone-onnx/src/index.ts";
-  const adapterModules = [pathToFileURL(path.join(REPO, onnx)).href];
+  const pluginModules = [pathToFileURL(path.join(REPO, onnx)).href];
   const rounds = options.rounds ?? 2;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skc-extract-bench-"));
   const data = linkedData(path.join(tmp, "utd-mhad"), options.copies ?? 6);
@@ -143,7 +143,7 @@ export async function runExtractBench(
             out,
             ...rest,
           },
-          { adapterModules, onProgress },
+          { pluginModules, onProgress },
         );
         const wall = (performance.now() - started) / 1000;
         // The second half of the chunks: start-up and warm-up (module loading, JIT, first model runs) are behind.

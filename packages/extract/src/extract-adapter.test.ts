@@ -2,7 +2,7 @@
  * Your own adapter through `extractBundle`: the adapter of
  * docs/write-your-own-adapter.md imported by `backboneModule`, on worker
  * threads; an adapter registered on the main thread only is refused by the
- * workers, naming `adapterModules`.
+ * workers, naming `pluginModules`.
  */
 
 import fs from "node:fs";
@@ -54,10 +54,10 @@ describe("your own adapter through extractBundle", () => {
       extractBundle({ backboneModule: absent, data, classes: "all", out: path.join(root, "C") }),
     );
     expect(exitCodeOf(missing)).toBe(2);
-    expect(missing.message).toContain(`--backbone-module: cannot import ${absent}`);
+    expect(missing.message).toContain(`--backbone-module ${absent}: no such file: ${absent}`);
   });
 
-  it("an adapter registered on the main thread only: the workers refuse it, naming adapterModules", async () => {
+  it("an adapter registered on the main thread only: the workers refuse it, naming pluginModules", async () => {
     const { jointMotionAdapter } = await import(EXAMPLE);
     const motion = jointMotionAdapter as BackboneAdapter;
     // The main thread's copy never finishes a chunk, so the run can only end through the workers' answer.
@@ -97,7 +97,7 @@ describe("your own adapter through extractBundle", () => {
       expect(error.message).toContain(
         'backbone adapter "main-thread-only" is not registered in the extraction worker threads',
       );
-      expect(error.message).toContain("adapterModules");
+      expect(error.message).toContain("pluginModules");
       expect(fs.existsSync(out)).toBe(false);
     } finally {
       unregisterBackbone("main-thread-only");

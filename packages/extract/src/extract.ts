@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Backbone } from "@skeleton-cache/backbone";
 import {
   type ChunkedBundleWriter,
@@ -20,10 +21,11 @@ import {
 import type { SkeletonDataset } from "@skeleton-cache/datasets";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import { openNpy, readNpy, toIntArray } from "@skeleton-cache/formats";
+import { importPlugin } from "@skeleton-cache/registry";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { type EncodedKind, type EncodeOutput, encodeChunk, prepareChunk } from "./encode.js";
 import type { InitMessage } from "./messages.js";
-import { backboneConfigOf, importAdapterModule, openBackbone } from "./open-backbone.js";
+import { backboneConfigOf, openBackbone } from "./open-backbone.js";
 import { type ExtractOptions, type ExtractOptionsInput, parseExtractOptions } from "./options.js";
 import {
   datasetSpec,
@@ -78,18 +80,57 @@ export interface ExtractRun {
    */
   readonly signal?: AbortSignal;
   /**
-   * Modules that register backbone adapters (URLs, absolute paths or package
-   * names), imported on this thread and in every worker thread before the
-   * backbone opens: a worker has its own registry. E.g.
-   * `import.meta.resolve("@skeleton-cache/backbone-onnx")` for the "onnx" adapter.
+   * Modules that register backbone adapters or dataset readers (URLs,
+   * absolute paths or package names), imported on this thread and in every
+   * worker thread before the backbone opens: a worker has its own registry.
+   * E.g. `import.meta.resolve("@skeleton-cache/backbone-onnx")` for the
+   * "onnx" adapter. (`options.backboneModule` / `datasetModule`, a user's
+   * plug-in, are imported the same way, and refused when they register nothing.)
    */
-  readonly adapterModules?: readonly string[];
+  readonly pluginModules?: readonly string[];
   /**
    * The scheduler's id of this run, recorded in the output folder's write
    * lock (a second run writing the same folder is refused, naming it).
    * Default: `schedulerJobId(process.env)` (Slurm's `<array job>_<task>`).
    */
   readonly job?: string;
+}
+
+/** A module named in `pluginModules`, as workers import it: a URL, or a package name. */
+function moduleUrl(spec: string): string {
+  return spec.startsWith(".") || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : spec;
+}
+
+/**
+ * Imports the plug-in modules on this thread; returns what every worker imports
+ * too. A user's --backbone-module / --dataset-module goes through the
+ * registry's importPlugin: one that cannot be imported, or registers nothing,
+ * is refused saying what it must resolve and how.
+ */
+async function importPluginModules(options: ExtractOptions, run: ExtractRun): Promise<string[]> {
+  const modules: string[] = [];
+  for (const spec of run.pluginModules ?? []) {
+    const url = moduleUrl(spec);
+    try {
+      await import(url);
+    } catch (error) {
+      throw new ValueError(
+        `pluginModules: cannot import ${spec} (${(error as Error).message.split("\n")[0]})`,
+        {
+          field: "pluginModules",
+          value: spec,
+        },
+      );
+    }
+    modules.push(url);
+  }
+  const plugins = [
+    { spec: options.backboneModule, flag: "--backbone-module", kind: "backbone" },
+    { spec: options.datasetModule, flag: "--dataset-module", kind: "dataset" },
+  ];
+  for (const { spec, flag, kind } of plugins)
+    if (spec !== undefined) modules.push((await importPlugin(spec, { flag, kind })).url);
+  return modules;
 }
 
 function readClassIds(dir: string): number[] | undefined {
@@ -160,11 +201,7 @@ async function extractWith(
   },
 ): Promise<ExtractResult> {
   const { dir, file } = target;
-  const modules: string[] = [];
-  for (const spec of run.adapterModules ?? [])
-    modules.push(await importAdapterModule(spec, "adapterModules"));
-  if (options.backboneModule)
-    modules.push(await importAdapterModule(options.backboneModule, "backboneModule"));
+  const modules = await importPluginModules(options, run);
   const config = backboneConfigOf(options, target.classes);
   // onnx in sessions mode: one intra-op thread per session (the workers' sessions fill the cores).
   if (target.sessions && options.backbone === "onnx" && config.threads === undefined) config.threads = 1;

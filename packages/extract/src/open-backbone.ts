@@ -1,39 +1,16 @@
 /**
  * The backbone of an extraction, through the registry of
  * @skeleton-cache/backbone: its config (a --backbone-config file, then
- * model / modelConfig, the candidate classes and the batch size), the modules
- * that register adapters, and the adapter picked by name or by "auto".
+ * model / modelConfig, the candidate classes and the batch size) and the
+ * adapter picked by name or by "auto".
  */
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { type Backbone, createBackbone, resolveBackbone } from "@skeleton-cache/backbone";
 import { ValueError } from "@skeleton-cache/errors";
 import { readJsonFile, readTextFile } from "@skeleton-cache/formats";
 import type { Tensor } from "@skeleton-cache/tensor";
 import YAML from "yaml";
 import type { ExtractOptions } from "./options.js";
-
-/** How each option that names adapter modules is named in messages. */
-const MODULE_OPTION = { backboneModule: "--backbone-module", adapterModules: "adapterModules" } as const;
-
-/**
- * Imports a module that registers adapters (`--backbone-module`, or one of
- * `adapterModules`): a URL, a file path (relative to the working directory)
- * or a package name. Returns its URL or specifier, for the workers to import too.
- */
-export async function importAdapterModule(spec: string, field: keyof typeof MODULE_OPTION): Promise<string> {
-  const target =
-    spec.startsWith(".") || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : spec;
-  try {
-    await import(target);
-  } catch (error) {
-    throw new ValueError(
-      `${MODULE_OPTION[field]}: cannot import ${spec} (${(error as Error).message.split("\n")[0]})`,
-      { field, value: spec },
-    );
-  }
-  return target;
-}
 
 /** Config keys whose relative paths, in a --backbone-config file, are relative to that file. */
 const PATH_KEYS = ["model", "config", "classEmbeddings", "bundle"];

@@ -25,6 +25,8 @@ export const ExtractOptionsSchema = z.strictObject({
   backbone: z.string().min(1).default("onnx"),
   /** A module (file path or package) that registers more adapters when imported, e.g. your own. */
   backboneModule: z.string().min(1).optional(),
+  /** A module (file path or package) that registers more dataset readers when imported, e.g. your own format. */
+  datasetModule: z.string().min(1).optional(),
   /** JSON or YAML file with the adapter's config (e.g. { "url": ... } for http). */
   backboneConfig: z.string().min(1).optional(),
   /** onnx: the `.onnx` model (its adapter config `<stem>.backbone.json` beside it, or `modelConfig`). */

@@ -23,8 +23,8 @@ const port = parentPort!;
 function unregisteredInWorker(name: string, modules: readonly string[]): ValueError {
   const imported = modules.length > 0 ? modules.join(", ") : "none";
   return new ValueError(
-    `backbone adapter "${name}" is not registered in the extraction worker threads (they imported: ${imported}; registered there: ${listBackbones().join(", ") || "none"}); pass the module that registers it in adapterModules (e.g. import.meta.resolve("@skeleton-cache/backbone-${name}")), or run with workers: 0`,
-    { field: "adapterModules", value: [...modules], expected: name },
+    `backbone adapter "${name}" is not registered in the extraction worker threads (they imported: ${imported}; registered there: ${listBackbones().join(", ") || "none"}); pass the module that registers it in pluginModules (e.g. import.meta.resolve("@skeleton-cache/backbone-${name}")), or run with workers: 0`,
+    { field: "pluginModules", value: [...modules], expected: name },
   );
 }
 let init: InitMessage | null = null;
@@ -42,7 +42,7 @@ async function handle(message: InitMessage | ChunkMessage): Promise<void> {
     dataset = openDataset(message.dataset);
     if (message.backbone) {
       const { name, config } = message.backbone;
-      // A worker has its own module graph: only what `adapterModules` (or backboneModule) imports is registered here.
+      // A worker has its own module graph: only what `pluginModules` (or backboneModule) imports is registered here.
       if (!hasBackbone(name)) throw unregisteredInWorker(name, message.modules);
       backbone = await createBackbone<Tensor>(name, config);
     }

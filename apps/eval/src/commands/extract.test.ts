@@ -15,6 +15,7 @@ import { captureIo } from "../test-support/io.js";
 
 const MODEL = repoPath("packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
 const EXAMPLE = path.join(REPO, "packages/backbone/examples/joint-motion-adapter.ts");
+const CSV_READER = path.join(REPO, "packages/datasets/examples/csv-skeletons.mjs");
 const BENCH = path.join(REPO, "benchmarks/utd-mhad");
 const UTD = "real/utd-mhad";
 
@@ -232,7 +233,9 @@ describe("your own adapter through skc extract", () => {
       path.join(root, "C"),
     ];
     expect(await main(bad, missing.io)).toBe(2);
-    expect(missing.stderr).toContain(`skc extract: error: --backbone-module: cannot import ${absent}`);
+    expect(missing.stderr).toContain(
+      `skc extract: error: --backbone-module ${absent}: no such file: ${absent}`,
+    );
   });
 });
 
@@ -315,4 +318,52 @@ describe("skc extract then skc eval on the UTD-MHAD data", () => {
       }
     },
   );
+});
+
+describe("your own dataset reader through skc extract", () => {
+  it("--dataset-module registers it (in every worker), --dataset picks it: the same joints give the same bundle as the NTU reader", async () => {
+    const root = tempDir("skc-own-dataset-");
+    const ntu = path.join(root, "ntu");
+    const csv = path.join(root, "csv");
+    const names = writeSyntheticNtu(ntu, { count: 9, actions: [1, 2, 3], frames: 20 });
+    // The same samples in the toy CSV format, joints as the NTU reader reads them (float32, written exactly).
+    fs.mkdirSync(csv);
+    const { NtuSkeletonDataset } = await import("@skeleton-cache/datasets");
+    const reader = new NtuSkeletonDataset(ntu, { dataset: "ntu60" });
+    for (const name of names) {
+      const { joints, shape } = reader.load(name);
+      const [T, , V] = shape;
+      const lines: string[] = [];
+      for (let t = 0; t < T; t++)
+        for (let v = 0; v < V; v++) {
+          const at = (t * shape[1] * V + v) * 3;
+          lines.push([t, v, joints[at], joints[at + 1], joints[at + 2]].join(","));
+        }
+      fs.writeFileSync(path.join(csv, `${name.slice(0, -4)}_${name.slice(-4)}.csv`), `${lines.join("\n")}\n`);
+    }
+    const common = ["--model", MODEL, "--classes", "0,1,2", "--chunk-size", "4", "--workers", "2", "--quiet"];
+    // Before the module is imported, no reader has that name: refused, the registered ones named.
+    const unknown = captureIo();
+    expect(
+      await main(
+        ["extract", "--dataset", "csv-skeletons", "--data", csv, "--out", path.join(root, "C"), ...common],
+        unknown.io,
+      ),
+    ).toBe(2);
+    expect(unknown.stderr).toMatch(/skc extract: error: .*"csv-skeletons".*ntu60/);
+    const fromNtu = captureIo();
+    expect(await main(["extract", "--data", ntu, "--out", path.join(root, "A"), ...common], fromNtu.io)).toBe(
+      0,
+    );
+    const fromCsv = captureIo();
+    const csvArgs = ["--dataset-module", CSV_READER, "--dataset", "csv-skeletons", "--data", csv];
+    expect(await main(["extract", ...csvArgs, "--out", path.join(root, "B"), ...common], fromCsv.io)).toBe(0);
+    expect(fromCsv.stderr).toBe("");
+    for (const file of ["logits.npy", "features.npy", "labels.npy", "class_ids.npy"])
+      expect(
+        fs.readFileSync(path.join(root, "B", file)).equals(fs.readFileSync(path.join(root, "A", file))),
+      ).toBe(true);
+    const meta = JSON.parse(fs.readFileSync(path.join(root, "B", "meta.json"), "utf8"));
+    expect(meta.dataset).toBe("csv-skeletons");
+  });
 });

@@ -60,7 +60,17 @@ function dataOptions<C extends Command>(command: C): C {
       "folder of raw skeleton files (NTU .skeleton, UTD-MHAD .mat, PKU-MMD skeletons + labels/)",
     )
     .addOption(
-      helpDefault(new Option("--dataset <id>", "dataset of the files").choices(EXTRACT_DATASETS), "ntu60"),
+      helpDefault(
+        new Option(
+          "--dataset <id>",
+          `dataset of the files: a registered reader (${EXTRACT_DATASETS.join(", ")}, or one your --dataset-module registers)`,
+        ),
+        "ntu60",
+      ),
+    )
+    .option(
+      "--dataset-module <module>",
+      "import this file or package first: it registers your own dataset reader (docs/write-your-own-adapter.md)",
     )
     .option("--split <id>", "split whose candidates to keep (e.g. ntu60_55_5)")
     .addOption(

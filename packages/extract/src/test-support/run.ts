@@ -8,7 +8,7 @@ import type { ExtractRun } from "../extract.js";
 export const MODEL = repoPath("packages/backbone-onnx/fixtures/stgcn-tiny/model.onnx");
 
 /** Registers "onnx" on this thread and in every worker thread (a worker has its own registry). */
-export const ONNX: ExtractRun = { adapterModules: [import.meta.resolve("@skeleton-cache/backbone-onnx")] };
+export const ONNX: ExtractRun = { pluginModules: [import.meta.resolve("@skeleton-cache/backbone-onnx")] };
 
 /** The error `promise` rejects with (the test fails when it resolves). */
 export async function rejection(
