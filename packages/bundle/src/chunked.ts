@@ -72,6 +72,11 @@ export interface ChunkedBundleWriter {
   finish(tail: { labels: Int32Array; classIds: Int32Array; meta: BundleMeta }): void;
   /** Flushes and closes the open files and releases the lock (the journal stays: the bundle can be resumed). */
   close(): void;
+  /**
+   * Records in the journal why this run stops (the chunks written so far are
+   * journalled first): a merge of the unfinished part reports it.
+   */
+  recordFailure(failure: { readonly message: string; readonly file?: string | undefined }): void;
   /** The lock of a writer whose owner was gone, which this one took over; undefined otherwise. */
   readonly takenOver: { readonly host: string; readonly pid: number; readonly job?: string } | undefined;
 }
@@ -121,6 +126,12 @@ export function openChunkedBundle(
         );
       }
       state = "resumed";
+      if (journal.failure) {
+        // This run is the new attempt: the old failure no longer describes the folder.
+        const { failure: _failure, ...rest } = journal;
+        journal = rest;
+        writeBundleJournal(dir, journal);
+      }
     } else {
       journal = {
         format: "skeleton-cache.bundle-journal/1",
@@ -214,6 +225,8 @@ class ChunkedWriter implements ChunkedBundleWriter {
     this.timer = null;
     this.lastFlush = Date.now();
     if (this.written.size === 0 || !this.journal) return;
+    // A writer whose lock was taken over journals nothing: the journal is the new owner's.
+    if (this.lock && !this.lock.held()) return;
     for (const { fd } of this.files.values()) fs.fdatasyncSync(fd);
     for (const k of this.written) this.done.add(k);
     this.written.clear();
@@ -290,6 +303,16 @@ class ChunkedWriter implements ChunkedBundleWriter {
     this.timer = null;
     this.closeFiles();
     this.releaseLock();
+  }
+
+  recordFailure(failure: { readonly message: string; readonly file?: string | undefined }): void {
+    if (!this.journal || this.currentState === "finished" || (this.lock && !this.lock.held())) return;
+    this.flush();
+    this.journal = {
+      ...this.journal,
+      failure: { message: failure.message, ...(failure.file ? { file: failure.file } : {}) },
+    };
+    writeBundleJournal(this.dir, this.journal);
   }
 
   private releaseLock(): void {

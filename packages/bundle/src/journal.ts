@@ -40,6 +40,12 @@ export const BundleJournalSchema = z.strictObject({
     .nullable(),
   /** Finished chunks, ascending. */
   done: z.array(z.number().int().nonnegative()),
+  /**
+   * Why the last run stopped, when it failed (a file it could not read, a
+   * model error): what a merge of an unfinished part reports. Cleared when a
+   * run resumes the bundle.
+   */
+  failure: z.strictObject({ message: z.string(), file: z.string().optional() }).optional(),
 });
 
 export type BundleJournal = z.infer<typeof BundleJournalSchema>;
@@ -85,7 +91,7 @@ export function assertBundleComplete(target: string): void {
   }
   if (!journal) return;
   throw new FormatError(
-    `${target}: an unfinished bundle (${path.join(target, JOURNAL_FILE)}: ${journal.done.length} of ${chunkCount(journal)} chunks written by ${journal.writer}); rerun the same command to finish it, or remove the folder`,
+    `${target}: an unfinished bundle (${path.join(target, JOURNAL_FILE)}: ${journal.done.length} of ${chunkCount(journal)} chunks written by ${journal.writer}${failureText(journal)}); rerun the same command to finish it, or remove the folder`,
     {
       file: path.join(target, JOURNAL_FILE),
       field: "done",
@@ -93,6 +99,11 @@ export function assertBundleComplete(target: string): void {
       expected: chunkCount(journal),
     },
   );
+}
+
+/** "; its last run failed: MESSAGE" from a journal that records a failure, else "". */
+export function failureText(journal: Pick<BundleJournal, "failure">): string {
+  return journal.failure ? `; its last run failed: ${journal.failure.message}` : "";
 }
 
 /** Compares two settings objects; the first difference as "key: was A, now B", or null when equal. */

@@ -59,6 +59,8 @@ export interface BundleLock {
   readonly takenOver: BundleLockRecord | undefined;
   /** Throws when the lock is no longer this process's (another took it over, judging it stale). */
   assertHeld(): void;
+  /** Whether the lock is still this process's. */
+  held(): boolean;
   /** Renews the heartbeat now (a timer also does, every LOCK_HEARTBEAT_MS). */
   beat(): void;
   /** Stops the heartbeat and removes the lock if it is still this process's. */
@@ -265,6 +267,10 @@ class HeldLock implements BundleLock {
     } catch {
       return null;
     }
+  }
+
+  held(): boolean {
+    return this.timer !== null && this.lost === null && this.current()?.token === this.record.token;
   }
 
   assertHeld(): void {

@@ -17,7 +17,7 @@ import {
   writeFileAtomic,
 } from "@skeleton-cache/formats";
 import { metaText } from "./io.js";
-import { assertBundleComplete } from "./journal.js";
+import { chunkCount, failureText, JOURNAL_FILE, readBundleJournal } from "./journal.js";
 import { type ShardInfo, ShardInfoSchema } from "./types.js";
 
 /** Parses `--shard i/n` (0-based i < n). */
@@ -54,7 +54,21 @@ function readPart(dir: string): Part {
         file: dir,
       },
     );
-  assertBundleComplete(dir);
+  const journal = readBundleJournal(dir);
+  if (journal) {
+    // Unfinished: say which part it is (its journal's settings carry it) and why its run stopped.
+    const shard = ShardInfoSchema.safeParse(journal.settings.shard);
+    const which = shard.success ? `, part ${shard.data.index}/${shard.data.count} of the set` : "";
+    throw new FormatError(
+      `${dir}: an unfinished bundle${which} (${path.join(dir, JOURNAL_FILE)}: ${journal.done.length} of ${chunkCount(journal)} chunks written by ${journal.writer}${failureText(journal)}); rerun its task (it resumes from the journal), then merge again`,
+      {
+        file: path.join(dir, JOURNAL_FILE),
+        field: "done",
+        value: journal.done.length,
+        expected: chunkCount(journal),
+      },
+    );
+  }
   const metaFile = path.join(dir, "meta.json");
   const meta = readJsonFile(metaFile, "bundle meta") as Record<string, unknown>;
   const parsed = ShardInfoSchema.safeParse(meta.shard);

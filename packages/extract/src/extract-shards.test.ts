@@ -46,6 +46,49 @@ describe("extractBundle with shards, and the merge of @skeleton-cache/bundle", (
     expect(fs.existsSync(path.join(root, "m2")) || fs.existsSync(path.join(root, "m3"))).toBe(false);
   });
 
+  it("a part whose run fails on an unreadable file keeps its journal, naming the file; the merge refuses, naming the part and the file, and writes nothing", async () => {
+    const root = tempDir("skc-shards-");
+    const data = path.join(root, "ntu");
+    writeSyntheticNtu(data, { count: 12, actions: [1, 2, 3] });
+    const names = fs.readdirSync(data).sort();
+    const bad = path.join(data, names[7]!); // in part 1 of 2 (samples 6-11)
+    fs.writeFileSync(bad, "not a skeleton file\n");
+    const options = {
+      model: MODEL,
+      data,
+      classes: [0, 1, 2],
+      descriptorsOnly: true,
+      chunkSize: 3,
+      workers: 0,
+    };
+    const parts = [0, 1].map((i) => path.join(root, `part-${i}`));
+    await extractBundle({ ...options, out: parts[0]!, shard: { index: 0, count: 2 } }, ONNX);
+    const failed = await rejection(
+      extractBundle({ ...options, out: parts[1]!, shard: { index: 1, count: 2 } }, ONNX),
+    );
+    expect(exitCodeOf(failed)).toBe(2);
+    expect(failed.message).toContain(bad);
+    const journal = JSON.parse(fs.readFileSync(path.join(parts[1]!, "journal.json"), "utf8"));
+    expect(journal.done).toEqual([]);
+    expect(journal.failure).toEqual({ message: failed.message, file: bad });
+    expect(fs.existsSync(path.join(parts[1]!, "lock.json"))).toBe(false);
+
+    const merged = path.join(root, "merged");
+    const refused = await rejection((async () => mergeBundleShards(parts, merged))());
+    expect(exitCodeOf(refused)).toBe(2);
+    expect(refused.message).toBe(
+      `${parts[1]}: an unfinished bundle, part 1/2 of the set (${path.join(parts[1]!, "journal.json")}: 0 of 2 chunks written by skc extract; its last run failed: ${failed.message}); rerun its task (it resumes from the journal), then merge again`,
+    );
+    expect(fs.readdirSync(root).sort()).toEqual(["ntu", "part-0", "part-1"]);
+
+    // The file mended, the same command resumes the part; the failure is no longer on record.
+    writeSyntheticNtu(path.join(root, "again"), { count: 12, actions: [1, 2, 3] });
+    fs.copyFileSync(path.join(root, "again", names[7]!), bad);
+    const resumed = await extractBundle({ ...options, out: parts[1]!, shard: { index: 1, count: 2 } }, ONNX);
+    expect(resumed.state).toBe("resumed");
+    expect(mergeBundleShards(parts, merged).samples).toBe(12);
+  });
+
   it("an empty part, or a shard written to a file, is bad input", async () => {
     const root = tempDir("skc-shards-");
     const data = path.join(root, "ntu");

@@ -366,10 +366,20 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
     });
     return run.backbone;
   } catch (error) {
+    const stopped = error instanceof InterruptedError || signal?.aborted;
+    if (!stopped) {
+      // On record in the journal: a merge of this part says why it is unfinished.
+      const file = (error as { details?: { file?: unknown } }).details?.file;
+      writer.recordFailure({
+        message: (error as Error).message ?? String(error),
+        ...(typeof file === "string" ? { file } : {}),
+      });
+    }
     writer.close();
-    if (error instanceof InterruptedError || signal?.aborted) throw interrupted(writer, plan.samples.length);
-    // A bundle this run created with no chunk finished holds nothing to resume: leave no folder behind.
-    if (writer.state === "new" && writer.doneCount() === 0)
+    if (stopped) throw interrupted(writer, plan.samples.length);
+    // A bundle this run created with no chunk finished holds nothing to resume: leave no folder behind
+    // (but a shard part's stays, its journal saying why, for the merge of its set to report).
+    if (writer.state === "new" && writer.doneCount() === 0 && !options.shard)
       fs.rmSync(writer.dir, { recursive: true, force: true });
     throw error;
   }

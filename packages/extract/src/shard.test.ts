@@ -20,9 +20,9 @@ describe("resolveShard: --shard i/n, env, env/N", () => {
       "i/n as typed, whatever the environment",
       "3/8",
       slurmArray(1, 0, 3, 4),
-      { index: 3, count: 8, source: "3/8" },
+      { index: 3, count: 8, source: "--shard 3/8" },
     ],
-    ["i/n with spaces around", " 0/1 ", {}, { index: 0, count: 1, source: "0/1" }],
+    ["i/n with spaces around", " 0/1 ", {}, { index: 0, count: 1, source: "--shard 0/1" }],
     [
       "env in --array=0-3: index and count from Slurm",
       "env",

@@ -19,7 +19,7 @@ export type SchedulerEnv = Readonly<Record<string, string | undefined>>;
 export interface ShardChoice {
   readonly index: number;
   readonly count: number;
-  /** E.g. `"3/8"` as given, or `"SLURM_ARRAY_TASK_ID=2 of SLURM_ARRAY_TASK_COUNT=4"`. */
+  /** E.g. `"--shard 3/8"` as given, or `"SLURM_ARRAY_TASK_ID=2 of SLURM_ARRAY_TASK_COUNT=4"`. */
   readonly source: string;
 }
 
@@ -86,7 +86,7 @@ export function resolveShard(spec: string, env: SchedulerEnv = process.env): Sha
         value: spec,
       });
     try {
-      return { ...parseShardSpec(text), source: text };
+      return { ...parseShardSpec(text), source: `--shard ${text}` };
     } catch {
       throw new ValueError(`--shard: ${JSON.stringify(spec)} is not ${FORMS}`, {
         field: "shard",
