@@ -22,7 +22,10 @@ export interface LocalCluster {
   readonly pids: Readonly<Partial<Record<"munged" | "slurmctld" | "slurmd", number>>>;
   /** `{ SLURM_CONF }`: add it to a child's environment. */
   readonly env: { readonly SLURM_CONF: string };
-  /** Runs a Slurm client (sbatch, squeue, scontrol, …) against it; its stdout, or throws with its stderr. */
+  /**
+   * Runs a Slurm client (sbatch, squeue, scontrol, …) against it; its stdout, or throws with its
+   * stderr. `env` replaces this process's environment (sbatch passes it on to the job); SLURM_CONF is set.
+   */
   run(
     program: string,
     args: readonly string[],
@@ -57,7 +60,7 @@ export declare function startLocalCluster(options?: StartOptions): Promise<Local
 export declare function openLocalCluster(dir: string): LocalCluster;
 /** Cancels its jobs, stops the daemons it started (by pid), removes `dir` unless `keep`. */
 export declare function stopLocalCluster(dir: string, options?: { keep?: boolean }): number[];
-/** Runs a Slurm client against the cluster of `conf`; its stdout, or throws with its stderr. */
+/** Runs a Slurm client against the cluster of `conf` (`env` replaces process.env); its stdout, or throws with its stderr. */
 export declare function slurmCommand(
   conf: string,
   program: string,

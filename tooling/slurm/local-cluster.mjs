@@ -238,7 +238,8 @@ function writeState(dir, state) {
 export function slurmCommand(conf, program, args, options = {}) {
   const run = spawnSync(findProgram(program) ?? program, args, {
     encoding: "utf8",
-    env: { ...process.env, ...options.env, SLURM_CONF: conf },
+    // options.env replaces this process's environment (a job submitted with sbatch inherits it).
+    env: { ...(options.env ?? process.env), SLURM_CONF: conf },
     cwd: options.cwd,
     timeout: options.timeoutMs ?? 30_000,
   });

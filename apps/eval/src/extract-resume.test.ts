@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { JOURNAL_FILE, readBundleJournal } from "@skeleton-cache/bundle";
 import { syntheticNtuSkeletonText, writeSyntheticNtu } from "@skeleton-cache/datasets";
-import { REPO, tempDir } from "@skeleton-cache/test-support";
+import { filesOf, REPO, tempDir } from "@skeleton-cache/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 import { captureIo } from "./test-support/io.js";
@@ -77,13 +77,6 @@ async function waitForChunks(dir: string, chunks: number, child: ChildProcess): 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function filesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir).sort())
-    out[name] = fs.readFileSync(path.join(dir, name)).toString("base64");
-  return out;
 }
 
 /** A data folder whose sample `blocked` is a named pipe: reading it blocks until someone writes. */

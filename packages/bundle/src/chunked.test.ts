@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
-import { tempDir } from "@skeleton-cache/test-support";
+import { filesOf, tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -77,13 +77,6 @@ function writeChunked(
 
 function readBundleJournalOf(dir: string): number[] {
   return JSON.parse(fs.readFileSync(path.join(dir, JOURNAL_FILE), "utf8")).done;
-}
-
-function filesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir).sort())
-    out[name] = fs.readFileSync(path.join(dir, name)).toString("base64");
-  return out;
 }
 
 describe("chunked bundle writer", () => {

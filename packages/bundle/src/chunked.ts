@@ -177,6 +177,7 @@ function openFinished(
 class ChunkedWriter implements ChunkedBundleWriter {
   readonly chunkSize: number;
   readonly chunks: number;
+  readonly takenOver: ChunkedBundleWriter["takenOver"];
   /** Written and journalled. */
   private readonly done: Set<number>;
   /** Written, not yet flushed and journalled. */
@@ -194,6 +195,10 @@ class ChunkedWriter implements ChunkedBundleWriter {
     private readonly options: ChunkedBundleOptions,
     private lock: BundleLock | null,
   ) {
+    const stale = lock?.takenOver;
+    this.takenOver = stale
+      ? { host: stale.host, pid: stale.pid, ...(stale.job ? { job: stale.job } : {}) }
+      : undefined;
     this.chunkSize = options.chunkSize;
     this.chunks = Math.ceil(options.samples / options.chunkSize);
     const all = Array.from({ length: this.chunks }, (_, k) => k);
@@ -203,11 +208,6 @@ class ChunkedWriter implements ChunkedBundleWriter {
 
   get state(): ChunkedBundleState {
     return this.currentState;
-  }
-
-  get takenOver(): ChunkedBundleWriter["takenOver"] {
-    const stale = this.lock?.takenOver;
-    return stale ? { host: stale.host, pid: stale.pid, ...(stale.job ? { job: stale.job } : {}) } : undefined;
   }
 
   pending(): number[] {

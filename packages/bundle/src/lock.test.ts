@@ -112,6 +112,7 @@ describe("the write lock of a chunked bundle", () => {
     expect(writer.takenOver).toEqual({ host: os.hostname(), pid: child.pid, job: "41_1" });
     expect(readBundleLock(dir)?.pid).toBe(process.pid);
     writer.close();
+    expect(writer.takenOver?.pid).toBe(child.pid); // still said after the lock is released
     expect(fs.readdirSync(dir)).toEqual([JOURNAL_FILE]); // released; the journal stays for a resume
   });
 

@@ -9,10 +9,10 @@ import path from "node:path";
 import { mergeBundleShards } from "@skeleton-cache/bundle";
 import { writeSyntheticNtu } from "@skeleton-cache/datasets";
 import { exitCodeOf } from "@skeleton-cache/errors";
-import { tempDir } from "@skeleton-cache/test-support";
+import { filesOf, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { extractBundle } from "./extract.js";
-import { filesOf, MODEL, ONNX, rejection } from "./test-support/run.js";
+import { MODEL, ONNX, rejection } from "./test-support/run.js";
 
 describe("extractBundle with shards, and the merge of @skeleton-cache/bundle", () => {
   it("three parts merge into the bytes of one run (on two workers); a missing or doubled part is refused by name", async () => {

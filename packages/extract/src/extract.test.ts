@@ -4,10 +4,10 @@ import path from "node:path";
 import { readBundleDescriptors } from "@skeleton-cache/bundle";
 import { writeSyntheticNtu } from "@skeleton-cache/datasets";
 import { exitCodeOf, InterruptedError, ValueError } from "@skeleton-cache/errors";
-import { dataPath, itWithData, tempDir } from "@skeleton-cache/test-support";
+import { dataPath, filesOf, itWithData, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import { type ExtractProgress, extractBundle } from "./extract.js";
-import { filesOf, MODEL, ONNX, rejection } from "./test-support/run.js";
+import { MODEL, ONNX, rejection } from "./test-support/run.js";
 
 const NTU = dataPath("real/ntu");
 

@@ -128,6 +128,14 @@ export function repoPath(...parts: string[]): string {
   return path.join(REPO, ...parts);
 }
 
+/** Every file of a folder, base64 by name: two folders compare byte for byte with `toEqual`. */
+export function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir).sort())
+    out[name] = fs.readFileSync(path.join(dir, name)).toString("base64");
+  return out;
+}
+
 /** Names of the committed parity cases. */
 export function parityCases(): string[] {
   return fs

@@ -1,6 +1,4 @@
-/** What the extraction tests share: the tiny ST-GCN fixture, the "onnx" adapter in every thread, error and file helpers. */
-import fs from "node:fs";
-import path from "node:path";
+/** What the extraction tests share: the tiny ST-GCN fixture, the "onnx" adapter in every thread, an error helper. */
 import { repoPath } from "@skeleton-cache/test-support";
 import type { ExtractRun } from "../extract.js";
 
@@ -20,12 +18,4 @@ export async function rejection(
     return error as Error & { details?: Record<string, unknown> };
   }
   throw new Error("expected a rejection, got a result");
-}
-
-/** Every file of a folder, base64 by name: two folders compare byte for byte. */
-export function filesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir).sort())
-    out[name] = fs.readFileSync(path.join(dir, name)).toString("base64");
-  return out;
 }
