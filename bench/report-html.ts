@@ -16,7 +16,7 @@ import { uniformPrior } from "@skeleton-cache/prior";
 import { chromiumPath } from "@skeleton-cache/test-support";
 import { onlinePass, SkeletonCacheMethod, TraceRecorder } from "@skeleton-cache/tta";
 import { main } from "../apps/eval/src/cli.js";
-import { loadEvalData } from "../apps/eval/src/inputs.js";
+import { loadStream } from "../apps/eval/src/inputs.js";
 import { launchChromium, openReport, watchedPage } from "../apps/eval/src/test-support/browser.js";
 import { skeletonEvalArgs, writeSkeletonRun } from "../apps/eval/src/test-support/skeleton-run.js";
 
@@ -81,7 +81,7 @@ export async function reportHtmlBench(
   });
 
   // The traced replay against the plain pass, same data, same run.
-  const data = loadEvalData(run.bundle);
+  const data = loadStream(run.bundle);
   const options = {
     numClasses: U,
     channels: C,

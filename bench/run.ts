@@ -234,6 +234,7 @@ function endToEnd(tmp: string): string {
   const logits = randomArray(N * U, 18);
   const dir = path.join(tmp, "bundle-10k");
   writeBundleDir(dir, {
+    kind: "descriptors",
     logits: { data: logits, shape: [N, U] },
     descriptors: { data: descriptors, shape: [N, NUM_SLOTS, C] },
     labels,

@@ -66,6 +66,29 @@ const RETIRED = [
   },
   // One prior resolver, in prior.
   { name: "loadPriorOrShipped", in: "*", use: "resolvePrior(fileOrId) (@skeleton-cache/prior)" },
+  // One labelled-stream type with one kind field (issue 19, item 5): skeleton's LabelledStream and StreamKind.
+  ...["Bundle", "DescribedBundle"].map((name) => ({
+    name,
+    in: "*",
+    use: "LabelledStream (@skeleton-cache/skeleton; its kind says F or descriptors)",
+  })),
+  { name: "StreamInput", in: "*", use: "LabelledStream (@skeleton-cache/skeleton)" },
+  { name: "StreamData", in: "*", use: "LabelledStream (@skeleton-cache/skeleton)" },
+  {
+    name: "streamData",
+    in: "*",
+    use: "a LabelledStream object (@skeleton-cache/skeleton), checked by its users",
+  },
+  {
+    name: "SyntheticBundle",
+    in: "*",
+    use: "LabelledStream (generateSynthetic of @skeleton-cache/evaluate returns one)",
+  },
+  { name: "EncodedKind", in: "*", use: "StreamKind (@skeleton-cache/skeleton)" },
+  // Protocols are registry entries: protocolNames(), describeProtocols(), resolveProtocol().
+  { name: "PROTOCOLS", in: "*", use: "protocolNames() (@skeleton-cache/protocols)" },
+  { name: "PROTOCOL_DESCRIPTIONS", in: "*", use: "describeProtocols() (@skeleton-cache/protocols)" },
+  { name: "Protocol", in: ["protocols"], use: "a protocol's registry name (string; protocolNames())" },
 ];
 
 /** Export names of a module file, following `export * from "./x.js"` inside the package. */

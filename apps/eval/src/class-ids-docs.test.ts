@@ -28,6 +28,7 @@ function utdBundle(dir: string, withIds: boolean): void {
   const random = seededRandom(3);
   const [n, u, c] = [16, 4, 8];
   writeBundleDir(dir, {
+    kind: "descriptors",
     logits: { data: Float32Array.from({ length: n * u }, () => random.next()), shape: [n, u] },
     descriptors: {
       data: Float32Array.from({ length: n * 8 * c }, () => random.next() - 0.5),

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
+import { methodGridOf, methodParams } from "@skeleton-cache/evaluate";
 import { tempDir } from "@skeleton-cache/test-support";
 import { REFERENCE_GRID } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { parseEvalConfig, resolveConfig } from "./config.js";
-import { methodGridOf, methodParams } from "./method-config.js";
 
 describe("config", () => {
   it("fills defaults: online, skeleton-cache with α 1, β 5, K 8, hedge auto, the reference grid", () => {

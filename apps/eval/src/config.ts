@@ -2,9 +2,8 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { SETUP_CONFIG_KEYS } from "@skeleton-cache/evaluate/setup";
 import { ExtractOptionsSchema } from "@skeleton-cache/extract/options";
-import { PROTOCOLS } from "@skeleton-cache/protocols";
-import { methodNames } from "@skeleton-cache/tta";
 import { z } from "zod";
 
 /** YAML, loaded only when a config file needs it (not at every start of skc). */
@@ -17,23 +16,9 @@ function parseYaml(text: string): unknown {
 export const DEMO_IDS = ["utd-mhad", "synthetic", "synthetic-gzsl"] as const;
 export type DemoId = (typeof DEMO_IDS)[number];
 
-const finite = z.number().refine(Number.isFinite, "must be a finite number");
-const nonNegative = finite.refine((v) => v >= 0, "must be ≥ 0");
+const S = SETUP_CONFIG_KEYS;
 
-export const GzslSchema = z.strictObject({
-  /** Dataset class ids of the seen candidates (default: the split's seen list). */
-  seen: z.array(z.number().int().nonnegative()).optional(),
-  /** Constant subtracted from seen-class scores; omit to sweep. */
-  calibration: finite.optional(),
-  /** Sweep of calibration constants: from, to, steps. */
-  sweep: z
-    .strictObject({ from: finite, to: finite, steps: z.number().int().min(1).max(1001) })
-    .default({ from: 0, to: 2, steps: 21 }),
-  /** Average S and U over samples (default) or over classes. */
-  average: z.enum(["sample", "class"]).default("sample"),
-});
-
-/** Every key a config file (YAML or JSON) may hold; flags override the file. */
+/** Every key a config file (YAML or JSON) may hold; flags override the file. The setup's keys are @skeleton-cache/evaluate's. */
 export const EvalConfigSchema = z.strictObject({
   /** Bundle directory or file; omitted: the shipped demo named by `demo`. */
   bundle: z.string().min(1).optional(),
@@ -49,53 +34,31 @@ export const EvalConfigSchema = z.strictObject({
   layout: z.string().min(1).optional(),
   /** Prior: a file, a published id (e.g. ntu60_55_5) or "uniform". */
   prior: z.string().min(1).optional(),
-  /** γ of the uniform prior. */
-  uniformGamma: z.number().min(0).max(1).default(0.5),
-  /** Split id (checks the bundle's classes and the prior; GZSL seen list). */
-  split: z.string().min(1).optional(),
-  /** The test-time method (`@skeleton-cache/tta`'s registry), or "all" to compare every one. */
-  method: z
-    .string()
-    .refine((name) => name === "all" || methodNames().includes(name), {
-      message: `unknown method; known methods: ${methodNames().join(", ")}, or all`,
-    })
-    .default("skeleton-cache"),
-  /** Hyper-parameters per method, e.g. { "knn-past": { k: 5 } } (the method's defaults fill the rest). */
-  params: z.record(z.string(), z.record(z.string(), z.union([finite, z.string()]))).default({}),
-  /** Shorthands for the cache methods' α ≥ 0 (Eq. 12; 0 = the backbone alone), β ≥ 0 (Eq. 6), K, hedge. */
-  alpha: nonNegative.optional(),
-  beta: nonNegative.optional(),
-  K: z.number().int().min(1).max(4096).optional(),
-  hedge: z.enum(["auto", "on", "off"]).optional(),
-  hedgeMargin: z.number().min(0).max(1).optional(),
-  protocol: z.enum(PROTOCOLS).default("online"),
+  uniformGamma: S.uniformGamma,
+  split: S.split,
+  method: S.method,
+  params: S.params,
+  alpha: S.alpha,
+  beta: S.beta,
+  K: S.K,
+  hedge: S.hedge,
+  hedgeMargin: S.hedgeMargin,
+  protocol: S.protocol,
   out: z.string().min(1).optional(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .default(0),
-  /** R: permutations of the orders protocol, and of the spread printed beside an online or validation run (0: none). */
-  orders: z.number().int().min(0).max(10000).default(10),
-  /** Grid of the validation protocol (default: the method's own grid; the reference protocol always uses the method's). */
-  grid: z.record(z.string(), z.array(nonNegative).min(1)).optional(),
+  seed: S.seed,
+  orders: S.orders,
+  grid: S.grid,
   validationBundle: z.string().min(1).optional(),
   /** Prior for the validation classes (default uniform: the published priors cover unseen classes only). */
   validationPrior: z.string().min(1).optional(),
-  /** Ablations at the final α, β, K: descriptor subsets × LLM vs uniform prior. */
-  ablations: z.boolean().default(true),
-  gzsl: GzslSchema.optional(),
+  ablations: S.ablations,
+  gzsl: S.gzsl,
   /** Whether to write the SVG / PNG plots. */
   plots: z.boolean().default(true),
   quiet: z.boolean().default(false),
 });
 
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
-export type GzslConfig = z.infer<typeof GzslSchema>;
-
-/** The config keys that are shorthands for hyper-parameters of the selected method. */
-export const PARAM_SHORTHANDS = ["alpha", "beta", "K", "hedge", "hedgeMargin"] as const;
 /** Config as read from a file or flags, before defaults. */
 export type EvalConfigInput = z.input<typeof EvalConfigSchema>;
 

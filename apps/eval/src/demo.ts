@@ -1,12 +1,6 @@
 import path from "node:path";
+import { generateSynthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from "@skeleton-cache/evaluate";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
-import { NUM_SLOTS } from "@skeleton-cache/skeleton";
-import {
-  generateSynthetic,
-  SYNTHETIC_DEFAULTS,
-  type SyntheticBundle,
-  type SyntheticOptions,
-} from "./synthetic.js";
 
 /** The shipped demo: a test bundle (the unseen classes of NTU60 55/5) and a validation bundle (its validation classes). */
 export const DEMO_SPEC = {
@@ -41,22 +35,22 @@ export function syntheticBundleFiles(
   options: SyntheticOptions,
   extraMeta: Record<string, unknown> = {},
 ): Map<string, Uint8Array> {
-  const bundle: SyntheticBundle = generateSynthetic(options);
-  const { numSamples: N, numClasses: U, channels: C } = bundle;
+  const stream = generateSynthetic(options);
   const generator = { ...SYNTHETIC_DEFAULTS, ...options };
   const meta = {
     synthetic: true,
-    note: "SYNTHETIC encoder outputs from the project's seeded generator (apps/eval/src/synthetic.ts): not a real backbone, not real skeletons.",
+    note: "SYNTHETIC encoder outputs from the project's seeded generator (@skeleton-cache/evaluate's generateSynthetic): not a real backbone, not real skeletons.",
     source:
-      "apps/eval/src/synthetic.ts (generateSynthetic); regenerate with `pnpm --filter @skeleton-cache/skc make-demo`",
+      "packages/evaluate/src/synthetic.ts (generateSynthetic); regenerate with `pnpm --filter @skeleton-cache/skc make-demo`",
     ...extraMeta,
     generator,
   };
+  const { descriptors, logits } = stream;
   const files = new Map<string, Uint8Array>();
-  files.set("descriptors.npy", encodeNpy(bundle.descriptors, [N, NUM_SLOTS, C], "f4"));
-  files.set("logits.npy", encodeNpy(bundle.logits, [N, U], "f4"));
-  files.set("labels.npy", encodeNpy(toInt64(bundle.labels), [N], "i8"));
-  files.set("class_ids.npy", encodeNpy(toInt64(bundle.classIds), [U], "i8"));
+  files.set("descriptors.npy", encodeNpy(descriptors!.data, descriptors!.shape, "f4"));
+  files.set("logits.npy", encodeNpy(logits.data, logits.shape, "f4"));
+  files.set("labels.npy", encodeNpy(toInt64(stream.labels), [stream.labels.length], "i8"));
+  files.set("class_ids.npy", encodeNpy(toInt64(stream.classIds!), [stream.classIds!.length], "i8"));
   files.set("meta.json", new TextEncoder().encode(`${JSON.stringify(meta, null, 1)}\n`));
   return files;
 }

@@ -13,6 +13,7 @@ function kinectBundle(dir: string, layout?: string): void {
   const random = seededRandom(7);
   const [n, u, c, t, v] = [12, 3, 4, 6, 20];
   writeBundleDir(dir, {
+    kind: "features",
     logits: { data: Float32Array.from({ length: n * u }, () => random.next()), shape: [n, u] },
     features: {
       data: Float32Array.from({ length: n * c * t * v }, () => random.next() - 0.5),

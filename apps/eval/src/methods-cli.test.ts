@@ -5,12 +5,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { CompareResult } from "@skeleton-cache/evaluate";
 import type { EvalReport } from "@skeleton-cache/report";
 import { tempDir } from "@skeleton-cache/test-support";
 import { methodNames } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
-import type { CompareResult } from "./compare.js";
 import { writeSyntheticBundle } from "./demo.js";
 import { captureIo } from "./test-support/io.js";
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { readNpy, toIntArray } from "@skeleton-cache/formats";
 import { permutation } from "@skeleton-cache/tensor";
 import { describe, expect, it } from "vitest";
-import { loadEvalData, UTD_DEMO_DIR } from "./inputs.js";
+import { loadStream, UTD_DEMO_DIR } from "./inputs.js";
 import { UTD_DEMO_SPEC, utdDemoFiles } from "./utd-demo.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -20,14 +20,14 @@ describe("the real-data demo (UTD-MHAD)", () => {
   });
 
   it("is the 22/5 seed-0 benchmark bundle in a seeded order: same samples, same labels, real, not synthetic", () => {
-    const data = loadEvalData(UTD_DEMO_DIR, true);
-    expect(data.synthetic).toBe(false);
-    expect(data.meta.dataset).toBe("utd-mhad");
+    const data = loadStream(UTD_DEMO_DIR, true);
+    expect(data.meta!.synthetic === true).toBe(false);
+    expect(data.meta!.dataset).toBe("utd-mhad");
     const source = path.join(REPO, UTD_DEMO_SPEC.test.from);
     const labels = toIntArray(readNpy(path.join(source, "labels.npy")));
     const order = permutation(labels.length, UTD_DEMO_SPEC.test.orderSeed);
     expect(Array.from(data.labels)).toEqual(order.map((i) => labels[i]));
     const sourceMeta = JSON.parse(fs.readFileSync(path.join(source, "meta.json"), "utf8"));
-    expect(data.meta.sampleNames).toEqual(order.map((i) => sourceMeta.sampleNames[i]));
+    expect(data.meta!.sampleNames).toEqual(order.map((i) => sourceMeta.sampleNames[i]));
   });
 });

@@ -16,6 +16,8 @@ const PACKAGES = [
   "fusion",
   "tta",
   "metrics",
+  "protocols",
+  "evaluate",
   "report",
   "llm-prior",
 ] as const;

@@ -75,6 +75,7 @@ describe("precomputed adapter", () => {
   it("refuses a descriptor bundle and bad options", async () => {
     const dir = path.join(tmp, "descriptors");
     writeBundleDir(dir, {
+      kind: "descriptors",
       logits: { data: new Float32Array(2 * 3), shape: [2, 3] },
       descriptors: { data: new Float32Array(2 * 8 * 4), shape: [2, 8, 4] },
       labels: Int32Array.from([0, 2]),

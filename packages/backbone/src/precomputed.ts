@@ -42,14 +42,17 @@ export function precomputedBackbone(
   options: { candidateClasses?: readonly number[]; batchSize?: number } = {},
 ): PrecomputedBackbone {
   const source = reader.source;
-  if (reader.featureKind !== "features") {
+  if (reader.kind !== "features") {
     throw new ValueError(
       `${source}: the bundle holds descriptors (N, 8, C), not the feature volume (N, C, T, V) a backbone gives; evaluate it directly from the bundle`,
-      { file: source, field: "features", value: reader.featureKind },
+      { file: source, field: "features", value: reader.kind },
     );
   }
   const batchSize = assertBatchSize(options.batchSize ?? 64);
-  const bundleIds = Array.from(reader.classIds);
+  // Candidate u is class u where the bundle names no dataset class ids.
+  const bundleIds = reader.classIds
+    ? Array.from(reader.classIds)
+    : Array.from({ length: reader.numClasses }, (_, u) => u);
   const candidateClasses = checkCandidateClasses(
     options.candidateClasses ?? bundleIds,
     undefined,

@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError, NonFiniteError, ShapeError, ValueError } from "@skeleton-cache/errors";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { parityDir, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import {
-  type Bundle,
+  datasetClassIds,
   detectBundleFormat,
   encodeBundleNpz,
   encodeBundleSafetensors,
@@ -23,7 +24,7 @@ const CASES = ["u12-t13", "u5-hedge", "u5-k4", "u5-raw-secondpass"];
 const TMP = tempDir("skc-bundle-");
 
 /** Fast deep comparison: typed arrays by bytes (vitest's toEqual walks million-element arrays slowly). */
-function expectSameBundle(actual: Bundle, expected: Bundle): void {
+function expectSameBundle(actual: LabelledStream, expected: LabelledStream): void {
   const bytes = (a?: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) =>
     a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : undefined;
   for (const key of ["logits", "features", "descriptors"] as const) {
@@ -34,12 +35,16 @@ function expectSameBundle(actual: Bundle, expected: Bundle): void {
     ).toBe(true);
   }
   expect(Array.from(actual.labels)).toEqual(Array.from(expected.labels));
-  expect(Array.from(actual.classIds)).toEqual(Array.from(expected.classIds));
+  expect(actual.kind).toBe(expected.kind);
+  expect(actual.classIds && Array.from(actual.classIds)).toEqual(
+    expected.classIds && Array.from(expected.classIds),
+  );
   expect(actual.meta).toEqual(expected.meta);
 }
 
-function small(overrides: Partial<Bundle> = {}): Bundle {
+function small(overrides: Partial<LabelledStream> = {}): LabelledStream {
   return {
+    kind: "descriptors",
     logits: { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] },
     descriptors: { data: Float32Array.from({ length: 2 * 8 * 4 }, (_, i) => i / 7), shape: [2, 8, 4] },
     labels: Int32Array.of(2, 0),
@@ -51,14 +56,15 @@ function small(overrides: Partial<Bundle> = {}): Bundle {
 
 describe("bundle directories (the parity fixtures)", () => {
   for (const name of CASES) {
-    it(`reads ${name}: shapes agree, class ids default to 0..U-1`, () => {
+    it(`reads ${name}: shapes agree, kind features, no dataset class ids (the folder has no class_ids.npy)`, () => {
       const bundle = readBundleDir(path.join(PARITY, name));
-      const [n, u] = bundle.logits.shape;
+      const [n] = bundle.logits.shape;
+      expect(bundle.kind).toBe("features");
       expect(bundle.features?.shape[0]).toBe(n);
       expect(bundle.features?.shape.length).toBe(4);
       expect(bundle.descriptors).toBeUndefined();
       expect(bundle.labels.length).toBe(n);
-      expect(Array.from(bundle.classIds)).toEqual(Array.from({ length: u! }, (_, i) => i));
+      expect(bundle.classIds).toBeUndefined();
       expect(bundle.meta).toEqual({});
     });
   }
@@ -129,8 +135,9 @@ describe("the authors' encoder_outputs.pt (schema v2)", () => {
     const folder = path.join(PARITY, "u12-t13");
     const pt = readBundle(path.join(folder, "encoder_outputs.pt"));
     const dir = readBundleDir(folder);
-    expectSameBundle(pt, { ...dir, classIds: pt.classIds, meta: pt.meta });
-    expect(Array.from(pt.classIds)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expectSameBundle(pt, { ...dir, meta: pt.meta });
+    // unseen_class_indices 0..11 of a dataset without a class catalog index the candidates: no dataset class ids.
+    expect(pt.classIds).toBeUndefined();
     expect(pt.meta).toMatchObject({
       schema_version: 2,
       backbone: "smie",
@@ -139,7 +146,28 @@ describe("the authors' encoder_outputs.pt (schema v2)", () => {
       synthetic: true,
       num_unseen: 12,
     });
-    expect((pt.meta["slot_order"] as string[]).length).toBe(8);
+    expect((pt.meta!["slot_order"] as string[]).length).toBe(8);
+  });
+});
+
+describe("datasetClassIds: which class ids a bundle gives name dataset classes", () => {
+  it("keeps any ids of a dataset with a catalog and non-identity ids; drops 0..U-1 of no known dataset", () => {
+    const identity = Int32Array.of(0, 1, 2);
+    const picked = Int32Array.of(4, 14, 17);
+    expect(datasetClassIds(identity, { dataset: "ntu60" })).toBe(identity);
+    expect(datasetClassIds(picked, {})).toBe(picked);
+    expect(datasetClassIds(identity, {})).toBeUndefined();
+    expect(datasetClassIds(identity, { dataset: "synthetic" })).toBeUndefined();
+    expect(datasetClassIds(undefined, { dataset: "ntu60" })).toBeUndefined();
+  });
+
+  it("reads class_ids.npy of a directory and writes none for a stream without ids", () => {
+    const dir = path.join(TMP, "ids");
+    writeBundleDir(dir, small());
+    expect(Array.from(readBundleDir(dir).classIds!)).toEqual([10, 11, 19]);
+    writeBundleDir(dir, small({ classIds: undefined }));
+    expect(fs.existsSync(path.join(dir, "class_ids.npy"))).toBe(false);
+    expect(readBundleDir(dir).classIds).toBeUndefined();
   });
 });
 
@@ -152,7 +180,7 @@ describe("openBundle (streaming)", () => {
       expect(reader.format).toBe("dir");
       expect(reader.numSamples).toBe(180);
       expect(reader.numClasses).toBe(12);
-      expect(reader.featureKind).toBe("features");
+      expect(reader.kind).toBe("features");
       expect(reader.featureShape).toEqual([32, 13, 25]);
       expect(reader.labels).toEqual(whole.labels);
       const per = 32 * 13 * 25;
@@ -173,7 +201,7 @@ describe("openBundle (streaming)", () => {
     writeBundle(target, small());
     const reader = openBundle(target);
     expect(reader.format).toBe("npz");
-    expect(reader.featureKind).toBe("descriptors");
+    expect(reader.kind).toBe("descriptors");
     expect(reader.featureShape).toEqual([8, 4]);
     expect(Array.from(reader.logits(1))).toEqual([4, 5, 6]);
     expect(reader.features(1)[0]).toBeCloseTo(32 / 7, 6);

@@ -2,12 +2,12 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
+import type { LabelledStream, StreamKind } from "@skeleton-cache/skeleton";
 import { permutation, seededRandom } from "@skeleton-cache/tensor";
 import { filesOf, tempDir } from "@skeleton-cache/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  type Bundle,
   type BundleMeta,
   JOURNAL_FILE,
   LOCK_FILE,
@@ -21,16 +21,17 @@ import {
 } from "./index.js";
 
 /** A random bundle of n samples: features (n, 2, 3, 4) or descriptors (n, 8, 5), 3 classes. */
-function makeBundle(n: number, volume: "features" | "descriptors", seed = 1): Bundle {
+function makeBundle(n: number, kind: StreamKind, seed = 1): LabelledStream {
   const random = seededRandom(seed);
-  const sample = volume === "features" ? [2, 3, 4] : [8, 5];
+  const sample = kind === "features" ? [2, 3, 4] : [8, 5];
   const per = sample.reduce((a, b) => a * b, 1);
   const values = Float32Array.from({ length: n * per }, () => random.next() * 2 - 1);
   const logits = Float32Array.from({ length: n * 3 }, () => random.next() * 4);
   const tensor = { data: values, shape: [n, ...sample] };
   return {
+    kind,
     logits: { data: logits, shape: [n, 3] },
-    ...(volume === "features" ? { features: tensor } : { descriptors: tensor }),
+    ...(kind === "features" ? { features: tensor } : { descriptors: tensor }),
     labels: Int32Array.from({ length: n }, (_, i) => (i * 7) % 3),
     classIds: Int32Array.from([2, 5, 9]),
     meta: { dataset: "ntu60", sampleNames: Array.from({ length: n }, (_, i) => `s${i}`) },
@@ -53,26 +54,26 @@ function crashWriterOf(dir: string): void {
 /** Writes `bundle` through the chunked writer, chunks in the given order. */
 function writeChunked(
   dir: string,
-  bundle: Bundle,
+  bundle: LabelledStream,
   chunkSize: number,
   order?: number[],
-  meta = bundle.meta,
+  meta = bundle.meta ?? {},
 ): void {
   const n = bundle.labels.length;
   const writer = openChunkedBundle(dir, { writer: "test", settings: SETTINGS, samples: n, chunkSize });
-  const volume = bundle.features ? "features" : "descriptors";
+  const kind = bundle.features ? "features" : "descriptors";
   const tensor = (bundle.features ?? bundle.descriptors)!;
   const per = tensor.data.length / n;
   for (const k of order ?? writer.pending()) {
     const [start, end] = writer.range(k);
     writer.writeChunk(k, {
-      volume,
+      kind,
       sampleShape: tensor.shape.slice(1),
       logits: bundle.logits.data.slice(start * 3, end * 3),
       values: tensor.data.slice(start * per, end * per),
     });
   }
-  writer.finish({ labels: bundle.labels, classIds: bundle.classIds, meta });
+  writer.finish({ labels: bundle.labels, classIds: bundle.classIds!, meta });
 }
 
 function readBundleJournalOf(dir: string): number[] {
@@ -89,9 +90,9 @@ describe("chunked bundle writer", () => {
         fc.integer({ min: 1, max: 9 }),
         fc.constantFrom("features" as const, "descriptors" as const),
         fc.integer({ min: 0, max: 1000 }),
-        (n, chunkSize, volume, seed) => {
+        (n, chunkSize, kind, seed) => {
           run++;
-          const bundle = makeBundle(n, volume, seed);
+          const bundle = makeBundle(n, kind, seed);
           const whole = path.join(root, `whole-${run}`);
           writeBundleDir(whole, bundle);
           const chunked = path.join(root, `chunked-${run}`);
@@ -114,7 +115,7 @@ describe("chunked bundle writer", () => {
       chunkSize: 4,
     });
     writer.writeChunk(1, {
-      volume: "features",
+      kind: "features",
       sampleShape: [2, 3, 4],
       logits: bundle.logits.data.slice(12, 24),
       values: bundle.features!.data.slice(4 * 24, 8 * 24),
@@ -145,7 +146,7 @@ describe("chunked bundle writer", () => {
     const dir = path.join(tempDir("skc-chunked-"), "b");
     const bundle = makeBundle(10, "descriptors");
     const chunk = (start: number, end: number) => ({
-      volume: "descriptors" as const,
+      kind: "descriptors" as const,
       sampleShape: [8, 5],
       logits: bundle.logits.data.slice(start * 3, end * 3),
       values: bundle.descriptors!.data.slice(start * 40, end * 40),
@@ -167,7 +168,7 @@ describe("chunked bundle writer", () => {
     expect(second.pending()).toEqual([1, 3]);
     for (const k of second.pending()) second.writeChunk(k, chunk(...second.range(k)));
     const meta: BundleMeta = { ...bundle.meta, extraction: SETTINGS };
-    second.finish({ labels: bundle.labels, classIds: bundle.classIds, meta });
+    second.finish({ labels: bundle.labels, classIds: bundle.classIds!, meta });
     expect(fs.existsSync(path.join(dir, JOURNAL_FILE))).toBe(false);
     expect(Array.from(readBundle(dir).descriptors!.data)).toEqual(Array.from(bundle.descriptors!.data));
     const settingsOf = (m: Record<string, unknown>) => m.extraction as Record<string, unknown> | undefined;
@@ -184,7 +185,7 @@ describe("chunked bundle durability", () => {
     const dir = path.join(tempDir("skc-chunked-"), "b");
     const bundle = makeBundle(8, "descriptors");
     const chunk = (start: number, end: number) => ({
-      volume: "descriptors" as const,
+      kind: "descriptors" as const,
       sampleShape: [8, 5],
       logits: bundle.logits.data.slice(start * 3, end * 3),
       values: bundle.descriptors!.data.slice(start * 40, end * 40),
@@ -205,7 +206,7 @@ describe("chunked bundle durability", () => {
     again.writeChunk(1, chunk(2, 4));
     again.writeChunk(2, chunk(4, 6)); // the last one: everything is flushed
     expect(readBundleJournalOf(dir)).toEqual([0, 1, 2, 3]);
-    again.finish({ labels: bundle.labels, classIds: bundle.classIds, meta: bundle.meta });
+    again.finish({ labels: bundle.labels, classIds: bundle.classIds!, meta: bundle.meta! });
     expect(Array.from(readBundle(dir).descriptors!.data)).toEqual(Array.from(bundle.descriptors!.data));
   });
 });
@@ -229,14 +230,15 @@ describe("shards", () => {
     );
   });
 
-  function writeParts(root: string, bundle: Bundle, count: number): string[] {
+  function writeParts(root: string, bundle: LabelledStream, count: number): string[] {
     const n = bundle.labels.length;
     const tensor = (bundle.features ?? bundle.descriptors)!;
     const per = tensor.data.length / n;
     const dirs: string[] = [];
     for (let i = 0; i < count; i++) {
       const [start, end] = shardRange(n, i, count);
-      const part: Bundle = {
+      const part: LabelledStream = {
+        kind: bundle.kind,
         logits: { data: bundle.logits.data.slice(start * 3, end * 3), shape: [end - start, 3] },
         [bundle.features ? "features" : "descriptors"]: {
           data: tensor.data.slice(start * per, end * per),
@@ -246,7 +248,7 @@ describe("shards", () => {
         classIds: bundle.classIds,
         meta: {
           ...bundle.meta,
-          sampleNames: (bundle.meta.sampleNames as string[]).slice(start, end),
+          sampleNames: (bundle.meta!.sampleNames as string[]).slice(start, end),
           shard: { index: i, count, offset: start, total: n },
         },
       };
@@ -258,16 +260,16 @@ describe("shards", () => {
   }
 
   it("merge joins a shard set into the bytes of the whole bundle", () => {
-    for (const volume of ["features", "descriptors"] as const) {
+    for (const kind of ["features", "descriptors"] as const) {
       const root = tempDir("skc-shards-");
-      const bundle = makeBundle(17, volume, 4);
+      const bundle = makeBundle(17, kind, 4);
       const whole = path.join(root, "whole");
       writeChunked(whole, bundle, 5);
       const parts = writeParts(root, bundle, 4);
       const merged = path.join(root, "merged");
       // Parts in any order on the command line.
       const result = mergeBundleShards([parts[2]!, parts[0]!, parts[3]!, parts[1]!], merged);
-      expect(result).toEqual({ out: merged, parts: 4, samples: 17, volume });
+      expect(result).toEqual({ out: merged, parts: 4, samples: 17, kind });
       expect(filesOf(merged)).toEqual(filesOf(whole));
     }
   });

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ShapeError, ValueError } from "@skeleton-cache/errors";
 import { encodeNpy, encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
+import type { StreamKind } from "@skeleton-cache/skeleton";
 import { shapeSize } from "@skeleton-cache/tensor";
 import { int64Vector, metaText } from "./io.js";
 import {
@@ -43,7 +44,7 @@ export interface ChunkedBundleOptions {
 
 /** One finished chunk: `count` samples' logits (count × U) and volumes (count × sample size). */
 export interface BundleChunk {
-  readonly volume: "features" | "descriptors";
+  readonly kind: StreamKind;
   /** One sample's volume shape: (C, T, V) or (8, C). */
   readonly sampleShape: readonly number[];
   readonly logits: Float32Array;
@@ -247,7 +248,7 @@ class ChunkedWriter implements ChunkedBundleWriter {
     this.lock?.assertHeld();
     this.checkChunk(k, chunk, end - start);
     this.journal.arrays ??= {
-      volume: chunk.volume,
+      volume: chunk.kind,
       sampleShape: [...chunk.sampleShape],
       classes: chunk.logits.length / (end - start),
     };
@@ -360,15 +361,15 @@ class ChunkedWriter implements ChunkedBundleWriter {
       );
     const same =
       !arrays ||
-      (arrays.volume === chunk.volume &&
+      (arrays.volume === chunk.kind &&
         arrays.classes === classes &&
         arrays.sampleShape.join() === chunk.sampleShape.join());
     if (!same)
       throw new ShapeError(
-        `${dir}: chunk ${k} is ${chunk.volume} (${chunk.sampleShape.join(", ")}) with ${classes} classes; earlier chunks were ${arrays.volume} (${arrays.sampleShape.join(", ")}) with ${arrays.classes}`,
+        `${dir}: chunk ${k} is ${chunk.kind} (${chunk.sampleShape.join(", ")}) with ${classes} classes; earlier chunks were ${arrays.volume} (${arrays.sampleShape.join(", ")}) with ${arrays.classes}`,
         {
           file: dir,
-          field: chunk.volume,
+          field: chunk.kind,
           position: k,
           value: [...chunk.sampleShape],
           expected: arrays.sampleShape,

@@ -1,10 +1,8 @@
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { ValueError } from "@skeleton-cache/errors";
-import { LAYOUTS, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
-import { findNonFinite } from "@skeleton-cache/tensor";
-import type { BundleFormat } from "./io.js";
+import { LAYOUTS, type LabelledStream, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
+import { findNonFinite, type Tensor } from "@skeleton-cache/tensor";
 import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stream.js";
-import type { Bundle } from "./types.js";
 
 export interface DescriptorReadOptions {
   /** Descriptor kernel: "wasm" (default where available) or "js". */
@@ -18,14 +16,6 @@ export interface DescriptorReadOptions {
   readonly chunkBytes?: number;
   /** Called after each chunk with the samples done so far. */
   readonly onProgress?: (done: number, total: number) => void;
-}
-
-/** A bundle with its (N, 8, C) descriptors, whatever it held on disk. */
-export interface DescribedBundle extends Bundle {
-  readonly descriptors: NonNullable<Bundle["descriptors"]>;
-  /** What the bundle held: F, described here (Eq. 3–4), or the descriptors themselves. */
-  readonly input: "features" | "descriptors";
-  readonly format: BundleFormat;
 }
 
 /** Default bytes of F per chunk: small enough to stay in the CPU's cache between the read and the kernel. */
@@ -60,9 +50,9 @@ export function recordedLayout(stream: Pick<BundleStream, "meta" | "source">): S
 }
 
 export function describeStream(stream: BundleStream, options: DescriptorReadOptions = {}): Float32Array {
-  const { numSamples, featureShape, featureKind, source } = stream;
+  const { numSamples, featureShape, kind, source } = stream;
   const perSample = featureShape.reduce((a, b) => a * b, 1);
-  if (featureKind === "descriptors") {
+  if (kind === "descriptors") {
     const out = new Float32Array(numSamples * perSample);
     const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes);
     for (let start = 0; start < numSamples; start += step) {
@@ -111,22 +101,27 @@ export function describeStream(stream: BundleStream, options: DescriptorReadOpti
 }
 
 /**
- * Reads a bundle of any size and format with its descriptors: F (when it
- * holds F) is streamed and described chunk by chunk, never held whole.
+ * Reads a bundle of any size and format as a labelled stream with its
+ * descriptors: F (when it holds F) is streamed and described chunk by chunk,
+ * never held whole, and only the descriptors are kept (`kind` says what the
+ * bundle held). Its `source` is `target`.
  */
-export function readBundleDescriptors(target: string, options: DescriptorReadOptions = {}): DescribedBundle {
+export function readBundleDescriptors(
+  target: string,
+  options: DescriptorReadOptions = {},
+): LabelledStream & { readonly descriptors: Tensor } {
   const stream = openBundleStream(target);
   try {
     const data = describeStream(stream, options);
-    const channels = stream.featureKind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!;
+    const channels = stream.kind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!;
     return {
+      kind: stream.kind,
       logits: stream.logits,
       descriptors: { data, shape: [stream.numSamples, NUM_SLOTS, channels] },
       labels: stream.labels,
-      classIds: stream.classIds,
+      ...(stream.classIds ? { classIds: stream.classIds } : {}),
       meta: stream.meta,
-      input: stream.featureKind,
-      format: stream.format,
+      source: target,
     };
   } finally {
     stream.close();

@@ -5,12 +5,13 @@ export type {
   ChunkedBundleWriter,
 } from "./chunked.js";
 export { openChunkedBundle } from "./chunked.js";
-export type { DescribedBundle, DescriptorReadOptions } from "./descriptors.js";
+export type { DescriptorReadOptions } from "./descriptors.js";
 export { DEFAULT_CHUNK_BYTES, describeStream, readBundleDescriptors, recordedLayout } from "./descriptors.js";
 export type { BundleFormat, PtLayout } from "./io.js";
 export {
   bundleFromArrays,
   bundleToArrays,
+  datasetClassIds,
   detectBundleFormat,
   encodeBundleNpz,
   encodeBundleSafetensors,
@@ -51,7 +52,7 @@ export type { BundleReader, BundleStream } from "./stream.js";
 export { openBundle, openBundleStream } from "./stream.js";
 export type { BundleInfo, BundleValidation, ConvertOptions, ConvertResult } from "./tools.js";
 export { bundleInfo, convertBundle, validateBundleStream } from "./tools.js";
-export type { Bundle, BundleLayout, BundleMeta, ShardInfo } from "./types.js";
+export type { BundleLayout, BundleMeta, ShardInfo } from "./types.js";
 export {
   BUNDLE_META_FORMAT,
   BundleMetaSchema,

@@ -18,9 +18,10 @@ import {
   toIntArray,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
+import { isDatasetId, type LabelledStream, type StreamKind } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { assertBundleComplete } from "./journal.js";
-import { type Bundle, type BundleMeta, parseBundleMeta, validateBundle } from "./types.js";
+import { type BundleMeta, parseBundleMeta, validateBundle } from "./types.js";
 
 /** On-disk bundle formats. */
 export type BundleFormat = "dir" | "npz" | "safetensors" | "pt";
@@ -64,17 +65,25 @@ export function intVector(array: NpyArray, field: string, source: string): Int32
   return toIntArray(array, `${source} ${field}`);
 }
 
-/** Class ids 0..count-1, for bundles that give none. */
-export function defaultClassIds(count: number): Int32Array {
-  return Int32Array.from({ length: count }, (_, classIndex) => classIndex);
+/**
+ * The class ids a bundle gives, kept where they name dataset classes: every
+ * id list except 0..U-1 in a bundle whose meta names no dataset with a class
+ * catalog (those index the candidates, as the authors' .pt
+ * `unseen_class_indices` do). Undefined: the bundle names no dataset classes.
+ */
+export function datasetClassIds(ids: Int32Array | undefined, meta: BundleMeta): Int32Array | undefined {
+  if (!ids) return undefined;
+  const identity = ids.every((id, u) => id === u);
+  const dataset = typeof meta.dataset === "string" && isDatasetId(meta.dataset);
+  return identity && !dataset ? undefined : ids;
 }
 
-/** Builds and validates a bundle from named arrays (features|descriptors, logits, labels, class_ids). */
+/** Builds and validates a labelled stream from a bundle's named arrays (features|descriptors, logits, labels, class_ids). */
 export function bundleFromArrays(
   arrays: ReadonlyMap<string, NpyArray>,
   meta: BundleMeta,
   source: string,
-): Bundle {
+): LabelledStream {
   const get = (name: string): NpyArray => {
     const array = arrays.get(name);
     if (!array) throw new FormatError(`${source}: ${name} is missing`, { file: source, field: name });
@@ -86,23 +95,25 @@ export function bundleFromArrays(
     ? floatTensor(get("descriptors"), "descriptors", source)
     : undefined;
   const labels = intVector(get("labels"), "labels", source);
-  const classIds = arrays.has("class_ids")
-    ? intVector(get("class_ids"), "class_ids", source)
-    : defaultClassIds(logits.shape[1] ?? 0);
-  const bundle: Bundle = {
+  const classIds = datasetClassIds(
+    arrays.has("class_ids") ? intVector(get("class_ids"), "class_ids", source) : undefined,
+    meta,
+  );
+  const bundle: LabelledStream = {
+    kind: features ? "features" : "descriptors",
     logits,
     ...(features ? { features } : {}),
     ...(descriptors ? { descriptors } : {}),
     labels,
-    classIds,
+    ...(classIds ? { classIds } : {}),
     meta,
   };
   validateBundle(bundle, source);
   return bundle;
 }
 
-/** The arrays of a bundle as written to disk: labels and class ids as int64, like NumPy's default. */
-export function bundleToArrays(bundle: Bundle): Map<string, NpyArray> {
+/** The arrays of a stream as a bundle writes them: labels and class ids as int64, like NumPy's default. */
+export function bundleToArrays(bundle: LabelledStream): Map<string, NpyArray> {
   validateBundle(bundle, "bundle to write");
   const arrays = new Map<string, NpyArray>();
   const volume = bundle.features ? "features" : "descriptors";
@@ -112,14 +123,14 @@ export function bundleToArrays(bundle: Bundle): Map<string, NpyArray> {
   return arrays;
 }
 
-/** Logits, labels and class ids as written beside F or the descriptors (labels and ids as int64, like NumPy). */
+/** Logits, labels and (where the stream has them) class ids as written beside F or the descriptors (labels and ids as int64, like NumPy). */
 export function smallBundleArrays(
-  bundle: Pick<Bundle, "logits" | "labels" | "classIds">,
+  bundle: Pick<LabelledStream, "logits" | "labels" | "classIds">,
 ): Map<string, NpyArray> {
   return new Map<string, NpyArray>([
     ["logits", { dtype: "f4", shape: bundle.logits.shape, data: bundle.logits.data }],
     ["labels", int64Vector(bundle.labels)],
-    ["class_ids", int64Vector(bundle.classIds)],
+    ...(bundle.classIds ? [["class_ids", int64Vector(bundle.classIds)] as const] : []),
   ]);
 }
 
@@ -135,7 +146,7 @@ export function bundleFormatFor(target: string): Exclude<BundleFormat, "pt"> {
 }
 
 /** meta.json's text: two-space JSON and a newline (every writer uses it, so bytes agree). */
-export function metaText(meta: BundleMeta): string {
+export function metaText(meta: Readonly<Record<string, unknown>>): string {
   return `${JSON.stringify(meta, null, 2)}\n`;
 }
 
@@ -153,7 +164,7 @@ export function parseMetaText(text: string, source: string): BundleMeta {
 // --- directory layout (the parity fixtures, `skc eval --bundle DIR`)
 
 /** Reads a bundle directory: features.npy | descriptors.npy, logits.npy, labels.npy, class_ids.npy?, meta.json?. */
-export function readBundleDir(dir: string): Bundle {
+export function readBundleDir(dir: string): LabelledStream {
   assertBundleComplete(dir);
   const arrays = new Map<string, NpyArray>();
   for (const name of ["features", "descriptors", "logits", "labels", "class_ids"]) {
@@ -167,24 +178,22 @@ export function readBundleDir(dir: string): Bundle {
   return bundleFromArrays(arrays, meta, dir);
 }
 
-/** Writes a bundle directory (each file atomically; deterministic bytes). */
-export function writeBundleDir(dir: string, bundle: Bundle): void {
+/** Writes a stream as a bundle directory (each file atomically; deterministic bytes). */
+export function writeBundleDir(dir: string, bundle: LabelledStream): void {
   const arrays = bundleToArrays(bundle);
   fs.mkdirSync(dir, { recursive: true });
-  for (const stale of ["features.npy", "descriptors.npy"]) {
-    const volume = bundle.features ? "features.npy" : "descriptors.npy";
-    if (stale !== volume) fs.rmSync(path.join(dir, stale), { force: true });
-  }
+  for (const stale of ["features", "descriptors", "class_ids"])
+    if (!arrays.has(stale)) fs.rmSync(path.join(dir, `${stale}.npy`), { force: true });
   for (const [name, array] of arrays) {
     writeFileAtomic(path.join(dir, `${name}.npy`), encodeNpy(array.data, array.shape, array.dtype));
   }
-  writeFileAtomic(path.join(dir, "meta.json"), metaText(bundle.meta));
+  writeFileAtomic(path.join(dir, "meta.json"), metaText(bundle.meta ?? {}));
 }
 
 // --- .npz
 
 /** Decodes a bundle .npz (same array names; `meta` a 0-d string array holding JSON). */
-export function parseBundleNpz(bytes: Uint8Array, source = "<bundle.npz>"): Bundle {
+export function parseBundleNpz(bytes: Uint8Array, source = "<bundle.npz>"): LabelledStream {
   const arrays = parseNpz(bytes, source);
   const metaArray = arrays.get("meta");
   arrays.delete("meta");
@@ -205,26 +214,26 @@ export function safetensorsMeta(metadata: Readonly<Record<string, string>>, sour
 }
 
 /** The `meta` member of a bundle .npz: a 0-d string array holding the meta's JSON. */
-export function metaNpyArray(meta: BundleMeta): NpyArray {
+export function metaNpyArray(meta: Readonly<Record<string, unknown>>): NpyArray {
   return parseNpy(encodeNpyStrings([JSON.stringify(meta)], []));
 }
 
-export function encodeBundleNpz(bundle: Bundle, options: { compress?: boolean } = {}): Uint8Array {
+export function encodeBundleNpz(bundle: LabelledStream, options: { compress?: boolean } = {}): Uint8Array {
   const arrays = bundleToArrays(bundle);
-  arrays.set("meta", metaNpyArray(bundle.meta));
+  arrays.set("meta", metaNpyArray(bundle.meta ?? {}));
   return encodeNpz(arrays, options);
 }
 
 // --- safetensors
 
 /** Decodes a bundle .safetensors (same tensor names; meta as `__metadata__.meta` JSON). */
-export function parseBundleSafetensors(bytes: Uint8Array, source = "<bundle.safetensors>"): Bundle {
+export function parseBundleSafetensors(bytes: Uint8Array, source = "<bundle.safetensors>"): LabelledStream {
   const { tensors, metadata } = parseSafetensors(bytes, source);
   return bundleFromArrays(tensors, safetensorsMeta(metadata, source), source);
 }
 
-export function encodeBundleSafetensors(bundle: Bundle): Uint8Array {
-  return encodeSafetensors(bundleToArrays(bundle), { meta: JSON.stringify(bundle.meta) });
+export function encodeBundleSafetensors(bundle: LabelledStream): Uint8Array {
+  return encodeSafetensors(bundleToArrays(bundle), { meta: JSON.stringify(bundle.meta ?? {}) });
 }
 
 // --- the authors' PyTorch encoder_outputs.pt (schema v2), read only
@@ -242,7 +251,7 @@ export interface PtLayout {
   /** `skeleton_features` (rank 4: F; rank 3: descriptors) or `descriptors`. */
   readonly volume?: {
     readonly key: string;
-    readonly kind: "features" | "descriptors";
+    readonly kind: StreamKind;
     readonly value: unknown;
   };
   readonly logits?: unknown;
@@ -331,7 +340,7 @@ export function ptLayout(root: unknown, source: string): PtLayout {
 }
 
 /** Decodes the authors' `encoder_outputs.pt` (schema v2, see `ptLayout`) held in memory. */
-export function parseBundlePt(bytes: Uint8Array, source = "<encoder_outputs.pt>"): Bundle {
+export function parseBundlePt(bytes: Uint8Array, source = "<encoder_outputs.pt>"): LabelledStream {
   const layout = ptLayout(parseTorch(bytes, { file: source }), source);
   const tensor = (value: unknown, key: string): NpyArray => {
     if (typeof value !== "object" || value === null || !("dtype" in value) || !("shape" in value))
@@ -416,7 +425,7 @@ function zipHasDataPkl(target: string): boolean {
 }
 
 /** Reads a whole bundle in any format (for small bundles; `openBundleStream` streams any size). */
-export function readBundle(target: string): Bundle {
+export function readBundle(target: string): LabelledStream {
   const format = detectBundleFormat(target);
   if (format === "dir") return readBundleDir(target);
   const bytes = readBytes(target);
@@ -431,7 +440,7 @@ export function readBundle(target: string): Bundle {
  */
 export function writeBundle(
   target: string,
-  bundle: Bundle,
+  bundle: LabelledStream,
   format: Exclude<BundleFormat, "pt"> = bundleFormatFor(target),
   options: { readonly compress?: boolean } = {},
 ): void {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { readJsonFile, writeFileAtomic } from "@skeleton-cache/formats";
+import { STREAM_KINDS } from "@skeleton-cache/skeleton";
 import { z } from "zod";
 
 /** The journal's file name inside a bundle directory. */
@@ -31,7 +32,8 @@ export const BundleJournalSchema = z.strictObject({
   /** The arrays' shapes, fixed by the first finished chunk. */
   arrays: z
     .strictObject({
-      volume: z.enum(["features", "descriptors"]),
+      /** What the bundle holds per sample (the stream's kind). */
+      volume: z.enum(STREAM_KINDS),
       /** One sample's volume: (C, T, V) or (8, C). */
       sampleShape: z.array(z.number().int().positive()),
       /** U: logits columns. */

@@ -176,7 +176,7 @@ describe("the write lock of a chunked bundle", () => {
     // Another host judged this writer gone (a heartbeat that stalled) and took the lock.
     writeLock(dir, leftBy({ host: "node-017", pid: 4242, token: "other" }));
     const chunk = {
-      volume: "descriptors" as const,
+      kind: "descriptors" as const,
       sampleShape: [8, 5],
       logits: new Float32Array(6),
       values: new Float32Array(80),

@@ -39,6 +39,7 @@ describe("meta.json: its schema and its check", () => {
     // Through the reader `skc eval` uses: the file is named.
     const dir = tempDir();
     writeBundleDir(dir, {
+      kind: "descriptors",
       logits: { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] },
       descriptors: { data: Float32Array.from({ length: 2 * 8 * 4 }, (_, i) => i / 7), shape: [2, 8, 4] },
       labels: Int32Array.of(2, 0),

@@ -16,6 +16,7 @@ import {
   readJsonFile,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
+import type { StreamKind } from "@skeleton-cache/skeleton";
 import { metaText } from "./io.js";
 import { chunkCount, failureText, JOURNAL_FILE, readBundleJournal } from "./journal.js";
 import { type ShardInfo, ShardInfoSchema } from "./types.js";
@@ -43,7 +44,7 @@ interface Part {
   readonly dir: string;
   readonly shard: ShardInfo;
   readonly meta: Record<string, unknown>;
-  readonly volume: "features" | "descriptors";
+  readonly kind: StreamKind;
 }
 
 function readPart(dir: string): Part {
@@ -79,7 +80,7 @@ function readPart(dir: string): Part {
       value: meta.shard,
     });
   const hasFeatures = fs.existsSync(path.join(dir, "features.npy"));
-  return { dir, shard: parsed.data, meta, volume: hasFeatures ? "features" : "descriptors" };
+  return { dir, shard: parsed.data, meta, kind: hasFeatures ? "features" : "descriptors" };
 }
 
 /** The part of a meta that must agree across parts: everything but the part's own samples and place. */
@@ -129,7 +130,7 @@ function checkShardSet(parts: readonly Part[]): Part[] {
         `${part.dir}: part ${part.shard.index}/${count} starts at sample ${part.shard.offset} of ${part.shard.total}; the set's part ${part.shard.index} starts at ${start} of ${ordered[0]!.shard.total}`,
         { file: part.dir, field: "shard.offset", value: part.shard.offset, expected: start },
       );
-    if (JSON.stringify(sharedMeta(part.meta)) !== reference || part.volume !== ordered[0]!.volume)
+    if (JSON.stringify(sharedMeta(part.meta)) !== reference || part.kind !== ordered[0]!.kind)
       throw new ValueError(
         `${part.dir}: part ${part.shard.index}/${count} was made with other settings than ${ordered[0]!.dir} (meta.json differs beyond shard and sampleNames)`,
         { file: path.join(part.dir, "meta.json"), field: "meta" },
@@ -209,7 +210,7 @@ export interface MergeResult {
   readonly out: string;
   readonly parts: number;
   readonly samples: number;
-  readonly volume: "features" | "descriptors";
+  readonly kind: StreamKind;
 }
 
 /**
@@ -227,8 +228,7 @@ export function mergeBundleShards(partDirs: readonly string[], out: string): Mer
   fs.mkdirSync(work, { recursive: true });
   try {
     const buffer = Buffer.allocUnsafe(8 << 20);
-    const volume = parts[0]!.volume;
-    for (const name of [volume, "logits", "labels"])
+    for (const name of [parts[0]!.kind, "logits", "labels"])
       concatenateArray(parts, name, path.join(work, `${name}.npy`), buffer);
     const ids = parts.map((part) => fs.readFileSync(path.join(part.dir, "class_ids.npy")));
     const mismatch = ids.findIndex((bytes) => !bytes.equals(ids[0]!));
@@ -244,7 +244,7 @@ export function mergeBundleShards(partDirs: readonly string[], out: string): Mer
     fs.rmSync(work, { recursive: true, force: true });
     throw error;
   }
-  return { out, parts: parts.length, samples: parts[0]!.shard.total, volume: parts[0]!.volume };
+  return { out, parts: parts.length, samples: parts[0]!.shard.total, kind: parts[0]!.kind };
 }
 
 /** Part 0's meta with every part's sample names and no `shard`: the single run's meta (same key order). */

@@ -3,10 +3,10 @@ import path from "node:path";
 import { extractDescriptors } from "@skeleton-cache/descriptors";
 import { FormatError, NonFiniteError } from "@skeleton-cache/errors";
 import { encodeNpy } from "@skeleton-cache/formats";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { parityCases, parityDir, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import {
-  type Bundle,
   bundleInfo,
   convertBundle,
   encodeBundleNpz,
@@ -54,7 +54,7 @@ describe("readBundleDescriptors: F streamed in chunks, described per chunk", () 
             1 << 30,
           ]) {
             const got = readBundleDescriptors(target, { kernel, chunkBytes });
-            expect(got.input).toBe("features");
+            expect(got.kind).toBe("features");
             expect(got.descriptors.shape, format).toEqual(expected.shape);
             expect(
               bytesOf(got.descriptors.data).equals(bytesOf(expected.data)),
@@ -69,7 +69,8 @@ describe("readBundleDescriptors: F streamed in chunks, described per chunk", () 
   }
 
   it("reads a descriptors bundle as it is, and reports progress per chunk", () => {
-    const bundle: Bundle = {
+    const bundle: LabelledStream = {
+      kind: "descriptors",
       logits: { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] },
       descriptors: { data: Float32Array.from({ length: 2 * 8 * 4 }, (_, i) => i / 7), shape: [2, 8, 4] },
       labels: Int32Array.of(2, 0),
@@ -80,9 +81,9 @@ describe("readBundleDescriptors: F streamed in chunks, described per chunk", () 
     writeBundle(target, bundle);
     const seen: number[] = [];
     const got = readBundleDescriptors(target, { chunkBytes: 1, onProgress: (done) => seen.push(done) });
-    expect(got.input).toBe("descriptors");
+    expect(got.kind).toBe("descriptors");
     expect(Array.from(got.descriptors.data)).toEqual(Array.from(bundle.descriptors!.data));
-    expect(Array.from(got.classIds)).toEqual([10, 11, 19]);
+    expect(Array.from(got.classIds!)).toEqual([10, 11, 19]);
     expect(seen).toEqual([1, 2]);
   });
 
@@ -178,7 +179,7 @@ describe("bundle info, validate, convert", () => {
       format: "pt",
       numSamples: 180,
       numClasses: 12,
-      featureKind: "features",
+      kind: "features",
       featureShape: [32, 13, 25],
       featureDtype: "f4",
       channels: 32,
@@ -211,7 +212,7 @@ describe("bundle info, validate, convert", () => {
       const target = path.join(dir, name);
       const result = convertBundle(source, target, { chunkBytes: 200_000 });
       expect(result.format).toBe(to);
-      expect(result.featureKind).toBe("features");
+      expect(result.kind).toBe("features");
       const back = readBundle(target);
       expect(bytesOf(back.features!.data).equals(bytesOf(whole.features!.data)), to).toBe(true);
       expect(back.meta).toEqual(withMeta.meta);
@@ -239,7 +240,7 @@ describe("bundle info, validate, convert", () => {
       descriptorsOnly: true,
       chunkBytes: 100_000,
     });
-    expect(result.featureKind).toBe("descriptors");
+    expect(result.kind).toBe("descriptors");
     const back = readBundle(target);
     const expected = extractDescriptors(readBundleDir(parityDir("u12-t13")).features!);
     expect(back.descriptors!.shape).toEqual([180, 8, 32]);

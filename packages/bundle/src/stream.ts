@@ -11,10 +11,11 @@ import {
   readNpy,
   TorchTensorRef,
 } from "@skeleton-cache/formats";
+import type { StreamKind } from "@skeleton-cache/skeleton";
 import { assertFinite, findNonFinite, formatIndex, type Shape, type Tensor } from "@skeleton-cache/tensor";
 import {
   type BundleFormat,
-  defaultClassIds,
+  datasetClassIds,
   detectBundleFormat,
   floatTensor,
   intVector,
@@ -37,7 +38,7 @@ export interface BundleStream {
   readonly numSamples: number;
   readonly numClasses: number;
   /** Which array the bundle holds: F (N, C, T, V) or the descriptors (N, 8, C). */
-  readonly featureKind: "features" | "descriptors";
+  readonly kind: StreamKind;
   /** Shape of one sample's F or descriptors: (C, T, V) or (8, C). */
   readonly featureShape: Shape;
   /** The on-disk dtype of F or the descriptors (f4, or f8 converted as read). */
@@ -45,8 +46,8 @@ export interface BundleStream {
   /** (N, U) base logits, checked finite. */
   readonly logits: Tensor;
   readonly labels: Int32Array;
-  /** Dataset class ids of the candidates (0..U-1 when the bundle gives none). */
-  readonly classIds: Int32Array;
+  /** Dataset class ids of the candidates; undefined where the bundle names none (`datasetClassIds`). */
+  readonly classIds: Int32Array | undefined;
   readonly meta: BundleMeta;
   /**
    * Samples `start .. start + count - 1` of F or the descriptors as float32
@@ -60,7 +61,7 @@ export interface BundleStream {
 /** The pieces each format hands over before the common checks. */
 interface StreamParts {
   readonly volume: ArrayStream;
-  readonly featureKind: "features" | "descriptors";
+  readonly kind: StreamKind;
   readonly logits: NpyArray;
   readonly labels: NpyArray;
   readonly classIds?: Int32Array;
@@ -86,7 +87,7 @@ function dirParts(dir: string): StreamParts {
       file: dir,
       field: "features",
     });
-  const featureKind = hasFeatures ? "features" : "descriptors";
+  const kind = hasFeatures ? "features" : "descriptors";
   const logits = readNpy(file("logits"));
   const labels = readNpy(file("labels"));
   const classIds = fs.existsSync(file("class_ids"))
@@ -94,15 +95,15 @@ function dirParts(dir: string): StreamParts {
     : undefined;
   const metaFile = path.join(dir, "meta.json");
   const meta = fs.existsSync(metaFile) ? parseMetaText(fs.readFileSync(metaFile, "utf8"), metaFile) : {};
-  const volume = openNpyStream(file(featureKind));
+  const volume = openNpyStream(file(kind));
   return {
     volume,
-    featureKind,
+    kind,
     logits,
     labels,
     ...(classIds ? { classIds } : {}),
     meta,
-    files: { volume: file(featureKind), logits: file("logits"), labels: file("labels") },
+    files: { volume: file(kind), logits: file("logits"), labels: file("labels") },
     close: () => volume.close(),
   };
 }
@@ -125,11 +126,11 @@ function namedArrayParts(target: string, arrays: NamedArrays): StreamParts {
         file: target,
         field: "features",
       });
-    const featureKind = has("features") ? "features" : "descriptors";
+    const kind = has("features") ? "features" : "descriptors";
     for (const name of ["logits", "labels"]) if (!has(name)) missing(target, name);
     return {
-      volume: arrays.array(featureKind),
-      featureKind,
+      volume: arrays.array(kind),
+      kind,
       logits: arrays.array("logits").readAll(),
       labels: arrays.array("labels").readAll(),
       ...(has("class_ids")
@@ -137,7 +138,7 @@ function namedArrayParts(target: string, arrays: NamedArrays): StreamParts {
         : {}),
       meta: arrays.meta(),
       files: {
-        volume: `${target}[${featureKind}]`,
+        volume: `${target}[${kind}]`,
         logits: `${target}[logits]`,
         labels: `${target}[labels]`,
       },
@@ -184,7 +185,7 @@ function ptParts(target: string): StreamParts {
     if (layout.labels === undefined) missing(target, "labels");
     return {
       volume: pt.array(tensor(layout.volume.value, layout.volume.key)),
-      featureKind: layout.volume.kind,
+      kind: layout.volume.kind,
       logits: pt.array(tensor(layout.logits, "logits")).readAll(),
       labels: pt.array(tensor(layout.labels, "labels")).readAll(),
       ...(layout.classIds ? { classIds: layout.classIds } : {}),
@@ -217,22 +218,22 @@ export function openBundleStream(target: string): BundleStream {
           ? safetensorsParts(target)
           : ptParts(target);
   try {
-    const { volume, featureKind, files } = parts;
+    const { volume, kind, files } = parts;
     if (!FLOAT_DTYPES.has(volume.dtype))
       throw new FormatError(
-        `${files.volume}: ${featureKind} has dtype ${volume.dtype}; float32 or float64 is required`,
+        `${files.volume}: ${kind} has dtype ${volume.dtype}; float32 or float64 is required`,
         {
           file: files.volume,
-          field: featureKind,
+          field: kind,
           value: volume.dtype,
         },
       );
     const logits = floatTensor(parts.logits, "logits", files.logits);
     const labels = intVector(parts.labels, "labels", files.labels);
     const [numSamples, numClasses] = logits.shape as [number, number];
-    const classIds = parts.classIds ?? defaultClassIds(numClasses ?? 0);
+    const classIds = datasetClassIds(parts.classIds, parts.meta);
     checkBundleLayout(
-      { logitsShape: logits.shape, featureKind, volumeShape: volume.shape, labels, classIds },
+      { logitsShape: logits.shape, kind, volumeShape: volume.shape, labels, classIds },
       target,
     );
     assertFinite(logits.data, "logits", logits.shape, files.logits);
@@ -242,7 +243,7 @@ export function openBundleStream(target: string): BundleStream {
       format,
       numSamples,
       numClasses,
-      featureKind,
+      kind,
       featureShape: volume.shape.slice(1),
       featureDtype: volume.dtype,
       logits,
@@ -285,11 +286,11 @@ export interface BundleReader {
   readonly format: BundleFormat;
   readonly numSamples: number;
   readonly numClasses: number;
-  readonly featureKind: "features" | "descriptors";
+  readonly kind: StreamKind;
   /** Shape of one sample's features: (C, T, V) or (8, C). */
   readonly featureShape: Shape;
   readonly labels: Int32Array;
-  readonly classIds: Int32Array;
+  readonly classIds: Int32Array | undefined;
   readonly meta: BundleMeta;
   /** Sample `index`'s base logits (U,). */
   logits(index: number): Float32Array;
@@ -301,7 +302,7 @@ export interface BundleReader {
 /** Opens a bundle for reading sample by sample: only the small arrays are loaded, F stays on disk. */
 export function openBundle(target: string): BundleReader {
   const stream = openBundleStream(target);
-  const { numSamples, numClasses, featureShape, featureKind, source } = stream;
+  const { numSamples, numClasses, featureShape, kind, source } = stream;
   const perSample = featureShape.reduce((a, b) => a * b, 1);
   const check = (index: number): void => {
     if (!Number.isInteger(index) || index < 0 || index >= numSamples)
@@ -316,7 +317,7 @@ export function openBundle(target: string): BundleReader {
     format: stream.format,
     numSamples,
     numClasses,
-    featureKind,
+    kind,
     featureShape,
     labels: stream.labels,
     classIds: stream.classIds,
@@ -329,7 +330,7 @@ export function openBundle(target: string): BundleReader {
       check(index);
       const out = new Float32Array(perSample);
       stream.readFeatures(index, 1, out);
-      assertFiniteSamples(out, index, [numSamples, ...featureShape], featureKind, source);
+      assertFiniteSamples(out, index, [numSamples, ...featureShape], kind, source);
       return out;
     },
     close: () => stream.close(),

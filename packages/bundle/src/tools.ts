@@ -11,7 +11,7 @@ import {
   type NpyArray,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
-import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { type LabelledStream, NUM_SLOTS, type StreamKind } from "@skeleton-cache/skeleton";
 import { type Shape, shapeSize } from "@skeleton-cache/tensor";
 import { type DescriptorReadOptions, describeStream, samplesPerChunk } from "./descriptors.js";
 import {
@@ -28,17 +28,11 @@ import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stre
 export interface BundleInfo
   extends Pick<
     BundleStream,
-    | "source"
-    | "format"
-    | "numSamples"
-    | "numClasses"
-    | "featureKind"
-    | "featureShape"
-    | "featureDtype"
-    | "meta"
+    "source" | "format" | "numSamples" | "numClasses" | "kind" | "featureShape" | "featureDtype" | "meta"
   > {
   readonly channels: number;
-  readonly classIds: number[];
+  /** Dataset class ids of the candidates; null where the bundle names none. */
+  readonly classIds: number[] | null;
   /** Bytes on disk (a directory: its files). */
   readonly bytes: number;
 }
@@ -65,11 +59,11 @@ function infoOf(stream: BundleStream, target: string): BundleInfo {
     format: stream.format,
     numSamples: stream.numSamples,
     numClasses: stream.numClasses,
-    featureKind: stream.featureKind,
+    kind: stream.kind,
     featureShape: stream.featureShape,
     featureDtype: stream.featureDtype,
-    channels: stream.featureKind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!,
-    classIds: Array.from(stream.classIds),
+    channels: stream.kind === "features" ? stream.featureShape[0]! : stream.featureShape[1]!,
+    classIds: stream.classIds ? Array.from(stream.classIds) : null,
     meta: stream.meta,
     bytes: diskBytes(target),
   };
@@ -118,7 +112,7 @@ export interface ConvertOptions extends DescriptorReadOptions {
 export interface ConvertResult {
   readonly target: string;
   readonly format: Exclude<BundleFormat, "pt">;
-  readonly featureKind: "features" | "descriptors";
+  readonly kind: StreamKind;
   readonly numSamples: number;
   readonly bytes: number;
 }
@@ -140,23 +134,24 @@ export function convertBundle(source: string, target: string, options: ConvertOp
   const stream = openBundleStream(source);
   try {
     const { numSamples } = stream;
-    if (options.descriptorsOnly || stream.featureKind === "descriptors") {
+    if (options.descriptorsOnly || stream.kind === "descriptors") {
       const data = describeStream(stream, options);
       const channels = data.length / (numSamples * NUM_SLOTS) || 0;
-      const bundle = {
+      const bundle: LabelledStream = {
+        kind: stream.kind,
         logits: stream.logits,
         descriptors: { data, shape: [numSamples, NUM_SLOTS, channels] },
         labels: stream.labels,
-        classIds: stream.classIds,
+        ...(stream.classIds ? { classIds: stream.classIds } : {}),
         meta: stream.meta,
       };
       writeBundle(target, bundle, format, { compress: options.compress === true });
-      return { target, format, featureKind: "descriptors", numSamples, bytes: diskBytes(target) };
+      return { target, format, kind: "descriptors", numSamples, bytes: diskBytes(target) };
     }
     if (format === "dir") writeFeaturesDir(stream, target, options);
     else if (format === "safetensors") writeFeaturesSafetensors(stream, target, options);
     else writeFeaturesNpz(stream, target, options);
-    return { target, format, featureKind: "features", numSamples, bytes: diskBytes(target) };
+    return { target, format, kind: "features", numSamples, bytes: diskBytes(target) };
   } finally {
     stream.close();
   }
@@ -168,7 +163,7 @@ function streamFeatures(
   write: (bytes: Uint8Array) => void,
   options: Pick<DescriptorReadOptions, "chunkBytes" | "onProgress">,
 ): void {
-  const { numSamples, featureShape, featureKind } = stream;
+  const { numSamples, featureShape, kind } = stream;
   const perSample = shapeSize(featureShape);
   const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes);
   const chunk = new Float32Array(step * perSample);
@@ -176,7 +171,7 @@ function streamFeatures(
     const count = Math.min(step, numSamples - start);
     const values = chunk.subarray(0, count * perSample);
     stream.readFeatures(start, count, values);
-    assertFiniteSamples(values, start, [numSamples, ...featureShape], featureKind, stream.source);
+    assertFiniteSamples(values, start, [numSamples, ...featureShape], kind, stream.source);
     write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     options.onProgress?.(start + count, numSamples);
   }

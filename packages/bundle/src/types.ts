@@ -1,7 +1,7 @@
 import { FormatError, ShapeError, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { checkFormatVersion } from "@skeleton-cache/formats";
-import { NUM_SLOTS } from "@skeleton-cache/skeleton";
-import { assertFinite, formatShape, type Shape, type Tensor } from "@skeleton-cache/tensor";
+import { type LabelledStream, NUM_SLOTS, type StreamKind } from "@skeleton-cache/skeleton";
+import { assertFinite, formatShape, type Shape } from "@skeleton-cache/tensor";
 import { z } from "zod";
 
 /** Where a part sits in its shard set (meta.json `shard`). */
@@ -61,39 +61,20 @@ export function bundleMetaJsonSchema(): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-/**
- * Pre-encoded backbone outputs for N samples over U candidate classes
- * (SPEC §1): evaluation needs no model. Exactly one of `features` (N, C, T, V)
- * and `descriptors` (N, 8, C) is present.
- */
-export interface Bundle {
-  /** Base logits (N, U). */
-  readonly logits: Tensor;
-  /** The feature volume F per sample (N, C, T, V). */
-  readonly features?: Tensor;
-  /** The 8 Skeleton-Cache descriptors per sample (N, 8, C). */
-  readonly descriptors?: Tensor;
-  /** Ground truth as 0-based candidate indices (N,). */
-  readonly labels: Int32Array;
-  /** Dataset class ids of the candidates (U,), strictly ascending: candidate u = rank of its id. */
-  readonly classIds: Int32Array;
-  readonly meta: BundleMeta;
-}
-
 /** What a bundle holds, without the values of F or the descriptors: enough to check its layout. */
 export interface BundleLayout {
   /** (N, U). */
   readonly logitsShape: Shape;
-  readonly featureKind: "features" | "descriptors";
+  readonly kind: StreamKind;
   /** (N, C, T, V) or (N, 8, C). */
   readonly volumeShape: Shape;
   readonly labels: Int32Array;
-  readonly classIds: Int32Array;
+  readonly classIds?: Int32Array | undefined;
 }
 
 /** Checks a bundle's layout: shapes agree, labels in [0, U), class ids strictly ascending. */
 export function checkBundleLayout(layout: BundleLayout, source = "bundle"): void {
-  const { logitsShape, featureKind, volumeShape, labels, classIds } = layout;
+  const { logitsShape, kind, volumeShape, labels, classIds } = layout;
   const fail = (field: string, message: string, value?: unknown): never => {
     throw new ShapeError(`${source}: ${field}: ${message}`, {
       file: source,
@@ -104,18 +85,18 @@ export function checkBundleLayout(layout: BundleLayout, source = "bundle"): void
   if (logitsShape.length !== 2)
     fail("logits", `expected (N, U), got ${formatShape(logitsShape)}`, logitsShape);
   const [n, u] = logitsShape as [number, number];
-  if (featureKind === "features" && (volumeShape.length !== 4 || volumeShape[0] !== n))
+  if (kind === "features" && (volumeShape.length !== 4 || volumeShape[0] !== n))
     fail("features", `expected (${n}, C, T, V), got ${formatShape(volumeShape)}`, volumeShape);
   if (
-    featureKind === "descriptors" &&
+    kind === "descriptors" &&
     (volumeShape.length !== 3 || volumeShape[0] !== n || volumeShape[1] !== NUM_SLOTS)
   )
     fail("descriptors", `expected (${n}, 8, C), got ${formatShape(volumeShape)}`, volumeShape);
   if (labels.length !== n)
     fail("labels", `has ${labels.length} entries, logits have ${n} samples`, labels.length);
-  if (classIds.length !== u)
+  if (classIds && classIds.length !== u)
     fail("class_ids", `has ${classIds.length} entries, logits have ${u} classes`, classIds.length);
-  for (let classIndex = 1; classIndex < u; classIndex++) {
+  for (let classIndex = 1; classIds && classIndex < u; classIndex++) {
     if (classIds[classIndex]! <= classIds[classIndex - 1]!) {
       throw new ValueError(
         `${source}: class_ids[${classIndex}] is ${classIds[classIndex]} after ${classIds[classIndex - 1]}; class ids must be strictly ascending (candidate index = rank of the id)`,
@@ -134,30 +115,33 @@ export function checkBundleLayout(layout: BundleLayout, source = "bundle"): void
   }
 }
 
-/** Checks a bundle: its layout (`checkBundleLayout`), the data lengths, and that every value is finite. */
-export function validateBundle(bundle: Bundle, source = "bundle"): void {
+/**
+ * Checks a labelled stream as a bundle holds it: exactly one of F and the
+ * descriptors (F only where its kind says so), its layout
+ * (`checkBundleLayout`), the data lengths, and that every value is finite.
+ */
+export function validateBundle(bundle: LabelledStream, source = "bundle"): void {
   const { logits, features, descriptors, labels, classIds } = bundle;
   const fail = (field: string, message: string): never => {
     throw new ShapeError(`${source}: ${field}: ${message}`, { file: source, field });
   };
   if ((features === undefined) === (descriptors === undefined))
     fail("features", "exactly one of features (N, C, T, V) and descriptors (N, 8, C) is required");
+  if (features && bundle.kind !== "features")
+    fail("kind", `is ${JSON.stringify(bundle.kind)} but the stream holds features (N, C, T, V)`);
   const volume = (features ?? descriptors)!;
-  const featureKind = features ? "features" : "descriptors";
-  checkBundleLayout(
-    { logitsShape: logits.shape, featureKind, volumeShape: volume.shape, labels, classIds },
-    source,
-  );
+  const kind = features ? "features" : "descriptors";
+  checkBundleLayout({ logitsShape: logits.shape, kind, volumeShape: volume.shape, labels, classIds }, source);
   for (const [field, tensor] of [
     ["logits", logits],
-    [featureKind, volume],
+    [kind, volume],
   ] as const) {
     const size = tensor.shape.reduce((a, b) => a * b, 1);
     if (tensor.data.length !== size)
       fail(field, `data holds ${tensor.data.length} values, shape needs ${size}`);
   }
   assertFinite(logits.data, "logits", logits.shape, source);
-  assertFinite(volume.data, featureKind, volume.shape, source);
+  assertFinite(volume.data, kind, volume.shape, source);
 }
 
 /** Parses and checks bundle metadata. */

@@ -1,12 +1,12 @@
-import fs from "node:fs";
-import path from "node:path";
-import { ValueError } from "@skeleton-cache/errors";
-import { writeFileAtomic } from "@skeleton-cache/formats";
+/**
+ * The method comparison (`skc eval --method all`): every registered
+ * test-time method on the same stream under the same protocol, one table.
+ */
 import { type EvalReport, fmt, paramsText, signedFmt, table } from "@skeleton-cache/report";
-import type { EvalConfig } from "./config.js";
-import { configMethods } from "./method-config.js";
-import type { Progress } from "./progress.js";
-import { defaultExtractOut, loadRunInputs, runEval } from "./run.js";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
+import { type EvaluateOptions, type Evaluation, evaluateMethod } from "./evaluate.js";
+import { type EvalSetup, type EvalSetupInput, parseSetup, setupMethods } from "./setup.js";
+import { describedStream } from "./stream.js";
 
 /** One method's line of a comparison. */
 export interface CompareRow {
@@ -15,13 +15,11 @@ export interface CompareRow {
   readonly params: Record<string, number | string>;
   readonly top1: number;
   readonly gain: number;
-  /** Mean, sd over the R stream orders (null where the protocol has none: reference, or --orders 0). */
+  /** Mean, sd over the R stream orders (null where the protocol has none: reference, or orders 0). */
   readonly orders: { readonly R: number; readonly mean: number; readonly sd: number } | null;
-  /** The method's own run directory. */
-  readonly dir: string;
 }
 
-/** Every method on one bundle under one protocol; compare.json is this object. */
+/** Every method on one stream under one protocol (skc's compare.json adds each method's run folder). */
 export interface CompareResult {
   readonly protocol: string;
   readonly bundle: string;
@@ -32,17 +30,7 @@ export interface CompareResult {
   readonly rows: CompareRow[];
 }
 
-/** Default folder of a comparison: runs/compare-<protocol>-<bundle>. */
-export function compareOutDir(config: EvalConfig): string {
-  const bundle = config.bundle
-    ? path.basename(config.bundle).replace(/\.(npz|safetensors|pt)$/i, "")
-    : config.extract
-      ? path.basename(defaultExtractOut(config)!)
-      : `demo-${config.demo}`;
-  return path.join("runs", `compare-${config.protocol}-${bundle}`.replace(/[^A-Za-z0-9._-]/g, "_"));
-}
-
-function rowOf(report: EvalReport, dir: string): CompareRow {
+function rowOf(report: EvalReport): CompareRow {
   return {
     method: report.method.name,
     title: report.method.title,
@@ -52,11 +40,24 @@ function rowOf(report: EvalReport, dir: string): CompareRow {
     orders: report.orders
       ? { R: report.orders.R, mean: report.orders.summary.mean, sd: report.orders.summary.sd }
       : null,
-    dir,
   };
 }
 
-/** The comparison as a table (stdout and compare.md). */
+/** The comparison of the reports of one stream under one protocol (the first one names them). */
+export function comparison(reports: readonly EvalReport[]): CompareResult {
+  const first = reports[0]!;
+  return {
+    protocol: first.protocol.name,
+    bundle: first.bundle.source,
+    numSamples: first.bundle.numSamples,
+    numClasses: first.bundle.numClasses,
+    backboneTop1: first.results.backbone.top1.percent,
+    selectsOnTestLabels: first.protocol.selectsOnTestLabels,
+    rows: reports.map(rowOf),
+  };
+}
+
+/** The comparison as a table (skc prints it and writes it as compare.md). */
 export function compareText(result: CompareResult): string {
   const withOrders = result.rows.some((r) => r.orders);
   const R = result.rows.find((r) => r.orders)?.orders?.R ?? 0;
@@ -90,46 +91,18 @@ export function compareText(result: CompareResult): string {
 }
 
 /**
- * `--method all`: every registered method under the configured protocol on
- * the same bundle, each into `<out>/<method>/` (a full run directory), and
- * one table in `<out>/compare.md` and `<out>/compare.json`.
+ * Evaluates every method the setup names (`method: "all"`, the default
+ * here: every registered method, each with the shorthands it takes and its
+ * own `params`) on the same stream under the same protocol. Returns each
+ * method's evaluation, in registry order, and the comparison of their reports.
  */
-export async function runCompare(
-  config: EvalConfig,
-  progress: Progress,
-): Promise<{ result: CompareResult; outDir: string }> {
-  const outDir = config.out ?? compareOutDir(config);
-  if (
-    fs.existsSync(outDir) &&
-    fs.readdirSync(outDir).length > 0 &&
-    !fs.existsSync(path.join(outDir, "compare.json"))
-  ) {
-    throw new ValueError(
-      `out ${outDir}: exists and is not a previous comparison (no compare.json); choose another --out`,
-      {
-        file: outDir,
-        field: "out",
-      },
-    );
-  }
-  const inputs = await loadRunInputs(config, progress); // read (and described) once for every method
-  const reports: { report: EvalReport; dir: string }[] = [];
-  for (const method of configMethods(config)) {
-    const dir = path.join(outDir, method);
-    const { report } = await runEval({ ...config, out: dir }, progress, {}, { method, inputs });
-    reports.push({ report, dir });
-  }
-  const first = reports[0]!.report;
-  const result: CompareResult = {
-    protocol: first.protocol.name,
-    bundle: first.bundle.source,
-    numSamples: first.bundle.numSamples,
-    numClasses: first.bundle.numClasses,
-    backboneTop1: first.results.backbone.top1.percent,
-    selectsOnTestLabels: first.protocol.selectsOnTestLabels,
-    rows: reports.map(({ report, dir }) => rowOf(report, dir)),
-  };
-  writeFileAtomic(path.join(outDir, "compare.md"), compareText(result));
-  writeFileAtomic(path.join(outDir, "compare.json"), `${JSON.stringify(result, null, 1)}\n`);
-  return { result, outDir };
+export function compare(
+  stream: LabelledStream,
+  setup: EvalSetupInput | EvalSetup = {},
+  options: EvaluateOptions = {},
+): { readonly result: CompareResult; readonly evaluations: Evaluation[] } {
+  const checked = parseSetup({ method: "all", ...setup });
+  const ready = describedStream(stream); // F described once for every method
+  const evaluations = setupMethods(checked).map((method) => evaluateMethod(ready, checked, method, options));
+  return { result: comparison(evaluations.map((e) => e.report)), evaluations };
 }

@@ -2,7 +2,7 @@
  * A seeded generator of SYNTHETIC encoder outputs: what a frozen zero-shot
  * backbone would hand to Skeleton-Cache (base logits and the eight
  * descriptors per sample), made from class prototypes with noise. Nothing
- * here comes from a real model or real skeletons; every bundle it makes says
+ * here comes from a real model or real skeletons; every stream it makes says
  * so in its metadata (`synthetic: true`).
  *
  * Model, per descriptor slot d (SPEC §2 order) and class u:
@@ -16,6 +16,7 @@
  */
 
 import { ValueError } from "@skeleton-cache/errors";
+import { type LabelledStream, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { type Random, seededRandom } from "@skeleton-cache/tensor";
 
 export interface SyntheticOptions {
@@ -39,19 +40,6 @@ export interface SyntheticOptions {
   readonly offset?: number;
 }
 
-export interface SyntheticBundle {
-  /** (N, U) base logits. */
-  readonly logits: Float32Array;
-  /** (N, 8, C) descriptors. */
-  readonly descriptors: Float32Array;
-  /** (N,) candidate indices. */
-  readonly labels: Int32Array;
-  readonly classIds: Int32Array;
-  readonly numSamples: number;
-  readonly numClasses: number;
-  readonly channels: number;
-}
-
 /** Defaults of the demo: backbone top-1 near 60 %, descriptors that cluster by class. */
 export const SYNTHETIC_DEFAULTS = {
   separation: [0.55, 0.5, 0.7, 0.45, 0.5, 0.6, 0.5, 0.75],
@@ -63,7 +51,7 @@ export const SYNTHETIC_DEFAULTS = {
   offset: -1.2,
 } as const;
 
-const SLOTS = 8;
+const SLOTS = NUM_SLOTS;
 
 function gaussianVector(random: Random, length: number): Float64Array {
   const out = new Float64Array(length);
@@ -71,8 +59,12 @@ function gaussianVector(random: Random, length: number): Float64Array {
   return out;
 }
 
-/** Generates a synthetic bundle; the same options give the same numbers, bit for bit. */
-export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
+/**
+ * Generates a synthetic labelled stream of descriptors; the same options give
+ * the same numbers, bit for bit. Its meta says `synthetic: true` and holds
+ * the generator's constants.
+ */
+export function generateSynthetic(options: SyntheticOptions): LabelledStream {
   const { seed, samples, channels } = options;
   const classIds = Int32Array.from(options.classIds);
   const numClasses = classIds.length;
@@ -90,7 +82,14 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticBundle {
     numClasses,
     channels,
   });
-  return { logits, descriptors, labels, classIds, numSamples: samples, numClasses, channels };
+  return {
+    kind: "descriptors",
+    logits: { data: logits, shape: [samples, numClasses] },
+    descriptors: { data: descriptors, shape: [samples, SLOTS, channels] },
+    labels,
+    classIds,
+    meta: { synthetic: true, generator: { ...SYNTHETIC_DEFAULTS, ...options } },
+  };
 }
 
 function checkSizes(samples: number, channels: number, classIds: Int32Array): void {

@@ -5,7 +5,7 @@
  * eight descriptors (N, 8, C) (Eq. 3–4), chunk by chunk, with the labels.
  */
 import type { Backbone } from "@skeleton-cache/backbone";
-import type { Bundle, BundleChunk, BundleMeta } from "@skeleton-cache/bundle";
+import type { BundleChunk, BundleMeta } from "@skeleton-cache/bundle";
 import {
   preprocessSequence,
   type ResolvedPreprocessing,
@@ -14,15 +14,13 @@ import {
 } from "@skeleton-cache/datasets";
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { ValueError } from "@skeleton-cache/errors";
-import { LAYOUTS, NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { LAYOUTS, type LabelledStream, NUM_SLOTS, type StreamKind } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
-
-/** What an encoded chunk keeps besides the logits: the feature volumes F, or only their descriptors. */
-export type EncodedKind = BundleChunk["volume"];
 
 /** What `encodeChunk` keeps, and the joint layout the descriptors' body parts come from. */
 export interface EncodeOutput {
-  readonly kind: EncodedKind;
+  /** What an encoded chunk keeps besides the logits: the feature volumes F, or only their descriptors. */
+  readonly kind: StreamKind;
   /** Joint layout id (a key of LAYOUTS from @skeleton-cache/skeleton), e.g. the dataset's `layout.id`. */
   readonly layout: string;
 }
@@ -92,7 +90,7 @@ export async function encodeChunk(
       else values.set(batch.features.data.subarray(item * volume, (item + 1) * volume), sample * volume);
     }
   }
-  return { volume: output.kind, sampleShape, logits, values: values ?? new Float32Array(0) };
+  return { kind: output.kind, sampleShape, logits, values: values ?? new Float32Array(0) };
 }
 
 /** Samples to encode: a dataset and some of its samples (from `dataset.list()`, labelled). */
@@ -105,7 +103,7 @@ export interface EncodeSource {
 export interface EncodeOptions {
   readonly preprocessing: ResolvedPreprocessing;
   /** "features" keeps F (N, C, T, V); "descriptors" keeps only the eight descriptors (N, 8, C), Eq. 3–4. */
-  readonly kind: EncodedKind;
+  readonly kind: StreamKind;
   /** Samples per chunk (default 32; Infinity: one chunk). */
   readonly chunkSize?: number;
   /** Stops before the next chunk (the chunk in hand finishes: a model run is not cut short). */
@@ -165,7 +163,7 @@ export async function* encodeSamples(
 
 /**
  * The chunks of `encodeSamples` joined in memory into one labelled stream:
- * a Bundle (logits (N, U), F (N, C, T, V) or descriptors (N, 8, C), labels,
+ * a LabelledStream (logits (N, U), F (N, C, T, V) or descriptors (N, 8, C), labels,
  * the backbone's candidate class ids) with the given meta, ready for
  * `writeBundle`. For datasets larger than memory, `extractBundle` writes the
  * chunks to disk as they come.
@@ -174,7 +172,7 @@ export async function encodeBundle(
   backbone: Backbone<Tensor>,
   source: EncodeSource,
   options: EncodeOptions & { readonly meta?: BundleMeta },
-): Promise<Bundle> {
+): Promise<LabelledStream> {
   const n = source.samples.length;
   if (n === 0) throw new ValueError("no sample to encode", { field: "samples", value: 0 });
   const classes = backbone.candidateClasses.length;
@@ -194,6 +192,7 @@ export async function encodeBundle(
   }
   const volume = { data: values, shape: [n, ...sampleShape] };
   return {
+    kind: options.kind,
     logits: { data: logits, shape: [n, classes] },
     ...(options.kind === "descriptors" ? { descriptors: volume } : { features: volume }),
     labels,

@@ -30,7 +30,7 @@ describe("extractBundle with shards, and the merge of @skeleton-cache/bundle", (
     }
     const merged = path.join(root, "merged");
     const result = mergeBundleShards([parts[2]!, parts[0]!, parts[1]!], merged);
-    expect(result).toEqual({ out: merged, parts: 3, samples: 23, volume: "descriptors" });
+    expect(result).toEqual({ out: merged, parts: 3, samples: 23, kind: "descriptors" });
     expect(filesOf(merged)).toEqual(filesOf(whole));
 
     const missing = await rejection(

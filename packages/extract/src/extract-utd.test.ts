@@ -64,7 +64,7 @@ describe("extractBundle reproduces the committed UTD-MHAD bundles", () => {
 
       // The reader describes the features with the recorded layout: the committed descriptors, byte for byte.
       const data = readBundleDescriptors(out);
-      expect(data.input).toBe("features");
+      expect(data.kind).toBe("features");
       expect(
         Buffer.from(encodeNpy(data.descriptors.data, data.descriptors.shape)).equals(
           fs.readFileSync(path.join(committed, "descriptors.npy")),

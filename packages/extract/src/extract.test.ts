@@ -31,11 +31,11 @@ describe("extractBundle", () => {
       );
       expect(result.state).toBe("new");
       const data = readBundleDescriptors(out);
-      expect(data.input).toBe("descriptors");
-      expect(data.classIds.length).toBe(60);
-      expect(data.meta.synthetic).toBe(false);
+      expect(data.kind).toBe("descriptors");
+      expect(data.classIds!.length).toBe(60);
+      expect(data.meta!.synthetic).toBe(false);
       // A001 drink water, A003, A011 reading, A017, A034, A058 → class ids = action − 1, all candidates of the GZSL set.
-      const names = data.meta.sampleNames as string[];
+      const names = data.meta!.sampleNames as string[];
       expect(Array.from(data.labels)).toEqual(names.map((name) => Number(name.slice(-3)) - 1));
       expect(data.logits.shape[0]).toBe(6);
     },

@@ -22,8 +22,9 @@ import type { SkeletonDataset } from "@skeleton-cache/datasets";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import { openNpy, readNpy, toIntArray } from "@skeleton-cache/formats";
 import { importPlugin } from "@skeleton-cache/registry";
+import type { StreamKind } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
-import { type EncodedKind, type EncodeOutput, encodeChunk, prepareChunk } from "./encode.js";
+import { type EncodeOutput, encodeChunk, prepareChunk } from "./encode.js";
 import type { InitMessage } from "./messages.js";
 import { backboneConfigOf, openBackbone } from "./open-backbone.js";
 import { type ExtractOptions, type ExtractOptionsInput, parseExtractOptions } from "./options.js";
@@ -44,7 +45,8 @@ export interface ExtractResult {
   readonly numSamples: number;
   readonly numClasses: number;
   readonly classIds: number[];
-  readonly stored: EncodedKind;
+  /** What the bundle holds per sample: F or the descriptors. */
+  readonly kind: StreamKind;
   readonly shape: number[];
   /** Chunks found finished from an earlier run (resumed), of `chunks`. */
   readonly keptChunks: number;
@@ -246,8 +248,8 @@ async function extractWith(
       });
       writer.finish({ labels: plan.labels, classIds: Int32Array.from(classIds), meta });
     }
-    const stored: EncodedKind = options.descriptorsOnly ? "descriptors" : "features";
-    const shape = file && state === "finished" ? [] : npyShape(path.join(dir, `${stored}.npy`));
+    const kind: StreamKind = options.descriptorsOnly ? "descriptors" : "features";
+    const shape = file && state === "finished" ? [] : npyShape(path.join(dir, `${kind}.npy`));
     if (file) {
       writeBundle(options.out, readBundleDir(dir));
       fs.rmSync(dir, { recursive: true, force: true });
@@ -257,7 +259,7 @@ async function extractWith(
       numSamples: plan.samples.length,
       numClasses: classIds.length,
       classIds,
-      stored,
+      kind,
       shape,
       keptChunks,
       chunks: writer.chunks,

@@ -1,6 +1,5 @@
 export type {
   EncodedChunk,
-  EncodedKind,
   EncodeOptions,
   EncodeOutput,
   EncodeSource,

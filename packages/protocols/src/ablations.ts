@@ -2,9 +2,10 @@ import { ValueError } from "@skeleton-cache/errors";
 import { buildFusionWeights, type FusionWeights, maskFusionWeights } from "@skeleton-cache/fusion";
 import { accuracy } from "@skeleton-cache/metrics";
 import { type Prior, uniformPrior } from "@skeleton-cache/prior";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { ALL_SLOTS, GLOBAL_SLOT, SPATIAL_SLOTS, TEMPORAL_SLOTS } from "@skeleton-cache/skeleton";
 import { getMethodSpec, onlinePass } from "@skeleton-cache/tta";
-import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { checkedInput, type MethodSetup, type Tick } from "./data.js";
 import { buildMethod } from "./online.js";
 
 /** The descriptor subsets of the ablations (slot indices from `@skeleton-cache/skeleton`'s layout). */
@@ -38,7 +39,7 @@ export interface AblationRow {
  * prior is uniform already).
  */
 export function ablations(
-  data: StreamData,
+  stream: LabelledStream,
   setup: MethodSetup,
   options: { readonly priorIsUniform: boolean; readonly uniformGamma: number },
   tick?: Tick,
@@ -49,18 +50,19 @@ export function ablations(
       value: setup.method,
     });
   }
+  const numClasses = stream.logits.shape[1]!;
   const priors: { label: "llm" | "uniform"; prior: Prior }[] = [];
   if (!options.priorIsUniform) priors.push({ label: "llm", prior: setup.prior });
   priors.push({
     label: "uniform",
-    prior: options.priorIsUniform ? setup.prior : uniformPrior(data.numClasses, options.uniformGamma),
+    prior: options.priorIsUniform ? setup.prior : uniformPrior(numClasses, options.uniformGamma),
   });
   const rows: AblationRow[] = [];
   for (const { label, prior } of priors) {
     for (const subset of ABLATIONS) {
-      const weights = ablationWeights(prior, data.numClasses, subset.slots);
-      const run = onlinePass(checkedInput(data), buildMethod(data, { ...setup, prior, weights }));
-      const result = accuracy(run.refinedPred, data.labels);
+      const weights = ablationWeights(prior, numClasses, subset.slots);
+      const run = onlinePass(checkedInput(stream), buildMethod(stream, { ...setup, prior, weights }));
+      const result = accuracy(run.refinedPred, stream.labels);
       rows.push({
         id: subset.id,
         descriptors: subset.name,

@@ -1,6 +1,7 @@
 import { accuracy } from "@skeleton-cache/metrics";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { getMethodSpec, onlinePass, resolveMethodParams } from "@skeleton-cache/tta";
-import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { checkedInput, type MethodSetup, type Tick } from "./data.js";
 import { buildMethod } from "./online.js";
 
 /** A grid: parameter name → values (SPEC §7's is α × β; each method declares its own). */
@@ -52,7 +53,7 @@ export function bestMean(means: readonly number[]): number {
 
 /** Online passes over every grid point, the other parameters as in `setup`. */
 export function gridSearch(
-  data: StreamData,
+  stream: LabelledStream,
   setup: MethodSetup,
   grid: Grid,
   tick?: Tick,
@@ -60,10 +61,10 @@ export function gridSearch(
   checkGrid(setup.method, grid);
   const points = gridPoints(grid).map((values) => {
     const run = onlinePass(
-      checkedInput(data),
-      buildMethod(data, { ...setup, params: { ...setup.params, ...values } }),
+      checkedInput(stream),
+      buildMethod(stream, { ...setup, params: { ...setup.params, ...values } }),
     );
-    const result = accuracy(run.refinedPred, data.labels);
+    const result = accuracy(run.refinedPred, stream.labels);
     tick?.();
     return { values, correct: result.correct, top1: result.percent };
   });

@@ -1,7 +1,8 @@
 import { accuracy, type MeanSd, meanSd } from "@skeleton-cache/metrics";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { permutation } from "@skeleton-cache/tensor";
 import { onlinePass } from "@skeleton-cache/tta";
-import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { checkedInput, type MethodSetup, type Tick } from "./data.js";
 import { baselinePredictions, buildMethod } from "./online.js";
 
 /** The stream order of a seed: a seeded permutation of 0..n-1. */
@@ -20,7 +21,7 @@ export interface OrdersResult {
 }
 
 export function ordersProtocol(
-  data: StreamData,
+  stream: LabelledStream,
   setup: MethodSetup,
   options: { readonly R: number; readonly seed: number },
   tick?: Tick,
@@ -29,11 +30,11 @@ export function ordersProtocol(
   const top1: number[] = [];
   for (let r = 0; r < options.R; r++) {
     const seed = options.seed + r;
-    const run = onlinePass(checkedInput(data), buildMethod(data, setup), {
-      order: streamOrder(data.numSamples, seed),
+    const run = onlinePass(checkedInput(stream), buildMethod(stream, setup), {
+      order: streamOrder(stream.labels.length, seed),
     });
     seeds.push(seed);
-    top1.push(accuracy(run.refinedPred, data.labels).percent);
+    top1.push(accuracy(run.refinedPred, stream.labels).percent);
     tick?.();
   }
   return {
@@ -41,6 +42,6 @@ export function ordersProtocol(
     seeds,
     top1,
     summary: meanSd(top1),
-    backboneTop1: accuracy(baselinePredictions(data), data.labels).percent,
+    backboneTop1: accuracy(baselinePredictions(stream), stream.labels).percent,
   };
 }

@@ -1,7 +1,7 @@
 import { accuracy } from "@skeleton-cache/metrics";
 import { uniformPrior } from "@skeleton-cache/prior";
-import { ALL_SLOTS, GLOBAL_SLOT } from "@skeleton-cache/skeleton";
-import { permutation, seededRandom } from "@skeleton-cache/tensor";
+import { ALL_SLOTS, GLOBAL_SLOT, type LabelledStream } from "@skeleton-cache/skeleton";
+import { permutation, seededRandom, type Tensor } from "@skeleton-cache/tensor";
 import { onlinePass } from "@skeleton-cache/tta";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -11,15 +11,19 @@ import {
   bestMean,
   buildMethod,
   checkGrid,
+  describeProtocols,
   earlyStreamAccuracy,
   gridPoints,
   gridSearch,
   imbalancedStream,
   ordersProtocol,
-  streamData,
+  protocolNames,
+  registerProtocol,
+  resolveProtocol,
+  unregisterProtocol,
 } from "./index.js";
 
-function stream(N: number, U: number, seed: number) {
+function stream(N: number, U: number, seed: number): LabelledStream & { readonly descriptors: Tensor } {
   const random = seededRandom(seed);
   const C = 3;
   const labels = Int32Array.from({ length: N }, () => Math.floor(random.next() * U));
@@ -28,11 +32,12 @@ function stream(N: number, U: number, seed: number) {
     return (i % C === labels[sample]! % C ? 1.5 : 0) + Math.abs(random.normal());
   });
   const logits = Float32Array.from({ length: N * U }, () => random.normal());
-  return streamData({
+  return {
+    kind: "descriptors",
     logits: { data: logits, shape: [N, U] },
     descriptors: { data: descriptors, shape: [N, 8, C] },
     labels,
-  });
+  };
 }
 
 const setup = (method: string, params = {}) => ({ method, params, prior: uniformPrior(4, 0.3) });
@@ -129,22 +134,71 @@ describe("stream checks", () => {
         fc.double({ min: 0.05, max: 1, noNaN: true }),
         (cls, seed, keep) => {
           const order = permutation(40, seed);
-          const { data: cut, samples } = imbalancedStream(data, { order, cls, keep });
+          const { stream: cut, samples } = imbalancedStream(data, { order, cls, keep });
           const ofClass = Array.from(data.labels).filter((l) => l === cls).length;
           const keptOfClass = Array.from(cut.labels).filter((l) => l === cls).length;
           expect(keptOfClass).toBe(Math.ceil(keep * ofClass));
-          expect(cut.numSamples).toBe(40 - ofClass + keptOfClass);
+          expect(cut.labels.length).toBe(40 - ofClass + keptOfClass);
+          expect(cut.logits.shape[0]).toBe(40 - ofClass + keptOfClass);
           // the kept samples in their stream order, each with its own logits and label
           const positions = Array.from(samples, (s) => order.indexOf(s));
           expect([...positions].sort((a, b) => a - b)).toEqual(positions);
           samples.forEach((sample, i) => {
             expect(cut.labels[i]).toBe(data.labels[sample]);
             expect(cut.logits.data[i * 4 + 2]).toBe(data.logits.data[sample * 4 + 2]);
-            expect(cut.descriptors.data[i * 24 + 23]).toBe(data.descriptors.data[sample * 24 + 23]);
+            expect(cut.descriptors!.data[i * 24 + 23]).toBe(data.descriptors.data[sample * 24 + 23]);
           });
         },
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("the protocol registry", () => {
+  const config = { orders: 2, seed: 0, grid: { alpha: [1] } };
+
+  it("ships online, validation, orders and reference, each with a description and a config schema", () => {
+    expect(protocolNames()).toEqual(["online", "validation", "orders", "reference"]);
+    const described = describeProtocols();
+    expect(described.map((d) => [d.name, d.priority, d.active])).toEqual([
+      ["online", 0, true],
+      ["validation", 0, true],
+      ["orders", 0, true],
+      ["reference", 0, true],
+    ]);
+    expect(described.find((d) => d.name === "orders")!.configSchema).toMatchObject({
+      properties: { orders: { type: "integer", minimum: 1 } },
+    });
+    expect(resolveProtocol("reference", config).entry.selectsOnTestLabels).toBe(true);
+    expect(() => resolveProtocol("orders", { ...config, orders: 0 })).toThrow(
+      /protocol "orders" config: field "orders" is 0: the orders protocol needs R ≥ 1/,
+    );
+    expect(() => resolveProtocol("oracle", config)).toThrow(
+      'unknown protocol "oracle"; known protocols: online, validation, orders, reference',
+    );
+  });
+
+  it("validates an entry; the same name at the same priority is refused, a higher priority takes the name", () => {
+    const online = resolveProtocol("online", config).entry;
+    expect(() => registerProtocol({ ...online, name: "broken", run: undefined } as never)).toThrow(
+      /protocol "broken" needs a run function/,
+    );
+    expect(() => registerProtocol({ ...online, name: "broken", spread: "yes" } as never)).toThrow(
+      /protocol broken needs spread: true \| false/,
+    );
+    // Another copy of the shipped entry (same origin) is a no-op; another package's, refused.
+    expect(() => registerProtocol({ ...online, origin: "test" })).toThrow(
+      /protocol "online" is already registered at priority 0/,
+    );
+    const mine = { ...online, priority: 5, description: "online, mine", origin: "test" };
+    registerProtocol(mine);
+    try {
+      expect(resolveProtocol("online", config).entry).toBe(mine);
+      expect(protocolNames()[0]).toBe("online");
+    } finally {
+      expect(unregisterProtocol("online", 5)).toBe(true);
+    }
+    expect(resolveProtocol("online", config).entry).toBe(online);
   });
 });

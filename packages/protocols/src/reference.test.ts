@@ -10,7 +10,7 @@ import { loadPrior, uniformPrior } from "@skeleton-cache/prior";
 import { parityCases, parityDir } from "@skeleton-cache/test-support";
 import { onlinePass, type SkeletonCacheMethod, streamDescriptors } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
-import { buildMethod, meanMaxBaseLogit, referenceGrid, referenceRun, streamData } from "./index.js";
+import { buildMethod, meanMaxBaseLogit, referenceGrid, referenceRun } from "./index.js";
 
 function loadCase(name: string, kernel: "wasm" | "js" = "wasm") {
   const dir = parityDir(name);
@@ -25,11 +25,12 @@ function loadCase(name: string, kernel: "wasm" | "js" = "wasm") {
     { kernel },
   );
   return {
-    data: streamData({
+    data: {
+      kind: "features" as const,
       logits: { data: toFloat32(logits), shape: logits.shape },
       descriptors,
       labels: toIntArray(read("labels.npy")),
-    }),
+    },
     prior: loadPrior(path.join(dir, "prior.json")),
     expected: JSON.parse(fs.readFileSync(path.join(dir, "expected.json"), "utf8")),
     params: JSON.parse(fs.readFileSync(path.join(dir, "params.json"), "utf8")),
@@ -103,7 +104,7 @@ describe("reference protocol parity", () => {
 
   it("never fires the second pass for a method whose blocks do not fill", () => {
     const { data } = loadCase("u5-raw-secondpass");
-    const setup = { method: "knn-past", params: {}, prior: uniformPrior(data.numClasses) };
+    const setup = { method: "knn-past", params: {}, prior: uniformPrior(data.logits.shape[1]!) };
     const result = referenceRun(data, setup, { meanMax: 100 });
     expect([result.secondPassFired, result.allBlocksFull]).toEqual([false, false]);
     expect(result.correct).toBe(result.onlineCorrect);

@@ -1,7 +1,8 @@
 import { accuracy } from "@skeleton-cache/metrics";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { getMethodSpec, type MethodRun, onlinePass, predictWithCache } from "@skeleton-cache/tta";
-import { checkedInput, type MethodSetup, type StreamData, type Tick } from "./data.js";
+import { checkedInput, type MethodSetup, type Tick } from "./data.js";
 import { bestPoint, checkGrid, type Grid, type GridPoint, gridPoints } from "./grid.js";
 import { buildMethod } from "./online.js";
 
@@ -39,22 +40,21 @@ export interface ReferenceRun {
  * memory with no updates. Only methods whose blocks fill have a second pass.
  */
 export function referenceRun(
-  data: StreamData,
+  stream: LabelledStream,
   setup: MethodSetup,
   options: { readonly meanMax: number; readonly order?: readonly number[] | Int32Array },
 ): ReferenceRun {
   const run = onlinePass(
-    checkedInput(data),
-    buildMethod(data, setup),
+    checkedInput(stream),
+    buildMethod(stream, setup),
     options.order ? { order: options.order } : {},
   );
-  const online = accuracy(run.refinedPred, data.labels);
+  const online = accuracy(run.refinedPred, stream.labels);
   const allBlocksFull = getMethodSpec(setup.method).capabilities.blocksFill && run.method.blocksFull;
   const fires = allBlocksFull && options.meanMax > SECOND_PASS_THRESHOLD;
-  const predictions = fires
-    ? predictWithCache(run.method, { logits: data.logits, descriptors: data.descriptors }, data.descriptors)
-    : run.refinedPred;
-  const final = fires ? accuracy(predictions, data.labels) : online;
+  const input = checkedInput(stream);
+  const predictions = fires ? predictWithCache(run.method, input, input.descriptors) : run.refinedPred;
+  const final = fires ? accuracy(predictions, stream.labels) : online;
   return {
     run,
     predictions,
@@ -80,17 +80,17 @@ export interface ReferencePoint extends GridPoint {
  * oracle), the first in grid order on ties.
  */
 export function referenceGrid(
-  data: StreamData,
+  stream: LabelledStream,
   setup: MethodSetup,
   grid: Grid,
   tick?: Tick,
 ): { points: ReferencePoint[]; best: ReferencePoint; bestRun: ReferenceRun; meanMax: number } {
   checkGrid(setup.method, grid);
-  const meanMax = meanMaxBaseLogit(data.logits);
+  const meanMax = meanMaxBaseLogit(stream.logits);
   // Only the best run is kept (each holds (N, U) logits and its method's cache): first in grid order on ties.
   let bestRun: ReferenceRun | undefined;
   const points = gridPoints(grid).map((values) => {
-    const result = referenceRun(data, { ...setup, params: { ...setup.params, ...values } }, { meanMax });
+    const result = referenceRun(stream, { ...setup, params: { ...setup.params, ...values } }, { meanMax });
     if (bestRun === undefined || result.correct > bestRun.correct) bestRun = result;
     tick?.();
     return {

@@ -1,6 +1,7 @@
 import { ValueError } from "@skeleton-cache/errors";
 import { type Accuracy, accuracy } from "@skeleton-cache/metrics";
-import type { StreamData } from "./data.js";
+import { type LabelledStream, streamShape } from "@skeleton-cache/skeleton";
+import { checkedInput } from "./data.js";
 
 function checkFraction(fraction: number, field: string): void {
   if (!(fraction > 0 && fraction <= 1)) {
@@ -31,47 +32,46 @@ export function earlyStreamAccuracy(
  * An imbalanced stream: the stream in `order` with class `cls` cut to the
  * first ⌈keep · n_cls⌉ of its samples (in stream order); every other
  * sample stays, in the same order. The returned stream holds the kept
- * samples in stream order (so its own order is 0..M−1); `samples` maps them
- * back to the original indices.
+ * samples in stream order (so its own order is 0..M−1) with their
+ * descriptors; `samples` maps them back to the original indices.
  */
 export function imbalancedStream(
-  data: StreamData,
+  stream: LabelledStream,
   options: { readonly order: ArrayLike<number>; readonly cls: number; readonly keep: number },
-): { data: StreamData; samples: Int32Array } {
+): { stream: LabelledStream; samples: Int32Array } {
   checkFraction(options.keep, "keep");
   const { order, cls } = options;
-  if (!Number.isInteger(cls) || cls < 0 || cls >= data.numClasses) {
-    throw new ValueError(`class ${cls} is outside 0..${data.numClasses - 1}`, { field: "cls", value: cls });
+  const { numSamples, numClasses: U } = streamShape(stream);
+  if (!Number.isInteger(cls) || cls < 0 || cls >= U) {
+    throw new ValueError(`class ${cls} is outside 0..${U - 1}`, { field: "cls", value: cls });
   }
+  const described = checkedInput(stream).descriptors;
   let ofClass = 0;
-  for (let i = 0; i < data.numSamples; i++) if (data.labels[i] === cls) ofClass++;
+  for (let i = 0; i < numSamples; i++) if (stream.labels[i] === cls) ofClass++;
   const limit = Math.ceil(options.keep * ofClass);
   const kept: number[] = [];
   let seen = 0;
   for (let position = 0; position < order.length; position++) {
     const sample = order[position]!;
-    if (data.labels[sample] === cls && seen++ >= limit) continue;
+    if (stream.labels[sample] === cls && seen++ >= limit) continue;
     kept.push(sample);
   }
-  const U = data.numClasses;
-  const perSample = data.descriptors.data.length / data.numSamples;
+  const perSample = described.data.length / numSamples;
   const logits = new Float32Array(kept.length * U);
   const descriptors = new Float32Array(kept.length * perSample);
   kept.forEach((sample, i) => {
-    logits.set(data.logits.data.subarray(sample * U, (sample + 1) * U), i * U);
-    descriptors.set(
-      data.descriptors.data.subarray(sample * perSample, (sample + 1) * perSample),
-      i * perSample,
-    );
+    logits.set(stream.logits.data.subarray(sample * U, (sample + 1) * U), i * U);
+    descriptors.set(described.data.subarray(sample * perSample, (sample + 1) * perSample), i * perSample);
   });
   return {
-    data: {
+    stream: {
+      kind: stream.kind,
       logits: { data: logits, shape: [kept.length, U] },
-      descriptors: { data: descriptors, shape: [kept.length, ...data.descriptors.shape.slice(1)] },
-      labels: Int32Array.from(kept, (sample) => data.labels[sample]!),
-      numSamples: kept.length,
-      numClasses: U,
-      channels: data.channels,
+      descriptors: { data: descriptors, shape: [kept.length, ...described.shape.slice(1)] },
+      labels: Int32Array.from(kept, (sample) => stream.labels[sample]!),
+      ...(stream.classIds ? { classIds: stream.classIds } : {}),
+      ...(stream.meta ? { meta: stream.meta } : {}),
+      ...(stream.source ? { source: stream.source } : {}),
     },
     samples: Int32Array.from(kept),
   };

@@ -9,6 +9,7 @@
  */
 import { FormatError } from "@skeleton-cache/errors";
 import { checkFormatVersion, readJsonFile } from "@skeleton-cache/formats";
+import { STREAM_KINDS } from "@skeleton-cache/skeleton";
 import { z } from "zod";
 
 /** The `format` of report.json written by this version. */
@@ -76,8 +77,8 @@ export const GzslSectionSchema = z.object({
   cache: GzslModelSchema,
 });
 
-/** The evaluation protocols a report names. */
-const ProtocolNameSchema = z.enum(["online", "validation", "orders", "reference"]);
+/** The evaluation protocol a report names: a registry name of @skeleton-cache/protocols (online, validation, orders, reference, or one a user registered). */
+const ProtocolNameSchema = z.string().min(1);
 
 /** A method's hyper-parameters, in its declared order (e.g. alpha, beta, K, hedge, hedgeMargin). */
 const ParamsSchema = z.record(z.string(), z.union([figure, z.string()]));
@@ -194,7 +195,7 @@ export const EvalReportSchema = z.object({
     numSamples: count.nonnegative(),
     numClasses: count.positive(),
     channels: count,
-    input: z.enum(["features", "descriptors"]),
+    input: z.enum(STREAM_KINDS).describe("what the stream held: F (described by Eq. 3–4) or the descriptors"),
     classIds: z.array(count).nullable(),
     classNames: z.array(z.string()),
     meta: z

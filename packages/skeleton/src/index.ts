@@ -23,3 +23,5 @@ export {
   listSplits,
   validateSplit,
 } from "./splits.js";
+export type { LabelledStream, StreamKind } from "./stream.js";
+export { STREAM_KINDS, streamClassNames, streamShape } from "./stream.js";

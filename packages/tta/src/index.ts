@@ -17,7 +17,7 @@ export { REFERENCE_GRID, skeletonCache } from "./methods/skeleton-cache.js";
 export { SkeletonCacheMeanMethod, skeletonCacheMean } from "./methods/skeleton-cache-mean.js";
 export type { TdaOptions } from "./methods/tda.js";
 export { TdaMethod, tda } from "./methods/tda.js";
-export type { MethodRun, OnlineOptions, StreamInput } from "./online.js";
+export type { MethodRun, OnlineOptions } from "./online.js";
 export { checkStream, onlinePass, predictWithCache, streamDescriptors } from "./online.js";
 export { defineMethod } from "./params.js";
 export {

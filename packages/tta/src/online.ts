@@ -1,19 +1,12 @@
 import { type DescriptorOptions, extractDescriptors } from "@skeleton-cache/descriptors";
 import { ShapeError, ValueError } from "@skeleton-cache/errors";
-import { NUM_SLOTS } from "@skeleton-cache/skeleton";
+import { type LabelledStream, NUM_SLOTS } from "@skeleton-cache/skeleton";
 import { assertFinite, assertShape, type Tensor } from "@skeleton-cache/tensor";
 import type { TestTimeMethod } from "./method.js";
 import type { TraceRecorder } from "./trace.js";
 
-/** A whole stream held in memory: base logits and either F or the descriptors. */
-export interface StreamInput {
-  /** (N, U) base logits. */
-  readonly logits: Tensor;
-  /** (N, 8, C) descriptors. */
-  readonly descriptors?: Tensor;
-  /** (N, C, T, V) feature volumes (used when descriptors are absent). */
-  readonly features?: Tensor;
-}
+/** What an online pass reads of a labelled stream: base logits and either F or the descriptors (labels are not needed). */
+type StreamInput = Pick<LabelledStream, "logits" | "descriptors" | "features">;
 
 /** Per-sample results of one online pass, indexed by sample (not by stream position). */
 export interface MethodRun<M extends TestTimeMethod = TestTimeMethod> {
@@ -95,13 +88,13 @@ const checkedStreams = new WeakSet<StreamInput>();
  */
 export function checkStream(input: StreamInput, options: DescriptorOptions = {}): StreamInput {
   if (checkedStreams.has(input)) return input;
-  const stream = { logits: input.logits, descriptors: streamShape(input, options).descriptors };
+  const stream = { logits: input.logits, descriptors: checkedShape(input, options).descriptors };
   checkedStreams.add(stream);
   return stream;
 }
 
 /** The stream's (N, U) shape and its (N, 8, C) descriptors, checked against each other. */
-function streamShape(input: StreamInput, options: DescriptorOptions = {}) {
+function checkedShape(input: StreamInput, options: DescriptorOptions = {}) {
   if (checkedStreams.has(input)) {
     const [samples, numClasses] = input.logits.shape as [number, number];
     const descriptors = input.descriptors!;
@@ -133,7 +126,7 @@ export function onlinePass<M extends TestTimeMethod>(
   method: M,
   run: OnlineOptions = {},
 ): MethodRun<M> {
-  const { samples, numClasses, channels, descriptors } = streamShape(input, run.descriptorOptions);
+  const { samples, numClasses, channels, descriptors } = checkedShape(input, run.descriptorOptions);
   if (method.numClasses !== numClasses || method.channels !== channels) {
     throw new ShapeError(
       `method ${method.name} was built for U = ${method.numClasses}, C = ${method.channels}; the stream has U = ${numClasses}, C = ${channels}`,

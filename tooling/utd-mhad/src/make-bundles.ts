@@ -23,11 +23,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { createBackbone } from "@skeleton-cache/backbone";
 import "@skeleton-cache/backbone-onnx"; // registers "onnx"
-import { type Bundle, writeBundle } from "@skeleton-cache/bundle";
+import { writeBundle } from "@skeleton-cache/bundle";
 import { resolvePreprocessing, UtdMhadDataset } from "@skeleton-cache/datasets";
 import { FormatError } from "@skeleton-cache/errors";
 import { type EncodeSource, encodeBundle, planSamples } from "@skeleton-cache/extract";
 import { encodeNpy, writeFileAtomic } from "@skeleton-cache/formats";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { BENCH_DIR, REPO_ROOT, UTD_DIR } from "./paths.js";
 import { UTD_PREPROCESS } from "./preprocessing.js";
@@ -73,7 +74,7 @@ async function encode(
   candidates: readonly number[],
   classEmbeddings: string | undefined,
   source: EncodeSource,
-): Promise<Bundle> {
+): Promise<LabelledStream> {
   const backbone = await createBackbone<Tensor>("onnx", {
     model: path.join(modelDir, "model.onnx"),
     candidateClasses: [...candidates],
@@ -97,7 +98,7 @@ function sha256(file: string): string {
 
 /** A model's bundle and its name-semantics logits, not yet written. */
 export interface EncodedModel {
-  readonly bundle: Bundle;
+  readonly bundle: LabelledStream;
   readonly namesLogits: Tensor;
   readonly log: TrainLog;
 }
@@ -118,7 +119,7 @@ export async function encodeModel(
   const namesFile = path.join(BENCH_DIR, "semantics", "names.npy");
   const named = await encode(modelDir, candidates, namesFile, { dataset, samples });
   const rel = (p: string) => path.relative(REPO_ROOT, p);
-  const bundle: Bundle = {
+  const bundle: LabelledStream = {
     ...described,
     meta: {
       dataset: "utd-mhad",

@@ -40,8 +40,8 @@ describe("bundles from the pipeline", () => {
         const fresh = await encodeModel(modelDir, undefined, SAMPLES);
         const dir = path.join(BENCH_DIR, "bundles", name);
         const committed = readBundleDir(dir);
-        const u = committed.classIds.length;
-        expect([...fresh.bundle.classIds]).toEqual([...committed.classIds]);
+        const u = committed.classIds!.length;
+        expect([...fresh.bundle.classIds!]).toEqual([...committed.classIds!]);
         expect([...fresh.bundle.labels]).toEqual([...committed.labels.slice(0, SAMPLES)]);
         expect(maxAbsDiff(fresh.bundle.logits.data, committed.logits.data, SAMPLES * u)).toBeLessThan(1e-3);
         const per = committed.descriptors!.shape[1]! * committed.descriptors!.shape[2]!;

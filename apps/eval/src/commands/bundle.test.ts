@@ -109,7 +109,8 @@ describe("skc bundle info | validate | convert", () => {
     const result = await skc(["bundle", "info", path.join(parityDir("u12-t13"), "encoder_outputs.pt")]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("(pt, 7.5 MB on disk)");
-    expect(result.stdout).toContain("samples: N=180  classes: U=12 (class ids 0..11)");
+    // unseen_class_indices 0..11 of a dataset without a catalog name no dataset classes.
+    expect(result.stdout).toContain("samples: N=180  classes: U=12 (no dataset class ids)");
     expect(result.stdout).toContain("holds: F (N, C, T, V) = (180, 32, 13, 25) f4, C=32");
     expect(result.stdout).toMatch(
       /meta: dataset="synthetic", split="synthetic_u12_s11", backbone="smie", synthetic=true/,

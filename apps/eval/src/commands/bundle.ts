@@ -31,7 +31,7 @@ const META_KEYS = ["dataset", "split", "backbone", "synthetic", "source"] as con
 export function infoText(info: BundleInfo): string {
   const shape = [info.numSamples, ...info.featureShape].join(", ");
   const volume =
-    info.featureKind === "features"
+    info.kind === "features"
       ? `F (N, C, T, V) = (${shape}) ${info.featureDtype}`
       : `descriptors (N, 8, C) = (${shape}) ${info.featureDtype}`;
   const known = META_KEYS.filter((key) => info.meta[key] !== undefined).map(
@@ -40,7 +40,7 @@ export function infoText(info: BundleInfo): string {
   const others = Object.keys(info.meta).filter((key) => !(META_KEYS as readonly string[]).includes(key));
   return [
     `bundle: ${info.source} (${info.format}, ${megabytes(info.bytes)} on disk)`,
-    `samples: N=${info.numSamples}  classes: U=${info.numClasses} (class ids ${idRange(info.classIds)})`,
+    `samples: N=${info.numSamples}  classes: U=${info.numClasses} (${info.classIds ? `class ids ${idRange(info.classIds)}` : "no dataset class ids"})`,
     `holds: ${volume}, C=${info.channels}`,
     `meta: ${known.join(", ") || "(none)"}${others.length > 0 ? `; also ${others.join(", ")}` : ""}`,
     "",
@@ -49,7 +49,7 @@ export function infoText(info: BundleInfo): string {
 
 function validationText(report: BundleValidation): string {
   const counts = report.samplesPerClass;
-  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.featureKind} finite; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
+  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.kind} finite; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
 }
 
 /** A progress callback over samples, drawn on stderr unless quiet. */
@@ -123,7 +123,7 @@ export function registerBundle(program: Command, io: CliIo): void {
       }
       if (options.quiet !== true)
         io.stdout.write(
-          `wrote ${result.target} (${result.format}, ${result.featureKind}, N=${result.numSamples}, ${megabytes(result.bytes)})\n`,
+          `wrote ${result.target} (${result.format}, ${result.kind}, N=${result.numSamples}, ${megabytes(result.bytes)})\n`,
         );
     });
   example(convert, "skc bundle convert encoder_outputs.pt runs/ntu120_96_24-descriptors --descriptors-only");
@@ -139,7 +139,7 @@ export function registerBundle(program: Command, io: CliIo): void {
       const result = mergeBundleShards(parts, options.out);
       if (options.quiet !== true)
         io.stdout.write(
-          `merged ${result.parts} parts into ${result.out}: ${result.samples} samples, ${result.volume}\n`,
+          `merged ${result.parts} parts into ${result.out}: ${result.samples} samples, ${result.kind}\n`,
         );
     });
   example(merge, "skc bundle merge parts/part-* --out ntu120_96_24");

@@ -16,11 +16,12 @@ import {
   parseInteger,
   parseNumber,
 } from "@skeleton-cache/cli";
+import { GzslSchema } from "@skeleton-cache/evaluate/setup";
 import { EXTRACT_DATASETS } from "@skeleton-cache/extract/options";
-import { PROTOCOLS } from "@skeleton-cache/protocols";
+import { protocolNames } from "@skeleton-cache/protocols";
 import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { DEFAULT_METHOD, getMethodSpec } from "@skeleton-cache/tta";
-import { DEMO_IDS, type EvalConfig, EvalConfigSchema, GzslSchema, resolveConfig } from "../config.js";
+import { DEMO_IDS, type EvalConfig, EvalConfigSchema, resolveConfig } from "../config.js";
 import { collectParam, METHOD_HELP } from "../method-options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 
@@ -173,7 +174,9 @@ function protocolOptions<A extends unknown[], O extends OptionValues, G extends 
 ) {
   return command
     .addOption(
-      new Option("--protocol <name>", "evaluation protocol").choices(PROTOCOLS).default(DEFAULTS.protocol),
+      new Option("--protocol <name>", "evaluation protocol")
+        .choices(protocolNames())
+        .default(DEFAULTS.protocol),
     )
     .addOption(
       helpDefault(
@@ -312,16 +315,15 @@ async function runEvalConfig(config: EvalConfig, io: CliIo): Promise<void> {
   const progress = createProgress(!progressEnabled(config.quiet));
   try {
     if (config.method === "all") {
-      const { compareText, runCompare } = await import("../compare.js");
+      const { runCompare } = await import("../run.js");
+      const { compareText } = await import("@skeleton-cache/evaluate");
       const { result } = await runCompare(config, progress);
-      progress.stop();
       if (!config.quiet) io.stdout.write(compareText(result));
       return;
     }
     const { runEval } = await import("../run.js");
     const { summaryText } = await import("@skeleton-cache/report");
     const outcome = await runEval(config, progress);
-    progress.stop();
     for (const warning of outcome.report.warnings) io.stderr.write(`skc eval: warning: ${warning}\n`);
     if (!config.quiet) io.stdout.write(summaryText(outcome.report, outcome.outDir));
   } finally {

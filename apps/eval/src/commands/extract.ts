@@ -201,7 +201,7 @@ function resultLine(result: ExtractResult): string {
   const took = lock
     ? `; took over the write lock of pid ${lock.pid} on ${lock.host}${lock.job ? ` (job ${lock.job})` : ""}, which is gone`
     : "";
-  return `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.stored} (${result.shape.join(", ")}); ${how}${took}\n`;
+  return `wrote ${result.out}: ${result.numSamples} samples, ${result.numClasses} candidate classes (${result.classIds.join(", ")}), ${result.kind} (${result.shape.join(", ")}); ${how}${took}\n`;
 }
 
 /** Adds `skc extract` to the program. */

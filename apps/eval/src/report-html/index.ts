@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
+import { priorCandidates, traceSamples } from "@skeleton-cache/evaluate";
 import { readRawSequences } from "@skeleton-cache/extract";
 import { type Prior, resolvePrior } from "@skeleton-cache/prior";
 import {
@@ -19,13 +20,12 @@ import {
   type TracedOrNote,
   writeReportHtml,
 } from "@skeleton-cache/report";
-import { DEMOS, type EvalData, loadEvalData, priorCandidates } from "../inputs.js";
-import { methodName, TRACEABLE } from "./method.js";
-import { chooseTraced, tracePass } from "./trace-pass.js";
+import { type LabelledStream, streamShape } from "@skeleton-cache/skeleton";
+import { DEMOS, loadStream } from "../inputs.js";
 
 export interface BuildReportHtmlOptions {
-  /** The run's bundle, already loaded (skc eval); default: read report.json's bundle.source (or `bundle`). */
-  readonly data?: EvalData;
+  /** The run's stream, already loaded (skc eval); default: read report.json's bundle.source (or `bundle`). */
+  readonly stream?: LabelledStream;
   /** Bundle path instead of report.json's bundle.source (moved bundles). */
   readonly bundle?: string;
   /** The run's prior, already resolved (skc eval); default: resolved from report.json's prior (or `priorSpec`). */
@@ -50,12 +50,12 @@ function demoFolder(source: string): string | null {
   return match[2] ? path.join(demo.dir, match[2]) : demo.dir;
 }
 
-function loadBundle(report: EvalReport, options: BuildReportHtmlOptions): EvalData {
-  if (options.data) return options.data;
+function loadBundle(report: EvalReport, options: BuildReportHtmlOptions): LabelledStream {
+  if (options.stream) return options.stream;
   const source = options.bundle ?? report.bundle.source;
   const demo = options.bundle ? null : demoFolder(source);
   try {
-    return demo ? loadEvalData(demo, true) : loadEvalData(source);
+    return demo ? loadStream(demo, true) : loadStream(source);
   } catch (error) {
     const message = (error as Error).message;
     throw new FormatError(
@@ -66,54 +66,51 @@ function loadBundle(report: EvalReport, options: BuildReportHtmlOptions): EvalDa
   }
 }
 
-function checkBundleMatches(report: EvalReport, data: EvalData): void {
-  if (data.numSamples !== report.bundle.numSamples || data.numClasses !== report.bundle.numClasses)
+function checkBundleMatches(report: EvalReport, stream: LabelledStream): void {
+  const { numSamples, numClasses } = streamShape(stream);
+  if (numSamples !== report.bundle.numSamples || numClasses !== report.bundle.numClasses)
     throw new FormatError(
-      `bundle ${data.source} holds ${data.numSamples} samples × ${data.numClasses} classes, the run had ${report.bundle.numSamples} × ${report.bundle.numClasses}`,
-      { file: data.source, field: "bundle", value: data.numSamples, expected: report.bundle.numSamples },
+      `bundle ${stream.source} holds ${numSamples} samples × ${numClasses} classes, the run had ${report.bundle.numSamples} × ${report.bundle.numClasses}`,
+      { file: stream.source, field: "bundle", value: numSamples, expected: report.bundle.numSamples },
     );
 }
 
+/** The run's traced samples (the prior resolved as the run named it, unless given), or why there are none. */
 function traceOrNote(
   report: EvalReport,
-  data: EvalData,
+  stream: LabelledStream,
   options: BuildReportHtmlOptions,
   predictions: RunPredictions,
 ): TracedOrNote {
-  const method = methodName(report);
-  if (!TRACEABLE.has(method))
-    return {
-      note: `Per-descriptor scores, weights, matches and the cache over time are recorded for skeleton-cache; this run's method is ${method}.`,
-    };
-  const prior =
+  const prior = () =>
     options.prior ??
     resolvePrior(options.priorSpec ?? report.prior.source, {
       key: "prior",
       uniformGamma: report.config.uniformGamma,
-      candidates: priorCandidates(data, report.prior.split ?? undefined),
+      candidates: priorCandidates(stream, report.prior.split ?? undefined),
     }).prior;
-  return tracePass(report, data, prior, predictions, chooseTraced(predictions));
+  return traceSamples(stream, { method: report.method.name, params: report.params, prior }, predictions);
 }
 
 /** Builds and writes report.html for a run folder: run → trace → playback → page. */
 export function buildReportHtml(runDir: string, options: BuildReportHtmlOptions = {}): BuildReportHtmlResult {
   const { report, predictions } = readRunFolder(runDir);
-  const data = loadBundle(report, options);
-  checkBundleMatches(report, data);
+  const stream = loadBundle(report, options);
+  checkBundleMatches(report, stream);
   let started = performance.now();
-  const traced = traceOrNote(report, data, options, predictions);
+  const traced = traceOrNote(report, stream, options, predictions);
   const traceSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const subjects = playbackSubjects(predictions, traced);
   const samples = subjects.flatMap((s) => [s.sample, ...s.neighbours]);
-  const raw = readRawSequences(data.meta, {
+  const raw = readRawSequences(stream.meta ?? {}, {
     numSamples: report.bundle.numSamples,
     samples,
     dataDir: options.dataDir,
   });
   const playback = playbackFrom(raw, subjects);
   const page = writeReportHtml(runDir, {
-    baseLogits: data.logits.data,
+    baseLogits: stream.logits.data,
     traced,
     playback,
     ...(options.out ? { out: options.out } : {}),

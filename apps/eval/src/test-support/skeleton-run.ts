@@ -1,6 +1,6 @@
 /**
  * Small synthetic runs with raw skeleton files, for report.html tests and
- * the bench: a SYNTHETIC bundle (apps/eval/src/synthetic.ts) whose meta
+ * the bench: a SYNTHETIC bundle (@skeleton-cache/evaluate's generateSynthetic) whose meta
  * names its samples and a folder of NTU `.skeleton` text files written
  * here — a stick figure whose right arm swings with a class-dependent
  * amplitude (one file per class; each sample's file is a symbolic link to
@@ -8,10 +8,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { generateSynthetic, type SyntheticOptions } from "@skeleton-cache/evaluate";
 import type { PageData } from "@skeleton-cache/report";
 import { NTU25 } from "@skeleton-cache/skeleton";
 import { syntheticBundleFiles } from "../demo.js";
-import { generateSynthetic, type SyntheticOptions } from "../synthetic.js";
 
 /** A standing pose in the NTU-25 joint order: x right, y up, z depth (metres). */
 const POSE: readonly (readonly [number, number, number])[] = [

@@ -1,5 +1,5 @@
-import type { Bundle } from "@skeleton-cache/bundle";
 import { gridPoints as gridPointsOf } from "@skeleton-cache/protocols";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import type { Tensor } from "@skeleton-cache/tensor";
 import { methodNames } from "@skeleton-cache/tta";
 import {
@@ -119,7 +119,7 @@ export function evaluateFold(fold: BenchBundle, orders = ORDERS): FoldResult {
   return {
     name: fold.name,
     samples: bundle.labels.length,
-    classes: bundle.classIds.length,
+    classes: bundle.logits.shape[1]!,
     baseline: round(top1(argmaxRows(bundle.logits), bundle.labels)),
     grid,
   };
@@ -141,14 +141,14 @@ export function chooseOnValidation(folds: readonly FoldResult[]): {
   return { chosen: { alpha: best!.alpha, beta: best!.beta }, validationMean };
 }
 
-function logitsOf(bundle: Bundle, names: Tensor | null): Tensor {
+function logitsOf(bundle: LabelledStream, names: Tensor | null): Tensor {
   return names ?? bundle.logits;
 }
 
 /** Every figure of one test bundle. */
 export function evaluateTest(test: BenchBundle, chosen: { alpha: number; beta: number }): TestResult {
   const { bundle, namesLogits, subjects } = test;
-  const u = bundle.classIds.length;
+  const u = bundle.logits.shape[1]!;
   const llm = priorFor(bundle, "llm");
   const uniform = priorFor(bundle, "uniform");
   const grid: Record<string, number[]> = {};
@@ -208,7 +208,7 @@ export function evaluateSplit(bundles: SplitBundles, log: (line: string) => void
   });
   return {
     split: bundles.split,
-    classes: bundles.tests[0]!.bundle.classIds.length,
+    classes: bundles.tests[0]!.bundle.logits.shape[1]!,
     folds,
     validationMean,
     chosen,

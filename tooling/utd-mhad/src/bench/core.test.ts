@@ -84,6 +84,7 @@ describe("crossSubjectNearestNeighbour", () => {
     const data = new Float32Array(globals.length * 8 * 2);
     for (let sample = 0; sample < globals.length; sample++) data.set(globals[sample]!, (sample * 8 + 7) * 2);
     return {
+      kind: "descriptors" as const,
       logits: { data: new Float32Array(globals.length * 2), shape: [globals.length, 2] },
       descriptors: { data, shape: [globals.length, 8, 2] },
       labels: Int32Array.from(labels),

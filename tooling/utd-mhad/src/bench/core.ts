@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { type Bundle, readBundleDir } from "@skeleton-cache/bundle";
+import { readBundleDir } from "@skeleton-cache/bundle";
 import { parseUtdMhadName } from "@skeleton-cache/datasets";
 import { FormatError, ShapeError } from "@skeleton-cache/errors";
 import { readNpy, toFloat32 } from "@skeleton-cache/formats";
@@ -13,10 +13,9 @@ import {
   ablationWeights as maskedWeights,
   meanMaxBaseLogit,
   referenceRun,
-  type StreamData,
   streamOrder as seededOrder,
-  streamData,
 } from "@skeleton-cache/protocols";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { argmaxRows as argmaxRowsOf, type Tensor } from "@skeleton-cache/tensor";
 import { REFERENCE_GRID } from "@skeleton-cache/tta";
 
@@ -44,7 +43,7 @@ export type { AblationId };
 export interface BenchBundle {
   /** "seed0".."seed4" or "fold0".."fold2". */
   readonly name: string;
-  readonly bundle: Bundle;
+  readonly bundle: LabelledStream;
   /** Logits against the class-name semantics (logits-names.npy). */
   readonly namesLogits: Tensor;
   /** Subject of every sample, from meta.sampleNames. */
@@ -70,7 +69,7 @@ function readBench(dir: string): BenchBundle {
       value: namesArray.shape,
       expected: bundle.logits.shape,
     });
-  const names = bundle.meta["sampleNames"];
+  const names = bundle.meta?.["sampleNames"];
   if (!Array.isArray(names) || names.length !== bundle.labels.length)
     throw new FormatError(`${dir}/meta.json: sampleNames must list the ${bundle.labels.length} samples`, {
       file: `${dir}/meta.json`,
@@ -95,10 +94,10 @@ export function loadSplitBundles(bundlesDir: string, split: SplitId): SplitBundl
 }
 
 /** The LLM dataset prior restricted to a bundle's candidates, or the uniform prior. */
-export function priorFor(bundle: Bundle, kind: "llm" | "uniform"): Prior {
-  const u = bundle.classIds.length;
+export function priorFor(bundle: LabelledStream, kind: "llm" | "uniform"): Prior {
+  const u = bundle.logits.shape[1]!;
   return kind === "llm"
-    ? selectPriorForSplit(loadPublishedPrior("utd-mhad"), [...bundle.classIds])
+    ? selectPriorForSplit(loadPublishedPrior("utd-mhad"), [...bundle.classIds!])
     : uniformPrior(u);
 }
 
@@ -107,9 +106,9 @@ export function top1(pred: Int32Array, labels: Int32Array): number {
   return accuracy(pred, labels).percent;
 }
 
-/** A bundle (with other logits, e.g. the class-name ones) as a protocols stream. */
-export function streamOf(bundle: Bundle, logits: Tensor = bundle.logits): StreamData {
-  return streamData({ logits, descriptors: bundle.descriptors!, labels: bundle.labels });
+/** A bundle's stream with other logits (e.g. the class-name ones). */
+export function streamOf(bundle: LabelledStream, logits: Tensor = bundle.logits): LabelledStream {
+  return { ...bundle, logits };
 }
 
 /** argmax per row of (N, U) logits (tensor's row argmax: the backbone's predictions). */
@@ -156,7 +155,7 @@ export function cacheParams(alpha: number, beta: number) {
 
 /** The reference protocol's run of the skeleton-cache method (K = 8, hedge auto) over one stream order. */
 export function runCache(
-  bundle: Bundle,
+  bundle: LabelledStream,
   logits: Tensor,
   prior: Prior,
   params: { alpha: number; beta: number; weights?: FusionWeights },
@@ -186,7 +185,7 @@ export function ablationWeights(prior: Prior, numClasses: number, ablation: Abla
  * the nearest neighbour by cosine of the global descriptor (slot 7) among the
  * samples of the other subjects.
  */
-export function crossSubjectNearestNeighbour(bundle: Bundle, subjects: Int32Array): number {
+export function crossSubjectNearestNeighbour(bundle: LabelledStream, subjects: Int32Array): number {
   const descriptors = bundle.descriptors!;
   const [n, slots, channels] = descriptors.shape as [number, number, number];
   const global = new Float64Array(n * channels);

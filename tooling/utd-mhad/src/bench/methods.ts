@@ -15,8 +15,8 @@ import {
   imbalancedStream,
   type MethodSetup,
   methodGrid,
-  type StreamData,
 } from "@skeleton-cache/protocols";
+import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { methodNames, onlinePass } from "@skeleton-cache/tta";
 import { type BenchBundle, ORDERS, priorFor, type SplitBundles, streamOf, streamOrder } from "./core.js";
 
@@ -65,7 +65,7 @@ export function methodSetup(method: string, bundle: BenchBundle, values: GridVal
   return { method, params: values, prior: priorFor(bundle.bundle, "llm") };
 }
 
-function onlineTop1(data: StreamData, setup: MethodSetup, order?: number[]): number {
+function onlineTop1(data: LabelledStream, setup: MethodSetup, order?: number[]): number {
   const run = onlinePass(data, buildMethod(data, setup), order ? { order } : {});
   return round(accuracy(run.refinedPred, data.labels).percent);
 }
@@ -83,7 +83,7 @@ export function validateMethod(
     for (const values of points) {
       const setup = methodSetup(method, fold, values);
       byPoint[pointKey(values)] = Array.from({ length: ORDERS }, (_, o) =>
-        onlineTop1(data, setup, streamOrder(data.numSamples, o)),
+        onlineTop1(data, setup, streamOrder(data.labels.length, o)),
       );
     }
     return { name: fold.name, grid: byPoint };
@@ -99,18 +99,18 @@ export function validateMethod(
 /** One order of one test bundle: whole stream, early stream, imbalanced stream. */
 export function testOrder(test: BenchBundle, setup: MethodSetup, o: number) {
   const data = streamOf(test.bundle);
-  const order = streamOrder(data.numSamples, o);
+  const order = streamOrder(data.labels.length, o);
   const run = onlinePass(data, buildMethod(data, setup), { order });
   const early = { order, fraction: EARLY_FRACTION };
-  const cutClass = o % data.numClasses;
+  const cutClass = o % data.logits.shape[1]!;
   const cut = imbalancedStream(data, { order, cls: cutClass, keep: IMBALANCE_KEEP });
   return {
     top1: round(accuracy(run.refinedPred, data.labels).percent),
     early: round(earlyStreamAccuracy(run.refinedPred, data.labels, early).percent),
     earlyBackbone: round(earlyStreamAccuracy(baselinePredictions(data), data.labels, early).percent),
     cutClass,
-    imbalanced: onlineTop1(cut.data, setup),
-    imbalancedBackbone: round(accuracy(baselinePredictions(cut.data), cut.data.labels).percent),
+    imbalanced: onlineTop1(cut.stream, setup),
+    imbalancedBackbone: round(accuracy(baselinePredictions(cut.stream), cut.stream.labels).percent),
   };
 }
 
@@ -143,7 +143,7 @@ export function evaluateMethods(
       const data = streamOf(test.bundle);
       const setup = methodSetup(method, test, {});
       const top1 = Array.from({ length: ORDERS }, (_, o) =>
-        onlineTop1(data, setup, streamOrder(data.numSamples, o)),
+        onlineTop1(data, setup, streamOrder(data.labels.length, o)),
       );
       return { name: test.name, top1 };
     });
