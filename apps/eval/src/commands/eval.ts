@@ -49,6 +49,11 @@ function defined(entries: Record<string, unknown>): Record<string, unknown> | un
 /** Adds `skc eval` to the program. */
 export function registerEval(program: Command, io: CliIo): void {
   const command = evalCommand(program).action(async (options, cmd) => {
+    // A user's method registers before the config names it (the config checks method names).
+    if (options.methodModule !== undefined) {
+      const { importPlugin } = await import("@skeleton-cache/registry");
+      await importPlugin(options.methodModule, { flag: "--method-module", kind: "method" });
+    }
     const config = resolveConfig(options.config, typedFlags(options, cmd), flagNamesOf(cmd));
     await runEvalConfig(config, io);
   });
@@ -123,6 +128,10 @@ function methodOptions<A extends unknown[], O extends OptionValues, G extends Op
 ) {
   return command
     .addOption(new Option("--method <name>", METHOD_HELP.method).default(DEFAULTS.method))
+    .option(
+      "--method-module <module>",
+      "import this file or package first: it registers your own test-time method (docs/write-your-own-method.md)",
+    )
     .addOption(new Option("--param <method.key=value>", METHOD_HELP.param).argParser(collectParam))
     .addOption(
       helpDefault(
