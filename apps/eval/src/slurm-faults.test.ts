@@ -54,8 +54,14 @@ describeWithSlurm("skc extract's faults as Slurm array tasks", (cluster) => {
     part1 = filesOf(out);
   });
 
-  /** The flags after the script's name that make task 1 (of 4) run slowly, one sample per chunk. */
-  const slowPart1 = ["--shard", "env/4", "--chunk-size", "1", "--backbone-module", SLOW_ONNX];
+  /**
+   * The flags after the script's name that make task 1 (of 4) run slowly, one sample per chunk, on
+   * its main thread (worker threads open the adapter by the backbone's own name, "onnx": not slowed).
+   */
+  const slowPart1 = [
+    ...["--shard", "env/4", "--chunk-size", "1", "--workers", "0"],
+    ...["--backbone-module", SLOW_ONNX, "--backbone", "slow-onnx"],
+  ];
 
   it("a task cancelled mid-run (scancel), then requeued, keeps the chunks its journal holds and writes the rest: the part is byte for byte a plain run's", async () => {
     const work = fs.mkdtempSync(path.join(root.path, "cancel-"));
