@@ -9,7 +9,7 @@ import { main } from "./cli.js";
 import { captureIo } from "./test-support/io.js";
 
 /** A features bundle with V = 20 joints (the Kinect v1 layout of UTD-MHAD). */
-function kinectBundle(dir: string, layout?: string): void {
+function kinectBundle(dir: string, layout?: string, dataset = "utd-mhad"): void {
   const random = seededRandom(7);
   const [n, u, c, t, v] = [12, 3, 4, 6, 20];
   writeBundleDir(dir, {
@@ -21,7 +21,7 @@ function kinectBundle(dir: string, layout?: string): void {
     },
     labels: Int32Array.from({ length: n }, (_, i) => i % u),
     classIds: Int32Array.from([4, 14, 17]),
-    meta: { dataset: "utd-mhad", ...(layout ? { layout } : {}) },
+    meta: { dataset, ...(layout ? { layout } : {}) },
   });
 }
 
@@ -65,5 +65,28 @@ describe("joint layout of a bundle", () => {
     expect(io.stderr).toContain(
       `${unknown}: meta layout "kinect-v3" is not a known joint layout (ntu25, kinect-v1-20, coco17)`,
     );
+  });
+
+  it("skc bundle validate refuses what skc eval refuses, with one message naming the bundle and --layout", async () => {
+    const root = tempDir("skc-layout-validate-");
+    const bundle = path.join(root, "ntu60-v20");
+    kinectBundle(bundle, undefined, "ntu60");
+    const validate = captureIo();
+    expect(await main(["bundle", "validate", bundle, "--quiet"], validate.io)).toBe(2);
+    expect(validate.stdout).toBe("");
+    const evaluated = captureIo();
+    expect(await main(evalArgs(bundle, path.join(root, "run")), evaluated.io)).toBe(2);
+    const message = (io: { stderr: string }, command: string) =>
+      io.stderr.replace(`skc ${command}: error: `, "");
+    expect(message(validate, "bundle validate")).toBe(message(evaluated, "eval"));
+    expect(message(validate, "bundle validate")).toContain(`${bundle}: feature volume has V = 20 joints`);
+    expect(message(validate, "bundle validate")).toContain("--layout kinect-v1-20");
+    expect(fs.existsSync(path.join(root, "run"))).toBe(false);
+
+    const valid = captureIo();
+    expect(await main(["bundle", "validate", bundle, "--layout", "kinect-v1-20", "--quiet"], valid.io)).toBe(
+      0,
+    );
+    expect(valid.stdout).toMatch(/^valid: .*ntu60-v20 .*layout kinect-v1-20/);
   });
 });

@@ -1,6 +1,12 @@
 import { DescriptorExtractor } from "@skeleton-cache/descriptors";
 import { ValueError } from "@skeleton-cache/errors";
-import { LAYOUTS, type LabelledStream, NUM_SLOTS, type SkeletonLayout } from "@skeleton-cache/skeleton";
+import {
+  LAYOUTS,
+  type LabelledStream,
+  NTU25,
+  NUM_SLOTS,
+  type SkeletonLayout,
+} from "@skeleton-cache/skeleton";
 import { findNonFinite, type Tensor } from "@skeleton-cache/tensor";
 import { assertFiniteSamples, type BundleStream, openBundleStream } from "./stream.js";
 
@@ -30,12 +36,6 @@ export function samplesPerChunk(
   return Math.max(1, Math.min(numSamples, Math.floor(chunkBytes / Math.max(1, bytesPerSample))));
 }
 
-/**
- * The (N, 8, C) descriptors of an open bundle stream: read as they are, or
- * computed from F chunk by chunk (Eq. 3–4). F is read straight into the
- * buffer the descriptor kernel reads (its WebAssembly memory), each byte
- * once, so memory holds one chunk of F whatever N is.
- */
 /** The layout a bundle's meta records (`meta.layout`, a key of LAYOUTS), or undefined; an unknown id names the bundle. */
 export function recordedLayout(stream: Pick<BundleStream, "meta" | "source">): SkeletonLayout | undefined {
   const id = stream.meta.layout;
@@ -49,29 +49,76 @@ export function recordedLayout(stream: Pick<BundleStream, "meta" | "source">): S
   return layout;
 }
 
-export function describeStream(stream: BundleStream, options: DescriptorReadOptions = {}): Float32Array {
+/**
+ * The joint layout whose body parts give F's spatial slots (Eq. 3):
+ * `options.layout` (`--layout`), else the one the bundle's meta records,
+ * else NTU-25. Refused, naming the bundle, where its joint count is not F's
+ * V, with the layouts that fit and how to give one.
+ */
+function featureLayout(
+  stream: Pick<BundleStream, "meta" | "source" | "featureShape">,
+  options: DescriptorReadOptions,
+): SkeletonLayout {
+  const recorded = options.layout ? undefined : recordedLayout(stream);
+  const layout = options.layout ?? recorded ?? NTU25;
+  const joints = stream.featureShape[2]!;
+  if (joints === layout.numJoints) return layout;
+  const from = options.layout
+    ? "--layout"
+    : recorded
+      ? "meta.json layout"
+      : "the default: its meta names none";
+  const fits = Object.values(LAYOUTS).filter((candidate) => candidate.numJoints === joints);
+  const remedy =
+    fits.length > 0
+      ? `pass the matching layout with ${fits.map((fit) => `--layout ${fit.id}`).join(" or ")}, or record it in meta.json as "layout"`
+      : `no known joint layout has ${joints} joints (${Object.keys(LAYOUTS).join(", ")})`;
+  throw new ValueError(
+    `${stream.source}: feature volume has V = ${joints} joints but layout "${layout.id}" has ${layout.numJoints} (${from}); ${remedy}`,
+    { file: stream.source, field: "layout", value: joints, expected: layout.numJoints },
+  );
+}
+
+/**
+ * Every check `skc eval` makes of a bundle's F or descriptors, in one
+ * streaming pass that hands each chunk's (count, 8, C) descriptors to
+ * `onChunk`: the joint layout against V (`featureLayout`, before any value
+ * is read), every value finite, and (for F) descriptors that stay finite in
+ * float32. `describeStream` (eval) and `validateBundleStream` (bundle
+ * validate) both run it, so validate passes exactly what eval reads. F is
+ * read straight into the buffer the descriptor kernel reads (its
+ * WebAssembly memory), each byte once: memory holds one chunk of F
+ * whatever N is. Returns the layout F was described with (undefined for
+ * descriptors).
+ */
+export function checkBundleVolume(
+  stream: BundleStream,
+  options: DescriptorReadOptions,
+  onChunk: (start: number, described: Float32Array) => void,
+): SkeletonLayout | undefined {
   const { numSamples, featureShape, kind, source } = stream;
   const perSample = featureShape.reduce((a, b) => a * b, 1);
   if (kind === "descriptors") {
-    const out = new Float32Array(numSamples * perSample);
     const step = samplesPerChunk(4 * perSample, numSamples, options.chunkBytes);
+    const chunk = new Float32Array(step * perSample);
     for (let start = 0; start < numSamples; start += step) {
       const count = Math.min(step, numSamples - start);
-      stream.readFeatures(start, count, out, start * perSample);
+      const values = chunk.subarray(0, count * perSample);
+      stream.readFeatures(start, count, values);
+      assertFiniteSamples(values, start, [numSamples, ...featureShape], "descriptors", source);
+      onChunk(start, values);
       options.onProgress?.(start + count, numSamples);
     }
-    assertFiniteSamples(out, 0, [numSamples, ...featureShape], "descriptors", source);
-    return out;
+    return undefined;
   }
   const [channels, timeSteps, joints] = featureShape as [number, number, number];
-  const layout = options.layout ?? recordedLayout(stream);
+  const layout = featureLayout(stream, options);
   const extractor = new DescriptorExtractor(channels, timeSteps, joints, {
     ...(options.kernel ? { kernel: options.kernel } : {}),
-    ...(layout ? { layout } : {}),
+    layout,
   });
   const perOutput = NUM_SLOTS * channels;
   const batch = extractor.createBatch(samplesPerChunk(4 * perSample, numSamples, options.chunkBytes));
-  const out = new Float32Array(numSamples * perOutput);
   for (let start = 0; start < numSamples; start += batch.capacity) {
     const count = Math.min(batch.capacity, numSamples - start);
     stream.readFeatures(start, count, batch.input);
@@ -94,9 +141,21 @@ export function describeStream(stream: BundleStream, options: DescriptorReadOpti
         source,
       );
     }
-    out.set(described, start * perOutput);
+    onChunk(start, described);
     options.onProgress?.(start + count, numSamples);
   }
+  return layout;
+}
+
+/**
+ * The (N, 8, C) descriptors of an open bundle stream: read as they are, or
+ * computed from F chunk by chunk (Eq. 3–4), checked by `checkBundleVolume`.
+ */
+export function describeStream(stream: BundleStream, options: DescriptorReadOptions = {}): Float32Array {
+  const { numSamples, featureShape, kind } = stream;
+  const perOutput = NUM_SLOTS * (kind === "descriptors" ? featureShape[1]! : featureShape[0]!);
+  const out = new Float32Array(numSamples * perOutput);
+  checkBundleVolume(stream, options, (start, described) => out.set(described, start * perOutput));
   return out;
 }
 

@@ -6,7 +6,13 @@ export type {
 } from "./chunked.js";
 export { openChunkedBundle } from "./chunked.js";
 export type { DescriptorReadOptions } from "./descriptors.js";
-export { DEFAULT_CHUNK_BYTES, describeStream, readBundleDescriptors, recordedLayout } from "./descriptors.js";
+export {
+  checkBundleVolume,
+  DEFAULT_CHUNK_BYTES,
+  describeStream,
+  readBundleDescriptors,
+  recordedLayout,
+} from "./descriptors.js";
 export type { BundleFormat, PtLayout } from "./io.js";
 export {
   bundleFromArrays,

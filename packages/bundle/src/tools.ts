@@ -13,7 +13,12 @@ import {
 } from "@skeleton-cache/formats";
 import { type LabelledStream, NUM_SLOTS, type StreamKind } from "@skeleton-cache/skeleton";
 import { type Shape, shapeSize } from "@skeleton-cache/tensor";
-import { type DescriptorReadOptions, describeStream, samplesPerChunk } from "./descriptors.js";
+import {
+  checkBundleVolume,
+  type DescriptorReadOptions,
+  describeStream,
+  samplesPerChunk,
+} from "./descriptors.js";
 import {
   type BundleFormat,
   bundleFormatFor,
@@ -75,25 +80,32 @@ export interface BundleValidation extends BundleInfo {
   readonly valuesChecked: number;
   /** Samples per candidate class (labels). */
   readonly samplesPerClass: number[];
+  /** The joint layout F's descriptors were computed with (null for a descriptors bundle). */
+  readonly layout: string | null;
 }
 
 /**
- * Checks a whole bundle in one streaming pass: shapes and dtypes, labels in
- * range, class ids ascending (when it opens), every logit and every value of
- * F or the descriptors finite (chunk by chunk, naming the first that is not),
- * and, for ZIP-based formats, each member's CRC-32 as its last byte is read.
+ * Checks a whole bundle in one streaming pass, making every check `skc eval`
+ * makes of it (`readBundleDescriptors`: the same `checkBundleVolume`):
+ * shapes and dtypes, labels in range, class ids ascending (when it opens),
+ * the joint layout (`options.layout`, else the meta's, else NTU-25) against
+ * V, every logit and every value of F or the descriptors finite (chunk by
+ * chunk, naming the first that is not), descriptors finite in float32, and,
+ * for ZIP-based formats, each member's CRC-32 as its last byte is read.
  */
-export function validateBundleStream(
-  target: string,
-  options: Pick<DescriptorReadOptions, "chunkBytes" | "onProgress"> = {},
-): BundleValidation {
+export function validateBundleStream(target: string, options: DescriptorReadOptions = {}): BundleValidation {
   const stream = openBundleStream(target);
   try {
     const info = infoOf(stream, target);
-    streamFeatures(stream, () => {}, options);
+    const layout = checkBundleVolume(stream, options, () => {});
     const samplesPerClass = new Array<number>(stream.numClasses).fill(0);
     for (const label of stream.labels) samplesPerClass[label]!++;
-    return { ...info, valuesChecked: stream.numSamples * shapeSize(stream.featureShape), samplesPerClass };
+    return {
+      ...info,
+      valuesChecked: stream.numSamples * shapeSize(stream.featureShape),
+      samplesPerClass,
+      layout: layout?.id ?? null,
+    };
   } finally {
     stream.close();
   }

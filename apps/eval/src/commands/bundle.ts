@@ -12,8 +12,16 @@ import {
   mergeBundleShards,
   validateBundleStream,
 } from "@skeleton-cache/bundle";
-import { type CliIo, type Command, example, Option } from "@skeleton-cache/cli";
+import { type CliIo, type Command, example, helpDefault, Option } from "@skeleton-cache/cli";
+import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { createProgress, progressEnabled } from "../progress.js";
+
+/** `--layout`, as `skc eval` and `skc bundle validate` take it. */
+export const layoutOption = () =>
+  helpDefault(
+    new Option("--layout <id>", "joint layout of the bundle's feature volume").choices(Object.keys(LAYOUTS)),
+    "the one the bundle's meta.json records, else ntu25",
+  );
 
 function megabytes(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -49,7 +57,8 @@ export function infoText(info: BundleInfo): string {
 
 function validationText(report: BundleValidation): string {
   const counts = report.samplesPerClass;
-  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.kind} finite; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
+  const layout = report.layout ? `, descriptors finite with layout ${report.layout}` : "";
+  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.kind} finite${layout}; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
 }
 
 /** A progress callback over samples, drawn on stderr unless quiet. */
@@ -85,13 +94,19 @@ export function registerBundle(program: Command, io: CliIo): void {
   example(info, "skc bundle info runs/bundle-ntu60_55_5");
   const validate = bundle
     .command("validate")
-    .description("full streaming check: shapes, dtypes, labels, class ids, every value finite, ZIP CRCs")
+    .description(
+      "every check skc eval makes: shapes, labels, class ids, joint layout, every value finite, ZIP CRCs",
+    )
     .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
+    .addOption(layoutOption())
     .option("--quiet", "no progress bar")
     .action((target, options) => {
       const progress = sampleProgress(options.quiet === true, "validate");
+      const layout = options.layout === undefined ? {} : { layout: LAYOUTS[options.layout]! };
       try {
-        io.stdout.write(validationText(validateBundleStream(target, { onProgress: progress.onProgress })));
+        io.stdout.write(
+          validationText(validateBundleStream(target, { ...layout, onProgress: progress.onProgress })),
+        );
       } finally {
         progress.stop();
       }

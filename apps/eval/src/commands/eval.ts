@@ -19,11 +19,11 @@ import {
 import { GzslSchema } from "@skeleton-cache/evaluate/setup";
 import { EXTRACT_DATASETS } from "@skeleton-cache/extract/options";
 import { protocolNames } from "@skeleton-cache/protocols";
-import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { DEFAULT_METHOD, getMethodSpec } from "@skeleton-cache/tta";
 import { DEMO_IDS, type EvalConfig, EvalConfigSchema, resolveConfig } from "../config.js";
 import { collectParam, METHOD_HELP } from "../method-options.js";
 import { createProgress, progressEnabled } from "../progress.js";
+import { layoutOption } from "./bundle.js";
 
 const DEFAULTS = EvalConfigSchema.parse({});
 const GZSL_DEFAULTS = GzslSchema.parse({});
@@ -105,14 +105,7 @@ function inputOptions<A extends unknown[], O extends OptionValues, G extends Opt
     .addOption(
       new Option("--dataset <name>", "with --model: the dataset of --data").choices(EXTRACT_DATASETS),
     )
-    .addOption(
-      helpDefault(
-        new Option("--layout <id>", "joint layout of the bundle's feature volume").choices(
-          Object.keys(LAYOUTS),
-        ),
-        "the one the bundle's meta.json records, else ntu25",
-      ),
-    )
+    .addOption(layoutOption())
     .addOption(
       helpDefault(
         new Option("--prior <prior>", "prior file, shipped id (ntu60_55_5, utd-mhad, ...) or uniform"),
