@@ -128,8 +128,32 @@ for (const dir of dirs) {
       );
   }
 }
+
+// The app is a shell (flags and config in, one library call, files out): its non-test source
+// (.ts, .js, .css under apps/eval/src, *.test.* and test-support/ excluded) stays within APP_MAX_LINES.
+const APP_MAX_LINES = 2000;
+function appSourceLines(dir) {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "test-support") total += appSourceLines(full);
+    } else if (/\.(ts|js|css)$/.test(entry.name) && !/\.test\./.test(entry.name)) {
+      const text = fs.readFileSync(full, "utf8");
+      total += text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    }
+  }
+  return total;
+}
+const appLines = appSourceLines(path.join(root, "apps", "eval", "src"));
+if (appLines > APP_MAX_LINES)
+  problems.push(
+    `apps/eval/src: ${appLines} lines of non-test source; the app is a shell of at most ${APP_MAX_LINES} (move library code into a package)`,
+  );
 if (problems.length > 0) {
   for (const p of problems) console.error(p);
   process.exit(1);
 }
-console.log(`layers: ${dirs.length} packages checked against docs/DESIGN.md`);
+console.log(
+  `layers: ${dirs.length} packages checked against docs/DESIGN.md; apps/eval/src ${appLines} of ${APP_MAX_LINES} lines`,
+);

@@ -21,6 +21,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { verifyOutside } from "./verify-outside/index.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const started = Date.now();
@@ -41,6 +42,7 @@ const env = {
   // The example projects are outside the workspace; nothing may resolve back into it.
   NODE_PATH: "",
 };
+const SKC = "@skeleton-cache/skc";
 const REQUIRED = ["name", "version", "description", "license", "repository", "files", "exports", "engines"];
 
 function fail(what, detail) {
@@ -89,7 +91,9 @@ function completeExample(readme) {
 /** The @skeleton-cache packages a code block imports (`from "…"` and side-effect `import "…"`). */
 function importedPackages(code) {
   return [
-    ...new Set([...code.matchAll(/(?:from|import)\s+"(@skeleton-cache\/[a-z0-9-]+)"/g)].map((m) => m[1])),
+    ...new Set(
+      [...code.matchAll(/(?:from|import|resolve\()\s*"(@skeleton-cache\/[a-z0-9-]+)"/g)].map((m) => m[1]),
+    ),
   ];
 }
 
@@ -130,7 +134,7 @@ async function project(label, names, packs) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, "package.json"),
-    `${JSON.stringify({ name: `verify-${label}`, private: true, type: "module" }, null, 2)}\n`,
+    `${JSON.stringify({ name: `verify-${label.replaceAll("/", "-")}`, private: true, type: "module" }, null, 2)}\n`,
   );
   const closure = new Set();
   const visit = (name) => {
@@ -161,12 +165,16 @@ async function runExample(dir, label, example) {
 try {
   // 1. Pack (each into its own folder, so tarballs are told apart without guessing names).
   const packs = new Map();
+  // Every package, and the CLI's (apps/eval, @skeleton-cache/skc).
   const names = fs
     .readdirSync(path.join(root, "packages"))
     .filter((name) => fs.existsSync(path.join(root, "packages", name, "package.json")))
-    .sort();
-  await eachLimited(names, 4, async (name) => {
-    const pkgDir = path.join(root, "packages", name);
+    .sort()
+    .map((name) => path.join("packages", name));
+  names.push(path.join("apps", "eval"));
+  await eachLimited(names, 4, async (folder) => {
+    const name = path.basename(folder);
+    const pkgDir = path.join(root, folder);
     const dest = path.join(tarballs, name);
     if ((await run("pnpm", ["pack", "--pack-destination", dest], pkgDir, `pack ${name}`)) === null) return;
     const tarball = path.join(dest, fs.readdirSync(dest)[0]);
@@ -182,7 +190,7 @@ try {
   });
 
   // 2. Each package on its own, with its README's complete example.
-  await eachLimited([...packs.keys()].sort(), 3, async (name) => {
+  await eachLimited([...packs.keys()].filter((name) => name !== SKC).sort(), 3, async (name) => {
     const pack = packs.get(name);
     const label = name.replace("@skeleton-cache/", "");
     const readme = path.join(pack.dir, "README.md");
@@ -196,14 +204,30 @@ try {
     if (dir) await runExample(dir, label, example);
   });
 
-  // 3. The root README's library example, as .mjs and as .ts.
+  // 3. One outside project with the CLI's package and the root README's: the README's library example
+  //    as .ts and as .mjs, then issue 19's acceptance there (verify-outside/: the README against skc eval,
+  //    a method, an adapter and a dataset reader of the project's own).
   const rootExample = completeExample(path.join(root, "README.md"));
   if (!rootExample) fail('README.md: no "Complete example" code block');
   else {
-    const dir = await project("readme", importedPackages(rootExample.code), packs);
+    const dir = await project("outside", [SKC, ...importedPackages(rootExample.code)], packs);
     if (dir) {
-      await runExample(dir, "README (.mjs)", { ...rootExample, language: "js" });
+      const help = await run(
+        process.execPath,
+        [path.join(dir, "node_modules", SKC, "bin", "skc.js"), "--help"],
+        dir,
+        "skc --help",
+      );
+      if (help !== null) console.log("ok   skc --help from its tarball");
       await runExample(dir, "README (.ts)", { ...rootExample, language: "ts" });
+      await runExample(dir, "README (.mjs)", { ...rootExample, language: "js" });
+      await verifyOutside(dir, {
+        run,
+        fail,
+        ok: (line) => console.log(`ok   ${line}`),
+        project: (label, names) => project(label, names, packs),
+        repo: root,
+      });
     }
   }
 

@@ -12,8 +12,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "@skeleton-cache/formats";
-import { demoFiles, gzslDemoFiles } from "../src/demo.js";
-import { utdDemoFiles } from "../src/utd-demo.js";
+import { demoFiles, gzslDemoFiles } from "./demo-files.js";
+import { utdDemoFiles } from "./utd-demo-files.js";
 
 const assets = fileURLToPath(new URL("../assets/", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));

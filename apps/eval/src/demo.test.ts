@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { demoFiles } from "./demo.js";
+import { demoFiles } from "../scripts/demo-files.js";
 import { DEMO_DIR, loadStream } from "./inputs.js";
 
 describe("the shipped synthetic demo", () => {

@@ -5,8 +5,8 @@ import { readNpy, toFloat32, toIntArray } from "@skeleton-cache/formats";
 import type { EvalReport } from "@skeleton-cache/report";
 import { tempDir } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
+import { writeSyntheticBundle } from "../scripts/demo-files.js";
 import { main } from "./cli.js";
-import { writeSyntheticBundle } from "./demo.js";
 import { captureIo } from "./test-support/io.js";
 
 const CLASS_IDS = [3, 10, 11, 19, 26, 30, 40, 56];

@@ -12,7 +12,7 @@ export const DEMO_DIR = fileURLToPath(new URL("../assets/demo/", import.meta.url
 export const DEMO_VALIDATION_DIR = path.join(DEMO_DIR, "validation");
 /** The published prior the synthetic demo uses (named by its bundle's meta.split). */
 export const DEMO_PRIOR = "ntu60_55_5";
-/** Where the shipped real-data demo lives: UTD-MHAD 22/5 through this project's ST-GCN (see src/utd-demo.ts). */
+/** Where the shipped real-data demo lives: UTD-MHAD 22/5 through this project's ST-GCN (see scripts/utd-demo-files.ts). */
 export const UTD_DEMO_DIR = fileURLToPath(new URL("../assets/demo-utd-mhad/", import.meta.url));
 
 /** Where the SYNTHETIC GZSL demo lives: every NTU60 class as a candidate (the 55 seen + 5 unseen of ntu60_55_5). */

@@ -10,8 +10,8 @@ import type { EvalReport } from "@skeleton-cache/report";
 import { tempDir } from "@skeleton-cache/test-support";
 import { methodNames } from "@skeleton-cache/tta";
 import { describe, expect, it } from "vitest";
+import { writeSyntheticBundle } from "../scripts/demo-files.js";
 import { main } from "./cli.js";
-import { writeSyntheticBundle } from "./demo.js";
 import { captureIo } from "./test-support/io.js";
 
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as T;

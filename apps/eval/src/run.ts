@@ -179,6 +179,16 @@ async function withOneStepCleanup<T>(config: EvalConfig, body: () => Promise<T>)
   }
 }
 
+/**
+ * What report.json records of the config: what decides the figures and where
+ * they came from — not how the CLI showed them (quiet, plots: the report's
+ * file list says what was written), nor the demo a bundle replaced.
+ */
+function recordedConfig(config: EvalConfig): Record<string, unknown> {
+  const { quiet: _quiet, plots: _plots, demo, ...recorded } = config;
+  return config.bundle === undefined && config.extract === undefined ? { ...recorded, demo } : recorded;
+}
+
 /** Reads the inputs (encoded first for a one-step run), timing the load; how `evaluate` reports and records. */
 async function prepare(config: EvalConfig, progress: Progress, control: RunControl) {
   const started = performance.now();
@@ -191,7 +201,7 @@ async function prepare(config: EvalConfig, progress: Progress, control: RunContr
       progress.start(total, protocol);
     },
     tool: toolVersions(),
-    config,
+    config: recordedConfig(config),
   };
   return { inputs, setup: setupOf(config, inputs), options, started, load };
 }

@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import { readNpy, toIntArray } from "@skeleton-cache/formats";
 import { permutation } from "@skeleton-cache/tensor";
 import { describe, expect, it } from "vitest";
+import { UTD_DEMO_SPEC, utdDemoFiles } from "../scripts/utd-demo-files.js";
 import { loadStream, UTD_DEMO_DIR } from "./inputs.js";
-import { UTD_DEMO_SPEC, utdDemoFiles } from "./utd-demo.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 

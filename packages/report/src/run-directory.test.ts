@@ -78,6 +78,7 @@ describe("run directory", () => {
     // The method's confusion, rows = true class: class 0 lost sample 6 to class 2.
     expect(md).toContain("| 0 | 3 | 0 | 1 |");
     expect(md).not.toContain("plots/*.svg");
+    expect(reportMarkdown(report, { plots: true })).toContain("`plots/*.svg`, `plots/*.png`");
     const text = summaryText(report, "runs/x");
     expect(text).toContain("backbone top-1: 75.00 %   Mine top-1: 83.33 %   (+8.33)");
     expect(text).toContain("method: mine — k=3");

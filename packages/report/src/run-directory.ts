@@ -141,8 +141,8 @@ function perClassMarkdown(report: EvalReport): string[] {
   ];
 }
 
-/** report.md: the tables a person reads; every figure also in report.json. */
-export function reportMarkdown(report: EvalReport): string {
+/** report.md: the tables a person reads; every figure also in report.json (`plots`: whether plots/ is written beside it). */
+export function reportMarkdown(report: EvalReport, options: { readonly plots?: boolean } = {}): string {
   const parts = [
     ...headerMarkdown(report),
     ...setupMarkdown(report),
@@ -155,7 +155,7 @@ export function reportMarkdown(report: EvalReport): string {
     ...perClassMarkdown(report),
     ...confusionMarkdown(report),
     ...gzslMarkdown(report),
-    ...filesMarkdown(report),
+    ...filesMarkdown(options.plots ?? false),
   ];
   return `${parts.join("\n\n")}\n`;
 }
@@ -355,14 +355,14 @@ function gzslSweepMarkdown(g: NonNullable<EvalReport["gzsl"]>): string[] {
 }
 
 /** What the run folder holds. */
-function filesMarkdown(report: EvalReport): string[] {
+function filesMarkdown(plots: boolean): string[] {
   return [
     "## Files",
     [
       "- `report.json`: everything above, machine-readable (config, versions, seed, timing).",
       "- `predictions.csv`: `index,label,baseline_pred,refined_pred,...` per sample in stream order, 0-based class indices.",
       "- `report.html`: this report in a browser (one self-contained file): interactive plots, a sample explorer, the cache over time, skeleton playback where the raw files are known; rebuild with `skc report DIR`.",
-      ...(report.config.plots
+      ...(plots
         ? [
             "- `plots/*.svg`, `plots/*.png`: running accuracy, per-class accuracy, confusion matrix, α × β grid (when run).",
           ]
@@ -459,7 +459,7 @@ export async function writeRunDirectory(
       written.push(name);
     };
     put("predictions.csv", predictionsCsv(files));
-    put("report.md", reportMarkdown(report));
+    put("report.md", reportMarkdown(report, { plots: options.plots }));
     if (options.plots) {
       for (const plot of await renderReportPlots(report)) {
         put(`plots/${plot.name}.svg`, plot.svg);

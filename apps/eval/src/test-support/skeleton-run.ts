@@ -11,7 +11,7 @@ import path from "node:path";
 import { generateSynthetic, type SyntheticOptions } from "@skeleton-cache/evaluate";
 import type { PageData } from "@skeleton-cache/report";
 import { NTU25 } from "@skeleton-cache/skeleton";
-import { syntheticBundleFiles } from "../demo.js";
+import { syntheticBundleFiles } from "../../scripts/demo-files.js";
 
 /** A standing pose in the NTU-25 joint order: x right, y up, z depth (metres). */
 const POSE: readonly (readonly [number, number, number])[] = [
