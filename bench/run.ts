@@ -6,7 +6,9 @@
  *
  *   pnpm bench [--quick] [--only SECTION,...]
  *     --quick: shorter timings and small data-path bundles, for a smoke run (writes nothing)
- *     --only: run only these sections (adapt, extract, kernels, e2e, memory, onnx, data); writes nothing
+ *     --only: run only these sections (adapt, extract, kernels, e2e, memory, onnx, data, report,
+ *       extract-cores, slurm); writes nothing
+ * The slurm section (bench/slurm.ts) also writes the scale sheet, docs/scale.md.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -24,6 +26,7 @@ import { onlinePass, SkeletonCacheMethod } from "@skeleton-cache/tta";
 import { dataPathBench } from "./data-path.js";
 import { kernelBench } from "./kernels.js";
 import { reportHtmlBench } from "./report-html.js";
+import { type SlurmBenchResult, scaleSheet, slurmBench } from "./slurm.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const QUICK = process.argv.includes("--quick");
@@ -369,6 +372,20 @@ async function extractOnCores(): Promise<void> {
   for (const row of result.rows) rows.push({ group: "extract-cores", ...(row as object) } as Row);
 }
 
+// ------------------------------------------------------- the cluster path (a job array on a local Slurm)
+let slurm: SlurmBenchResult | { readonly skipped: string } | null = null;
+async function slurmSection(tmp: string): Promise<void> {
+  slurm = await slurmBench(tmp, QUICK, log);
+  if ("skipped" in slurm) {
+    log(`slurm: section skipped: ${slurm.skipped}`);
+    return;
+  }
+  for (const run of slurm.tasks)
+    for (const [i, task] of run.perTask.entries())
+      rows.push({ group: "slurm", name: `${run.tasks} array task(s), task ${i}`, ...task });
+  rows.push({ group: "slurm", name: "merge", ...slurm.merge });
+}
+
 function fmt(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -477,6 +494,25 @@ function markdown(growth: Record<string, number>, meta: Record<string, unknown>)
       );
     }
   }
+  if (slurm && "skipped" in slurm)
+    lines.push("", `## skc extract as a Slurm job array`, "", `Skipped: ${slurm.skipped}.`);
+  else if (slurm) {
+    lines.push(
+      "",
+      "## skc extract as a Slurm job array (local single-node Slurm, 2 CPUs; the scale sheet: docs/scale.md)",
+      "",
+      "| array tasks | samples per task | seconds per task | samples/s per task |",
+      "|---|---|---|---|",
+    );
+    for (const run of slurm.tasks)
+      lines.push(
+        `| ${run.tasks} | ${run.perTask.map((t) => fmt(t.samples)).join(", ")} | ${run.perTask.map((t) => fmt(t.seconds, 2)).join(", ")} | ${run.perTask.map((t) => fmt(t.samples / t.seconds)).join(", ")} |`,
+      );
+    lines.push(
+      "",
+      `Start-up of a task ${fmt(slurm.startupSeconds, 2)} s; \`skc bundle merge\` ${fmt(slurm.merge.secondsPerGB, 2)} s per GB (${fmt(slurm.merge.bytes / 1e9, 2)} GB synthetic F bundle, 4 parts).`,
+    );
+  }
   for (const r of rows.filter((row) => row.group === "alloc")) {
     lines.push("", `Allocation: ${r.collections} ${r.name} (\`bench/alloc-check.ts\`, \`node --trace-gc\`).`);
   }
@@ -561,6 +597,7 @@ async function main(): Promise<void> {
     if (runs("data")) for (const row of dataPathBench(tmp, QUICK, log)) rows.push(row);
     if (runs("report")) for (const row of await reportHtmlBench(tmp, QUICK)) rows.push(row as Row);
     if (runs("extract-cores")) await extractOnCores();
+    if (runs("slurm")) await slurmSection(tmp);
     const meta = {
       date: new Date().toISOString(),
       node: process.version,
@@ -578,6 +615,11 @@ async function main(): Promise<void> {
         `${JSON.stringify({ meta, growth, rows }, null, 1)}\n`,
       );
       writeFileAtomic(path.join(HERE, "results.md"), md);
+      if (slurm && !("skipped" in slurm))
+        writeFileAtomic(
+          path.join(HERE, "..", "docs", "scale.md"),
+          scaleSheet(slurm, `${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, ${meta.date}`),
+        );
     }
     process.stdout.write(md);
     log(`bench: ${meta.seconds.toFixed(0)} s`);
