@@ -280,6 +280,31 @@ describe("ONNX adapter errors", () => {
     ).rejects.toThrow(/missing.onnx: cannot read the ONNX model/);
   });
 
+  it("names a missing model before its config; a model without its config names the config and how to give one", async () => {
+    const nope = path.join(tmp, "nope.onnx");
+    const missing = (await loadOnnxBackbone({ model: nope }).catch((e: unknown) => e)) as Error;
+    expect(missing).toBeInstanceOf(FormatError);
+    expect(missing.message).toMatch(new RegExp(`^${nope}: cannot read the ONNX model: it does not exist`));
+    expect(missing.message).not.toContain("backbone.json");
+
+    const bare = path.join(tmp, "bare.onnx");
+    fs.writeFileSync(bare, tinyModel("separate", weights));
+    const noConfig = (await loadOnnxBackbone({ model: bare }).catch((e: unknown) => e)) as Error;
+    expect(noConfig).toBeInstanceOf(FormatError);
+    const expected = path.join(tmp, "bare.backbone.json");
+    expect(noConfig.message).toMatch(
+      new RegExp(`^${expected}: no backbone config for the ONNX model ${bare}`),
+    );
+    expect(noConfig.message).toContain("--model-config");
+    expect(noConfig.message).toContain("export_onnx.py");
+
+    const given = path.join(tmp, "elsewhere.json");
+    const notThere = (await loadOnnxBackbone({ model: bare, config: given }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(notThere.message).toMatch(new RegExp(`^${given}: cannot read the ONNX backbone config`));
+  });
+
   it("rejects a feature output without a joint axis (declared shape) at load", async () => {
     const model = writeModel("no-joints", "no-joint-axis");
     const error = await loadOnnxBackbone({ model }).catch((e: unknown) => e);

@@ -126,7 +126,17 @@ export const onnxAdapter: BackboneAdapter<typeof OnnxBackboneOptionsSchema, Tens
 
 async function openOnnx(opts: z.output<typeof OnnxBackboneOptionsSchema>): Promise<OnnxBackbone> {
   const modelFile = path.resolve(opts.model);
+  if (!fs.existsSync(modelFile))
+    throw new FormatError(`${modelFile}: cannot read the ONNX model: it does not exist (--model)`, {
+      file: modelFile,
+      field: "model",
+    });
   const configFile = path.resolve(opts.config ?? defaultConfigPath(modelFile));
+  if (opts.config === undefined && !fs.existsSync(configFile))
+    throw new FormatError(
+      `${configFile}: no backbone config for the ONNX model ${modelFile} (it is looked for beside the model as ${path.basename(configFile)}); give one with --model-config FILE (or "config" in --backbone-config), or put it there: tooling/export/export_onnx.py writes it with the model, and packages/backbone-onnx/README.md lists its fields`,
+      { file: configFile, field: "config" },
+    );
   const config = readOnnxBackboneConfig(configFile);
   assertBatchSize(opts.batchSize);
 

@@ -79,6 +79,35 @@ describe("skc extract", () => {
   });
 });
 
+describe("skc extract names a missing model first", () => {
+  it("neither the model nor its config exists: the model is named; a model without a config: the config and --model-config", async () => {
+    const data = tempDir("skc-ntu-");
+    writeSyntheticNtu(data, { count: 5, actions: [1, 3, 11, 17, 34] });
+    const dir = tempDir("skc-nope-");
+    const nope = path.join(dir, "nope.onnx");
+    const out = path.join(dir, "b");
+    const capture = captureIo();
+    const args = ["--data", data, "--split", "ntu60_55_5", "--out", out, "--quiet"];
+    expect(await main(["extract", "--model", nope, ...args], capture.io)).toBe(2);
+    expect(capture.stderr).toMatch(
+      new RegExp(`^skc extract: error: ${nope}: cannot read the ONNX model: it does not exist`),
+    );
+    expect(capture.stderr).not.toContain("backbone.json");
+
+    const bare = path.join(dir, "bare.onnx");
+    fs.copyFileSync(MODEL, bare);
+    const noConfig = captureIo();
+    expect(await main(["extract", "--model", bare, ...args], noConfig.io)).toBe(2);
+    expect(noConfig.stderr).toMatch(
+      new RegExp(
+        `^skc extract: error: ${path.join(dir, "bare.backbone.json")}: no backbone config for the ONNX model ${bare}`,
+      ),
+    );
+    expect(noConfig.stderr).toContain("--model-config");
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
 describe("skc extract --shard and skc bundle merge", () => {
   it("three parts merge; a missing or doubled part is refused by name", async () => {
     const root = tempDir("skc-shards-cli-");
