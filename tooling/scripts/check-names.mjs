@@ -18,6 +18,12 @@ const SCOPE = "@skeleton-cache/";
  * `use`: what replaced it, said in the failure.
  */
 const RETIRED = [
+  // One home for retrying: @skeleton-cache/retry (llm-prior used to re-export it).
+  ...["backoffDelay", "parseRetryAfter", "sleep"].map((name) => ({
+    name,
+    in: ["llm-prior"],
+    use: `${name} from @skeleton-cache/retry`,
+  })),
   // The preprocessing type has one owner (issue 19, item 5).
   { name: "PreprocessOptions", in: "*", use: "Preprocessing (@skeleton-cache/datasets)" },
   // Eq. 9 lives in fusion, beside Eq. 10–12.

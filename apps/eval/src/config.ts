@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { FormatError, summarizeZodIssue, ValueError } from "@skeleton-cache/errors";
 import { SETUP_CONFIG_KEYS } from "@skeleton-cache/evaluate/setup";
 import { ExtractOptionsSchema } from "@skeleton-cache/extract/options";
 import { z } from "zod";
@@ -93,13 +93,7 @@ export function parseEvalConfig(
   // A flag names itself: "-K/--capacity: must be ≤ 4096"; a file names the key: "run.yaml: K: ...".
   const fromFlag = source_.startsWith("-");
   const key = fromFlag ? issue.path.slice(1).join(".") : issue.path.join(".") || "(top level)";
-  let value: unknown = input;
-  for (const part of issue.path) {
-    value =
-      value !== null && typeof value === "object"
-        ? (value as Record<string, unknown>)[part as string]
-        : undefined;
-  }
+  const { value } = summarizeZodIssue(result.error, { value: input });
   throw new ValueError(`${source_}: ${key ? `${key}: ` : ""}${issue.message} (found ${describe(value)})`, {
     ...(fromFlag ? {} : { file: source_ }),
     field: fromFlag ? source_ : key,

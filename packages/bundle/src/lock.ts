@@ -19,7 +19,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { FormatError, ValueError } from "@skeleton-cache/errors";
+import { FormatError, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { readJsonFile, writeFileAtomic } from "@skeleton-cache/formats";
 import { z } from "zod";
 
@@ -114,11 +114,11 @@ export function readBundleLock(dir: string): BundleLockRecord | null {
   }
   const parsed = BundleLockSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".") || "(root)";
-    throw new FormatError(`${file}: ${field}: ${issue.message}; remove it if no writer is running`, {
+    throw zodIssueError(parsed.error, {
+      input: value,
       file,
-      field,
+      kind: "format",
+      message: (issue) => `${file}: ${issue.field}: ${issue.reason}; remove it if no writer is running`,
     });
   }
   return parsed.data;

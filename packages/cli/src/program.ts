@@ -9,7 +9,7 @@
  * - Ctrl-C: see `interrupt.ts`.
  */
 import { Command, CommanderError, Help, type Option } from "@commander-js/extra-typings";
-import { EXIT, exitCodeOf, SkeletonCacheError } from "@skeleton-cache/errors";
+import { EXIT, exitCodeOf, SkeletonCacheError, zodIssueError } from "@skeleton-cache/errors";
 
 /** Where an executable writes. */
 export interface CliIo {
@@ -174,7 +174,7 @@ export async function runProgram(
     }
     const code = isZodError(error) ? EXIT.badInput : exitCodeOf(error);
     const message = isZodError(error)
-      ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")
+      ? zodIssueError(error).message
       : error instanceof Error
         ? error.message
         : String(error);

@@ -6,7 +6,7 @@ import {
   pkuMmdReader,
   utdMhadReader,
 } from "@skeleton-cache/datasets";
-import { ValueError } from "@skeleton-cache/errors";
+import { zodIssueError } from "@skeleton-cache/errors";
 import { z } from "zod";
 
 /** Datasets whose reader ships in @skeleton-cache/datasets (a plug-in may register more; `listDatasetReaders()` has them all). */
@@ -78,17 +78,15 @@ export type ExtractOptionsInput = z.input<typeof ExtractOptionsSchema>;
 export function parseExtractOptions(input: Record<string, unknown>): ExtractOptions {
   const result = ExtractOptionsSchema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const key = String(issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : ""));
-  const option = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const value = input[key];
-  throw new ValueError(
-    `--${option}: ${issue.message}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`,
-    {
-      field: key,
-      value,
+  throw zodIssueError(result.error, {
+    input,
+    message: (issue) => {
+      const key = issue.field.split(".")[0]!;
+      const option = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      const value = input[key];
+      return `--${option}: ${issue.reason}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`;
     },
-  );
+  });
 }
 
 export type { SchedulerEnv, ShardChoice } from "./shard.js";

@@ -1,10 +1,11 @@
 import { ValueError } from "@skeleton-cache/errors";
+import { backoffDelay, parseRetryAfter, sleep } from "@skeleton-cache/retry";
 import { type Random, seededRandom } from "@skeleton-cache/tensor";
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import { answerJsonSchema } from "./answer.js";
 import { ENDPOINT_DEFAULTS, OPENAI_BASE_URL } from "./defaults.js";
 import { PriorGenerationError } from "./errors.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, sleep } from "./retry.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 
 /** How the answer format is requested: a strict JSON schema, JSON mode, or plain text (JSON extracted). */
 export type ResponseFormatMode = "json_schema" | "json_object" | "text";

@@ -61,4 +61,4 @@ export {
 export type { ClassDiff, PriorDiff } from "./report.js";
 export { diffPriors, formatDiff, formatPrior, formatTable } from "./report.js";
 export type { RetryPolicy } from "./retry.js";
-export { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep } from "./retry.js";
+export { DEFAULT_RETRY_POLICY } from "./retry.js";

@@ -13,8 +13,6 @@
  */
 import type { BackoffOptions } from "@skeleton-cache/retry";
 
-export { backoffDelay, parseRetryAfter, sleep } from "@skeleton-cache/retry";
-
 /** How failed requests are retried. */
 export interface RetryPolicy extends BackoffOptions {
   /** Retries after the first try for rate limits, server errors, timeouts and connection errors (default 6). */

@@ -1,4 +1,4 @@
-import { describeValue, ValueError } from "@skeleton-cache/errors";
+import { describeValue, summarizeZodIssue, ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { readJsonFile, writeFileAtomic } from "@skeleton-cache/formats";
 import type { z } from "zod";
 import { type ClassSpread, PriorFileSchema, type PriorProvenance } from "./schema.js";
@@ -52,20 +52,12 @@ function normalise<T extends readonly number[]>(values: T, what: string, file: s
   return values.map((v) => v / sum) as unknown as T;
 }
 
+/** Up to five issues of a prior file, each `field: reason (found value)` (one line names them all). */
 function formatIssues(error: z.ZodError, json: unknown): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.map(String).join(".") || "(top level)";
-      let value: unknown = json;
-      for (const key of issue.path) {
-        value =
-          value !== null && typeof value === "object"
-            ? (value as Record<string, unknown>)[key as string]
-            : undefined;
-      }
-      return `${path}: ${issue.message} (found ${describeValue(value)})`;
-    })
+    .map((issue) => summarizeZodIssue({ issues: [issue] }, { value: json }))
+    .map((issue) => `${issue.field}: ${issue.reason} (found ${describeValue(issue.value)})`)
     .join("; ");
 }
 
@@ -73,10 +65,10 @@ function formatIssues(error: z.ZodError, json: unknown): string {
 export function parsePrior(json: unknown, file = "<prior>"): Prior {
   const result = PriorFileSchema.safeParse(json);
   if (!result.success) {
-    const first = result.error.issues[0]!;
-    throw new ValueError(`${file}: invalid prior: ${formatIssues(result.error, json)}`, {
+    throw zodIssueError(result.error, {
+      input: json,
       file,
-      field: first.path.map(String).join("."),
+      message: () => `${file}: invalid prior: ${formatIssues(result.error, json)}`,
     });
   }
   const data = result.data;

@@ -7,7 +7,7 @@
  * MethodParams, the CLI's config...) are assignable to them, and nothing
  * here imports the code that computes them.
  */
-import { FormatError } from "@skeleton-cache/errors";
+import { type FormatError, type ValueError, zodIssueError } from "@skeleton-cache/errors";
 import { checkFormatVersion, readJsonFile } from "@skeleton-cache/formats";
 import { STREAM_KINDS } from "@skeleton-cache/skeleton";
 import { z } from "zod";
@@ -293,10 +293,12 @@ export type MethodSection = z.infer<typeof MethodSectionSchema>;
 /** report.json `config`. */
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
-function firstIssue(error: z.ZodError, file: string, what: string): FormatError {
-  const issue = error.issues[0]!;
-  const field = issue.path.join(".") || "(top level)";
-  return new FormatError(`${file}: ${what}: ${field}: ${issue.message}`, { file, field });
+function firstIssue(error: z.ZodError, file: string, what: string): FormatError | ValueError {
+  return zodIssueError(error, {
+    file,
+    kind: "format",
+    message: (issue) => `${file}: ${what}: ${issue.field}: ${issue.reason}`,
+  });
 }
 
 /** Reads and checks a run's report.json: its format version, then every field. */

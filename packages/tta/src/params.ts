@@ -88,17 +88,15 @@ export function defineMethod(definition: MethodDefinition): MethodSpec {
     });
   const configSchema = paramsSchema(params);
   // zod returns a default as declared (unchecked): check each one against its own rule.
-  const defaults = configSchema.safeParse(
-    Object.fromEntries(Object.entries(params).map(([key, param]) => [key, param?.default])),
-  );
-  if (!defaults.success) {
-    const issue = defaults.error.issues[0]!;
-    const key = String(issue.path[0]);
-    throw new ValueError(
-      `method ${definition.name}: the default of ${key} (${String(params[key]?.default)}) ${issue.message}`,
-      { field: `params.${key}.default`, value: params[key]?.default },
-    );
-  }
+  const declared = Object.fromEntries(Object.entries(params).map(([key, param]) => [key, param?.default]));
+  const defaults = configSchema.safeParse(declared);
+  if (!defaults.success)
+    throw zodIssueError(defaults.error, {
+      input: declared,
+      fieldPrefix: "params",
+      message: (issue) =>
+        `method ${definition.name}: the default of ${issue.field} (${String(params[issue.field]?.default)}) ${issue.reason}`,
+    });
   const spec: MethodSpec = { ...definition, configSchema };
   derived.add(spec);
   defined.set(definition, spec);
