@@ -37,7 +37,7 @@ describeWithSlurm("skc extract's faults as Slurm array tasks", (cluster) => {
   /** Part 1 of 4, written by one plain process: what every run of part 1 must write. */
   let part1: Record<string, string>;
   beforeAll(() => {
-    bin = skcBinDir();
+    bin = skcBinDir(path.join(root.path, "bin"));
     data = path.join(root.path, "ntu");
     writeSyntheticNtu(data, { count: SAMPLES, actions: NTU60_55_5_UNSEEN_ACTIONS });
     settings = { MODEL: TINY_MODEL, DATA_DIR: data, DATASET: "ntu60", SPLIT: "ntu60_55_5" };

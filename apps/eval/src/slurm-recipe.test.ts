@@ -61,7 +61,7 @@ describeWithSlurm("the README's Slurm recipe, run verbatim", (cluster) => {
   let settings: Record<string, string>;
   let bin: string;
   beforeAll(() => {
-    bin = skcBinDir();
+    bin = skcBinDir(path.join(root.path, "bin"));
     if (REAL)
       settings = {
         MODEL: UTD_MODEL,

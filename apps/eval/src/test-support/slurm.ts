@@ -18,13 +18,14 @@ export const SLOW_ONNX = path.join(import.meta.dirname, "slow-onnx.mjs");
 export const NTU60_55_5_UNSEEN_ACTIONS = [11, 12, 20, 27, 57];
 
 /**
- * A folder holding an `skc` that runs the built CLI (what a cluster's users
- * have on their PATH). The CLI must be built (`pnpm test` builds first).
+ * `dir` (made here, inside a suite's temporary folder) holding an `skc` that
+ * runs the built CLI (what a cluster's users have on their PATH). The CLI
+ * must be built (`pnpm test` builds first).
  */
-export function skcBinDir(): string {
+export function skcBinDir(dir: string): string {
   const entry = path.join(REPO, "apps/eval/dist/cli.js");
   if (!fs.existsSync(entry)) throw new Error(`${entry} is not built: run pnpm build first`);
-  const dir = tempDir("skc-slurm-bin-");
+  fs.mkdirSync(dir, { recursive: true });
   const skc = path.join(dir, "skc");
   fs.writeFileSync(
     skc,
@@ -54,7 +55,7 @@ export function jobEnv(
   };
 }
 
-/** Runs `skc` (the built CLI) in this process's environment; its status and output. */
+/** Runs `skc` (the built CLI) in this process's environment, its TMPDIR a fresh folder in `cwd`; its status and output. */
 export function runSkc(
   bin: string,
   args: readonly string[],
@@ -63,7 +64,7 @@ export function runSkc(
   const run = spawnSync(path.join(bin, "skc"), args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, TMPDIR: tempDir("skc-slurm-cli-") },
+    env: { ...process.env, TMPDIR: fs.mkdtempSync(path.join(cwd, "tmp-")) },
     timeout: 120_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
