@@ -138,7 +138,8 @@ describe("skc eval --method", () => {
     expect(result.code).toBe(0);
     const compare = readJson<CompareResult>(path.join(out, "compare.json"));
     expect(compare.rows.map((r) => r.method)).toEqual(methodNames());
-    expect(fs.readFileSync(path.join(out, "compare.md"), "utf8")).toBe(result.stdout);
+    const table = fs.readFileSync(path.join(out, "compare.md"), "utf8");
+    expect(result.stdout.startsWith(table)).toBe(true);
     for (const row of compare.rows) {
       const report = readJson<EvalReport>(path.join(out, row.method, "report.json"));
       expect(row.top1).toBe(report.results.cache.top1.percent);
@@ -146,6 +147,18 @@ describe("skc eval --method", () => {
       expect(result.stdout).toContain(`| ${row.method} | `);
       expect(result.stdout).toContain(` | ${row.top1.toFixed(2)} | `);
     }
+    // Then where each result is written: every method's report.html, and the one comparison page.
+    const written = result.stdout.slice(table.length).trim().split("\n");
+    expect(written[0]).toBe("written:");
+    expect(written).toHaveLength(1 + compare.rows.length + 1);
+    compare.rows.forEach((row, i) => {
+      const page = path.join(out, row.method, "report.html");
+      expect(written[1 + i]).toMatch(new RegExp(`^  ${row.method} +${page} \\(also `));
+      expect(fs.existsSync(page)).toBe(true);
+    });
+    const comparison = path.join(out, "compare.html");
+    expect(written.at(-1)).toMatch(new RegExp(`^  comparison +${comparison} `));
+    expect(fs.existsSync(comparison)).toBe(true);
   });
 
   it("--method all gives a shorthand and a method's --param only to the methods that take them", async () => {

@@ -25,7 +25,12 @@ import {
 } from "@skeleton-cache/evaluate";
 import { writeFileAtomic } from "@skeleton-cache/formats";
 import { type ResolvedPrior, resolvePrior } from "@skeleton-cache/prior";
-import { type EvalReport, writeRunDirectory } from "@skeleton-cache/report";
+import {
+  type ComparisonHtmlResult,
+  type EvalReport,
+  writeComparisonHtml,
+  writeRunDirectory,
+} from "@skeleton-cache/report";
 import type { LabelledStream } from "@skeleton-cache/skeleton";
 import { getMethodSpec, type MethodParams } from "@skeleton-cache/tta";
 import type { EvalConfig } from "./config.js";
@@ -249,15 +254,15 @@ export async function runEval(
 
 /**
  * `--method all`: every registered method under the configured protocol on
- * the same bundle, each into `<out>/<method>/` (a full run directory), and
- * one table in `<out>/compare.md` and `<out>/compare.json` (the comparison
- * with each method's folder).
+ * the same bundle, each into `<out>/<method>/` (a full run directory), one
+ * table in `<out>/compare.md` and `<out>/compare.json` (the comparison with
+ * each method's folder), then the comparison page `<out>/compare.html`.
  */
 export async function runCompare(
   config: EvalConfig,
   progress: Progress,
   control: RunControl = {},
-): Promise<{ readonly result: CompareResult; readonly outDir: string }> {
+): Promise<{ readonly result: CompareResult; readonly outDir: string; readonly page: ComparisonHtmlResult }> {
   const outDir = config.out ?? compareOutDir(config);
   if (
     fs.existsSync(outDir) &&
@@ -283,6 +288,7 @@ export async function runCompare(
     const written = { ...result, rows: result.rows.map((row, i) => ({ ...row, dir: dirs[i]! })) };
     writeFileAtomic(path.join(outDir, "compare.md"), compareText(result));
     writeFileAtomic(path.join(outDir, "compare.json"), `${JSON.stringify(written, null, 1)}\n`);
-    return { result, outDir };
+    const page = writeComparisonHtml(outDir, dirs); // the comparison page, from the methods' report.json
+    return { result, outDir, page };
   });
 }

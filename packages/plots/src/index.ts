@@ -10,7 +10,7 @@ export {
 } from "./html.js";
 export type { RenderedPlot } from "./render.js";
 export { renderPlot } from "./render.js";
-export type { BlockTimelinePoint, ChartSpec } from "./specs.js";
+export type { BlockTimelinePoint, ChartSpec, PairedDifferencePoint } from "./specs.js";
 export {
   cacheTimelineSpec,
   confusionPairSpec,
@@ -18,6 +18,8 @@ export {
   DEFAULT_METHOD,
   gridSpec,
   ordersSpec,
+  pairedDifferenceSpec,
+  perClassSeriesSpec,
   perClassSpec,
   runningAccuracySpec,
 } from "./specs.js";

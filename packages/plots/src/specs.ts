@@ -12,6 +12,8 @@ export type ChartSpec = TopLevelSpec;
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 /** The series name of the test-time method when none is given. */
 export const DEFAULT_METHOD = "Skeleton-Cache";
+/** The colours of the series of a run, one per series: backbone, the method (as in the other charts), its mean. */
+const SERIES_COLOURS = { backbone: "#4c78a8", method: "#f58518", mean: "#e45756" } as const;
 
 /** Running accuracy along the stream, backbone vs the method. */
 export function runningAccuracySpec(
@@ -49,16 +51,29 @@ export function perClassSpec(
   cache: readonly (number | null)[],
   method: string = DEFAULT_METHOD,
 ): TopLevelSpec {
+  return perClassSeriesSpec(title, classNames, [
+    { name: "backbone", percent: backbone },
+    { name: method, percent: cache },
+  ]);
+}
+
+/** Per-class accuracy bars of several series side by side (the backbone and each method of a comparison). */
+export function perClassSeriesSpec(
+  title: string,
+  classNames: readonly string[],
+  series: readonly { readonly name: string; readonly percent: readonly (number | null)[] }[],
+): TopLevelSpec {
   const values: { cls: string; series: string; accuracy: number }[] = [];
   classNames.forEach((name, u) => {
     const label = `${u}: ${name}`;
-    if (backbone[u] !== null) values.push({ cls: label, series: "backbone", accuracy: round(backbone[u]!) });
-    if (cache[u] !== null) values.push({ cls: label, series: method, accuracy: round(cache[u]!) });
+    for (const { name: seriesName, percent } of series)
+      if (percent[u] !== null) values.push({ cls: label, series: seriesName, accuracy: round(percent[u]!) });
   });
+  const order = series.map((s) => s.name);
   return {
     $schema: SCHEMA,
     title,
-    width: { step: 16 },
+    width: { step: Math.max(16, 6 * series.length) },
     height: 280,
     data: { values },
     mark: { type: "bar", tooltip: true },
@@ -70,10 +85,66 @@ export function perClassSpec(
         sort: null,
         axis: { labelAngle: -40, labelLimit: 240 },
       },
-      xOffset: { field: "series", sort: ["backbone", method] },
+      xOffset: { field: "series", sort: order },
       y: { field: "accuracy", type: "quantitative", title: "top-1 (%)", scale: { domain: [0, 100] } },
-      color: { field: "series", type: "nominal", title: null, sort: ["backbone", method] },
+      color: { field: "series", type: "nominal", title: null, sort: order },
     },
+  } as TopLevelSpec;
+}
+
+/** One method's paired difference to the reference method over the same stream orders. */
+export interface PairedDifferencePoint {
+  readonly method: string;
+  readonly mean: number;
+  /** The interval's bounds (e.g. 95 %). */
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * Each method's mean paired difference in top-1 to the reference method
+ * over the same stream orders (points), with its interval (rules), and zero
+ * (a dashed rule): no difference.
+ */
+export function pairedDifferenceSpec(
+  title: string,
+  points: readonly PairedDifferencePoint[],
+  level = 0.95,
+): TopLevelSpec {
+  const values = points.map((p) => ({
+    method: p.method,
+    mean: round(p.mean),
+    low: round(p.low),
+    high: round(p.high),
+  }));
+  const y = { field: "method", type: "nominal", title: null, sort: null };
+  const x = { title: `top-1 difference (points), mean and ${Math.round(level * 100)} % interval` };
+  return {
+    $schema: SCHEMA,
+    title,
+    width: 420,
+    height: { step: 28 },
+    layer: [
+      {
+        data: { values },
+        mark: { type: "rule", strokeWidth: 2, color: SERIES_COLOURS.backbone, tooltip: true },
+        encoding: {
+          y,
+          x: { field: "low", type: "quantitative", ...x },
+          x2: { field: "high" },
+        },
+      },
+      {
+        data: { values },
+        mark: { type: "point", filled: true, size: 70, color: SERIES_COLOURS.method, tooltip: true },
+        encoding: { y, x: { field: "mean", type: "quantitative", ...x } },
+      },
+      {
+        data: { values: [{ zero: 0 }] },
+        mark: { type: "rule", strokeDash: [6, 4], color: "#888" },
+        encoding: { x: { field: "zero", type: "quantitative" } },
+      },
+    ],
   } as TopLevelSpec;
 }
 
@@ -205,9 +276,6 @@ export function gridSpec(
     ],
   } as TopLevelSpec;
 }
-
-/** The colours of the series of a run, one per series: backbone, the method (as in the other charts), its mean. */
-const SERIES_COLOURS = { backbone: "#4c78a8", method: "#f58518", mean: "#e45756" } as const;
 
 /**
  * Top-1 of each seeded stream order (points), their mean (solid rule) and the

@@ -9,6 +9,15 @@ export {
   RunConfigSchema,
   readEvalReport,
 } from "./eval-report.js";
+export type { ComparedRun, Comparison, ComparisonHtmlResult, ComparisonRow } from "./html/compare.js";
+export {
+  comparisonFilesText,
+  comparisonOf,
+  comparisonPage,
+  pairedText,
+  REFERENCE_METHOD,
+  writeComparisonHtml,
+} from "./html/compare.js";
 export type { PageData } from "./html/page-data.js";
 export type {
   Clip,

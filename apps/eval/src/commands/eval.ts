@@ -4,6 +4,7 @@
  * The evaluation itself (run.ts and what it loads) is imported when the
  * command runs, not when the program starts.
  */
+import path from "node:path";
 import {
   type CliIo,
   type Command,
@@ -319,8 +320,10 @@ async function runEvalConfig(config: EvalConfig, io: CliIo): Promise<void> {
     if (config.method === "all") {
       const { runCompare } = await import("../run.js");
       const { compareText } = await import("@skeleton-cache/evaluate");
-      const { result } = await runCompare(config, progress);
-      if (!config.quiet) io.stdout.write(compareText(result));
+      const { comparisonFilesText } = await import("@skeleton-cache/report");
+      const { result, outDir, page } = await runCompare(config, progress);
+      const others = ["compare.md", "compare.json"].map((name) => path.join(outDir, name));
+      if (!config.quiet) io.stdout.write(compareText(result) + comparisonFilesText(page, others));
       return;
     }
     const { runEval } = await import("../run.js");

@@ -16,14 +16,15 @@ import {
 import type { PageData } from "./page-data.js";
 
 /** A browser asset of the package's browser/ folder (two levels up from src/html/ and from dist/html/). */
-function asset(name: string): string {
+export function asset(name: string): string {
   const file = fileURLToPath(new URL(`../../browser/${name}`, import.meta.url));
   if (!fs.existsSync(file))
-    throw new Error(`report.html asset ${name} is missing (${file}): the package is installed incompletely`);
+    throw new Error(`report asset ${name} is missing (${file}): the package is installed incompletely`);
   return fs.readFileSync(file, "utf8");
 }
 
-function escapeHtml(text: string): string {
+/** Text as HTML: the five special characters as character references. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
