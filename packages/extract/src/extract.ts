@@ -347,7 +347,14 @@ async function runChunks(run: ChunkRun): Promise<Backbone<Tensor> | null> {
       // The main thread encodes chunks with its own session until a worker is ready.
       await runPool({
         workers,
-        init: { ...init, backbone: { name: run.backbone.name, config: run.config } },
+        // The workers open the adapter that was asked for (its instance may name itself otherwise); "auto" there resolves as here.
+        init: {
+          ...init,
+          backbone: {
+            name: options.backbone === "auto" ? run.backbone.name : options.backbone,
+            config: run.config,
+          },
+        },
         chunks: pending,
         names,
         onChunk: write,

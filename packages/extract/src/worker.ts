@@ -4,7 +4,13 @@
  * encoded outputs or preprocessed inputs.
  */
 import { parentPort } from "node:worker_threads";
-import { type Backbone, createBackbone, hasBackbone, listBackbones } from "@skeleton-cache/backbone";
+import {
+  type Backbone,
+  createBackbone,
+  hasBackbone,
+  listBackbones,
+  resolveBackbone,
+} from "@skeleton-cache/backbone";
 import type { SkeletonDataset } from "@skeleton-cache/datasets";
 import { ValueError } from "@skeleton-cache/errors";
 import type { Tensor } from "@skeleton-cache/tensor";
@@ -43,8 +49,11 @@ async function handle(message: InitMessage | ChunkMessage): Promise<void> {
     if (message.backbone) {
       const { name, config } = message.backbone;
       // A worker has its own module graph: only what `pluginModules` (or backboneModule) imports is registered here.
-      if (!hasBackbone(name)) throw unregisteredInWorker(name, message.modules);
-      backbone = await createBackbone<Tensor>(name, config);
+      if (name === "auto") backbone = await resolveBackbone<Tensor>(config);
+      else {
+        if (!hasBackbone(name)) throw unregisteredInWorker(name, message.modules);
+        backbone = await createBackbone<Tensor>(name, config);
+      }
     }
     reply({ type: "ready" });
     return;
