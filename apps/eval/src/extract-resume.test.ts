@@ -32,6 +32,8 @@ function extractArgs(data: string, out: string, extra: string[] = []): string[] 
     "A001,A002,A003,A004,A005",
     "--chunk-size",
     String(CHUNK),
+    "--sample-order",
+    "listed", // file order: the pipe's sample sits in the chunk the test names
     "--out",
     out,
     "--quiet",

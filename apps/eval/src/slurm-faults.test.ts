@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeSyntheticNtu } from "@skeleton-cache/datasets";
+import { permutation } from "@skeleton-cache/tensor";
 import { describeWithSlurm, filesOf, suiteTempDir } from "@skeleton-cache/test-support";
 import { beforeAll, expect, it } from "vitest";
 import {
@@ -108,7 +109,8 @@ describeWithSlurm("skc extract's faults as Slurm array tasks", (cluster) => {
     const broken = path.join(work, "ntu");
     fs.cpSync(data, broken, { recursive: true });
     const names = fs.readdirSync(broken).sort();
-    const bad = path.join(broken, names[24]!); // sample 24: in part 2 (samples 20-29)
+    // skc extract's default stream order: the names sorted, then permutation(N, 0); position 24 is in part 2 (20-29).
+    const bad = path.join(broken, permutation(names.length, 0).map((i) => names[i]!)[24]!);
     fs.writeFileSync(bad, "not a skeleton file\n");
     const parts = path.join(work, "parts");
     const bundle = path.join(work, "merged");

@@ -58,13 +58,15 @@ export type { BundleReader, BundleStream } from "./stream.js";
 export { openBundle, openBundleStream } from "./stream.js";
 export type { BundleInfo, BundleValidation, ConvertOptions, ConvertResult } from "./tools.js";
 export { bundleInfo, convertBundle, validateBundleStream } from "./tools.js";
-export type { BundleLayout, BundleMeta, ShardInfo } from "./types.js";
+export type { BundleLayout, BundleMeta, SampleOrder, ShardInfo } from "./types.js";
 export {
   BUNDLE_META_FORMAT,
   BundleMetaSchema,
   bundleMetaJsonSchema,
   checkBundleLayout,
   parseBundleMeta,
+  SampleOrderSchema,
   ShardInfoSchema,
+  sampleOrderText,
   validateBundle,
 } from "./types.js";

@@ -18,6 +18,30 @@ export const ShardInfoSchema = z.strictObject({
 
 export type ShardInfo = z.infer<typeof ShardInfoSchema>;
 
+/**
+ * The order of a bundle's samples, which is the stream order an online
+ * method sees (meta.json `order`): `listed`, as the dataset reader listed the
+ * files (UTD-MHAD's file names list them by class, so the stream is sorted
+ * by label); `shuffled`, the sample names sorted, then `permutation(N, seed)`
+ * of @skeleton-cache/tensor — the same order whatever order the files came
+ * in. Absent: the bundle does not say (written before the key, or by hand).
+ */
+export const SampleOrderSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("listed") }),
+  z.strictObject({ kind: z.literal("shuffled"), seed: z.number().int().nonnegative() }),
+]);
+
+export type SampleOrder = z.infer<typeof SampleOrderSchema>;
+
+/** How a report names a bundle's sample order (meta.json `order`); undefined where the bundle does not say. */
+export function sampleOrderText(order: unknown): string | undefined {
+  const parsed = SampleOrderSchema.safeParse(order);
+  if (!parsed.success) return undefined;
+  return parsed.data.kind === "shuffled"
+    ? `the bundle's, a seeded shuffle (seed ${parsed.data.seed}) of its samples sorted by name, made at extraction: independent of the files' order`
+    : "the bundle's, as the dataset reader listed the files (extracted with --sample-order listed): the figures depend on it";
+}
+
 /** The `format` of a bundle's meta.json written by this version (absent: version 1, written before the key). */
 export const BUNDLE_META_FORMAT = "skeleton-cache.bundle-meta/1";
 
@@ -48,6 +72,8 @@ export const BundleMetaSchema = z.looseObject({
   sampleNames: z.array(z.string()).optional(),
   /** The folder the raw skeleton files were read from. */
   data: z.string().optional(),
+  /** The order of the samples (the stream order): listed as the reader gave them, or a seeded shuffle of their names. */
+  order: SampleOrderSchema.optional(),
   /** This bundle's place in a shard set (`skc extract --shard i/n`); absent for a whole bundle. */
   shard: ShardInfoSchema.optional(),
 });

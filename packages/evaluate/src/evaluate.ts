@@ -8,6 +8,7 @@
  * or prints: progress goes through `onProgress`, and @skeleton-cache/report
  * writes the run folder.
  */
+import { sampleOrderText } from "@skeleton-cache/bundle";
 import { ValueError } from "@skeleton-cache/errors";
 import {
   accuracy,
@@ -362,6 +363,7 @@ export function evaluateMethod(
   if (ablationRows) lap("ablations", t);
   const gzsl = gzslSection(setup, stream, outcome.mainRun);
   const order = streamOrderStats(stream.labels);
+  const orderText = sampleOrderText(stream.meta?.order);
   const synthetic = stream.meta?.synthetic === true;
   const config_ = options.config ?? recordedConfig(setup, prior);
   return {
@@ -377,7 +379,7 @@ export function evaluateMethod(
       },
       config: { ...config_, method } as RunConfig, // what report.json records: the method this run evaluated
       seed: setup.seed,
-      stream: order,
+      stream: { ...order, ...(orderText ? { order: orderText } : {}) },
       warnings: streamWarnings(order, entry.name),
       bundle: bundleSection(stream),
       prior: {

@@ -31,7 +31,8 @@ describe("the encode step", () => {
       batchSize: 16,
     });
     try {
-      const { samples, labels } = planSamples(dataset, classes);
+      // extractBundle's default sample order: the names sorted, then permutation(N, 0).
+      const { samples, labels } = planSamples(dataset, classes, { order: { kind: "shuffled", seed: 0 } });
       const preprocessing = resolvePreprocessing(backbone.preprocessing);
       for (const kind of ["features", "descriptors"] as const) {
         const encoded = await encodeBundle(

@@ -60,6 +60,7 @@ describe("extractBundle with shards, and the merge of @skeleton-cache/bundle", (
       descriptorsOnly: true,
       chunkSize: 3,
       workers: 0,
+      sampleOrder: "listed" as const, // file order: names[7] is in part 1
     };
     const parts = [0, 1].map((i) => path.join(root, `part-${i}`));
     await extractBundle({ ...options, out: parts[0]!, shard: { index: 0, count: 2 } }, ONNX);

@@ -1,17 +1,20 @@
 /**
- * The documented UTD-MHAD extraction, with only the model, the data, the
- * dataset and the split given (`skc extract --model .../utd_mhad_22_5/seed0/model.onnx
- * --data <utd> --dataset utd-mhad --split utd_mhad_22_5 --out B`) reproduces
- * the committed benchmark bundle: the model's adapter config carries its
+ * The documented UTD-MHAD extraction, with the model, the data, the dataset
+ * and the split given, in the dataset's order (`skc extract --model
+ * .../utd_mhad_22_5/seed0/model.onnx --data <utd> --dataset utd-mhad --split
+ * utd_mhad_22_5 --sample-order listed --out B`: the committed benchmark
+ * bundles keep the reader's order, action, subject, trial) reproduces the
+ * committed benchmark bundle: the model's adapter config carries its
  * preprocessing (T = 64 resampled, one body, centred on the first frame), so
- * no option is needed; the bundle reader infers the joint layout from
- * meta.json and computes the committed descriptors byte for byte.
+ * no preprocessing option is needed; the bundle reader infers the joint
+ * layout from meta.json and computes the committed descriptors byte for byte.
+ * The default (shuffled) order holds the same samples, permuted.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { readBundleDescriptors } from "@skeleton-cache/bundle";
-import { encodeNpy } from "@skeleton-cache/formats";
+import { encodeNpy, readNpy } from "@skeleton-cache/formats";
 import { dataPath, itWithData, REPO, tempDir } from "@skeleton-cache/test-support";
 import { describe, expect } from "vitest";
 import { extractBundle } from "./extract.js";
@@ -39,7 +42,13 @@ describe("extractBundle reproduces the committed UTD-MHAD bundles", () => {
       const committed = path.join(BENCH, "bundles/utd_mhad_22_5/seed0");
       const root = tempDir("skc-utd-extract-");
       const out = path.join(root, "B");
-      const options = { model, data: dataPath(UTD), dataset: "utd-mhad", split: "utd_mhad_22_5" } as const;
+      const options = {
+        model,
+        data: dataPath(UTD),
+        dataset: "utd-mhad",
+        split: "utd_mhad_22_5",
+        sampleOrder: "listed",
+      } as const;
       await extractBundle({ ...options, out }, ONNX);
       for (const file of ["logits.npy", "labels.npy", "class_ids.npy"])
         expect(sameBytes(path.join(out, file), path.join(committed, file)), file).toBe(true);
@@ -60,6 +69,7 @@ describe("extractBundle reproduces the committed UTD-MHAD bundles", () => {
       );
       expect(recorded.backbone).toContain(meta.model.sha256);
       expect(meta.sampleNames).toEqual(recorded.sampleNames);
+      expect(meta.order).toEqual({ kind: "listed" });
       expect(meta.data).toBe(path.resolve(dataPath(UTD)));
 
       // The reader describes the features with the recorded layout: the committed descriptors, byte for byte.
@@ -76,6 +86,24 @@ describe("extractBundle reproduces the committed UTD-MHAD bundles", () => {
       const small = path.join(root, "D");
       await extractBundle({ ...options, descriptorsOnly: true, out: small }, ONNX);
       expectArraysOf(small, committed);
+
+      // The default order: the same samples, shuffled; each row is the committed row of its sample.
+      const shuffled = path.join(root, "S");
+      const { sampleOrder: _listed, ...defaults } = options;
+      await extractBundle({ ...defaults, descriptorsOnly: true, out: shuffled }, ONNX);
+      const names: string[] = JSON.parse(
+        fs.readFileSync(path.join(shuffled, "meta.json"), "utf8"),
+      ).sampleNames;
+      expect([...names].sort()).toEqual([...recorded.sampleNames].sort());
+      expect(names).not.toEqual(recorded.sampleNames);
+      const rows = (file: string, dir: string) => readNpy(path.join(dir, file)).data;
+      const row = names.map((name: string) => recorded.sampleNames.indexOf(name));
+      for (const file of ["logits.npy", "labels.npy"]) {
+        const [ours, theirs] = [rows(file, shuffled), rows(file, committed)];
+        const width = ours.length / names.length;
+        const permuted = row.flatMap((i) => Array.from(theirs.subarray(i * width, (i + 1) * width), Number));
+        expect(Array.from(ours, Number), file).toEqual(permuted);
+      }
     },
   );
 
@@ -93,6 +121,7 @@ describe("extractBundle reproduces the committed UTD-MHAD bundles", () => {
           data: dataPath(UTD),
           dataset: "utd-mhad",
           classes: train.held_out_classes,
+          sampleOrder: "listed", // the committed bundles keep the reader's order
           descriptorsOnly: true,
           out,
         },

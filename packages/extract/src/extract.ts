@@ -36,6 +36,7 @@ import {
   planPreprocessing,
   planSamples,
   requestedClasses,
+  sampleOrderOf,
 } from "./plan.js";
 import { runPool, startWorkers, type WorkerSet } from "./pool.js";
 import { schedulerJobId } from "./shard.js";
@@ -212,7 +213,7 @@ async function extractWith(
     const classIds = [...backbone.candidateClasses];
     const spec = datasetSpec(options);
     const dataset = openDataset(spec); // listed once; the main thread's chunks read through it too
-    const plan = planSamples(dataset, classIds, options);
+    const plan = planSamples(dataset, classIds, { ...options, order: sampleOrderOf(options) });
     const preprocessing = planPreprocessing(options, backbone);
     const layout = dataset.layout.id;
     const meta = extractionMeta({ options, backbone, preprocessing, layout, plan });

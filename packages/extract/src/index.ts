@@ -27,9 +27,11 @@ export {
   extractionMeta,
   extractionSettings,
   openDataset,
+  orderSamples,
   planPreprocessing,
   planSamples,
   requestedClasses,
+  sampleOrderOf,
 } from "./plan.js";
 export type { RawSequence, RawSequenceOptions, RawSequences } from "./raw-sequences.js";
 export { readRawSequences, SAMPLE_SOURCE_META_KEYS } from "./raw-sequences.js";

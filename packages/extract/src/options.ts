@@ -55,7 +55,16 @@ export const ExtractOptionsSchema = z.strictObject({
   batchSize: z.number().int().positive().max(4096).default(16),
   /** Write only the (N, 8, C) descriptors (much smaller than F). */
   descriptorsOnly: z.boolean().default(false),
-  /** At most this many samples (in file order). */
+  /**
+   * The order of the bundle's samples, the stream order an online method sees:
+   * "shuffled" (default), the names sorted, then a seeded permutation — the
+   * same bundle whatever order the files are listed in (UTD-MHAD's list them by
+   * class); "listed", as the dataset reader lists them. meta.json records it.
+   */
+  sampleOrder: z.enum(["shuffled", "listed"]).default("shuffled"),
+  /** The seed of the "shuffled" order. */
+  shuffleSeed: z.number().int().nonnegative().default(0),
+  /** At most this many samples: the first of the sample order (shuffled: a seeded random subset). */
   limit: z.number().int().positive().optional(),
   /** Bundle directory, or a file ending in .npz / .safetensors. */
   out: z.string().min(1),

@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import type { Backbone } from "@skeleton-cache/backbone";
-import { BUNDLE_META_FORMAT, type BundleMeta, shardRange } from "@skeleton-cache/bundle";
+import { BUNDLE_META_FORMAT, type BundleMeta, type SampleOrder, shardRange } from "@skeleton-cache/bundle";
 import {
   openDataset as openRegisteredDataset,
   type ResolvedPreprocessing,
@@ -16,6 +16,7 @@ import {
 } from "@skeleton-cache/datasets";
 import { ValueError } from "@skeleton-cache/errors";
 import { candidateClasses, getSplit } from "@skeleton-cache/skeleton";
+import { permutation } from "@skeleton-cache/tensor";
 import type { ExtractOptions } from "./options.js";
 
 /** How to open the dataset (sent to workers, which open their own). */
@@ -83,7 +84,7 @@ export function requestedClasses(options: ClassSelection): number[] | undefined 
   );
 }
 
-/** The samples of the candidate classes (file order, at most `limit`), and this part's range of them. */
+/** The samples of the candidate classes (in the sample order, at most `limit`), and this part's range of them. */
 export interface SamplePlan {
   readonly all: readonly SampleInfo[];
   /** [start, end) of `all` this run writes (everything unless --shard). */
@@ -94,19 +95,44 @@ export interface SamplePlan {
   readonly labels: Int32Array;
 }
 
-/** Which of the candidate classes' samples a run takes: the first `limit` (file order), then part i of n. */
+/** Which of the candidate classes' samples a run takes, in which order: the first `limit`, then part i of n. */
 export interface SampleSelection {
   /** The folder the dataset was read from, named in messages. */
   readonly data?: string | undefined;
+  /** The order of the samples (default: as the reader lists them). */
+  readonly order?: SampleOrder | undefined;
   readonly limit?: number | undefined;
   readonly shard?: { readonly index: number; readonly count: number } | undefined;
 }
 
 /**
- * The samples of `dataset` whose class is a candidate (file order, at most
- * `limit`), this part's range of them (`shard`: part i of n, as
- * `shardRange` of @skeleton-cache/bundle cuts), and their labels (candidate
- * indices u). No sample, or an empty part, is bad input.
+ * The samples in `order`: as listed, or (shuffled) sorted by name, then
+ * `permutation(N, seed)` — an order no listing changes. Shuffled names must
+ * be unique (a name is how a sample is loaded).
+ */
+export function orderSamples(
+  samples: readonly SampleInfo[],
+  order: SampleOrder,
+  data?: string,
+): SampleInfo[] {
+  if (order.kind === "listed") return [...samples];
+  // Code-unit order, not localeCompare: the same on every machine and locale.
+  const sorted = [...samples].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i]!.name === sorted[i - 1]!.name)
+      throw new ValueError(
+        `${data ?? "the dataset"}: two samples are named ${JSON.stringify(sorted[i]!.name)}; a shuffled sample order needs unique names (or extract with --sample-order listed)`,
+        { ...(data ? { file: data } : {}), field: "sampleNames", value: sorted[i]!.name },
+      );
+  return permutation(sorted.length, order.seed).map((i) => sorted[i]!);
+}
+
+/**
+ * The samples of `dataset` whose class is a candidate, in `order` (default
+ * as listed), at most `limit` (the first of that order), this part's range
+ * of them (`shard`: part i of n, as `shardRange` of @skeleton-cache/bundle
+ * cuts), and their labels (candidate indices u). No sample, or an empty
+ * part, is bad input.
  */
 export function planSamples(
   dataset: SkeletonDataset,
@@ -114,7 +140,8 @@ export function planSamples(
   options: SampleSelection = {},
 ): SamplePlan {
   const rank = new Map(classIds.map((id, u) => [id, u]));
-  let all = dataset.list().filter((info) => info.label !== undefined && rank.has(info.label));
+  const candidates = dataset.list().filter((info) => info.label !== undefined && rank.has(info.label));
+  let all = orderSamples(candidates, options.order ?? { kind: "listed" }, options.data);
   if (options.limit !== undefined) all = all.slice(0, options.limit);
   if (all.length === 0) {
     throw new ValueError(
@@ -154,6 +181,13 @@ export function planPreprocessing(
   });
 }
 
+/** The sample order the options ask for (meta.json `order`). */
+export function sampleOrderOf(options: Pick<ExtractOptions, "sampleOrder" | "shuffleSeed">): SampleOrder {
+  return options.sampleOrder === "listed"
+    ? { kind: "listed" }
+    : { kind: "shuffled", seed: options.shuffleSeed };
+}
+
 /** Everything meta.json records about an extraction (key order fixed: merged shards compare bytes). */
 export function extractionMeta(input: {
   options: ExtractOptions;
@@ -187,6 +221,7 @@ export function extractionMeta(input: {
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     },
     stored: options.descriptorsOnly ? "descriptors" : "features",
+    order: sampleOrderOf(options),
     data: path.resolve(options.data),
     sampleNames: plan.samples.map((info) => info.name),
     ...(options.shard ? { shard: { ...options.shard, offset: plan.range[0], total: plan.all.length } } : {}),

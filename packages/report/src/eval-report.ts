@@ -187,6 +187,12 @@ export const EvalReportSchema = z.object({
       expectedRuns: figure,
       longestRun: count,
       sortedByLabel: z.boolean(),
+      order: z
+        .string()
+        .optional()
+        .describe(
+          "what the bundle's order is, as its meta.json `order` records it; absent where it does not say",
+        ),
     })
     .describe("how the labels run along the bundle's order (long runs of one class = sorted by label)"),
   warnings: z.array(z.string()).describe("what the reader of the figures must know"),

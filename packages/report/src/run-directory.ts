@@ -197,6 +197,9 @@ function setupMarkdown(report: EvalReport): string[] {
           ? []
           : [["runner-up hedge", report.method.hedgeActive ? "on" : "off"] as [string, string]]),
         ["seed", report.seed],
+        ...(report.stream.order === undefined
+          ? []
+          : [["stream order", report.stream.order] as [string, string]]),
       ],
     ),
   ];

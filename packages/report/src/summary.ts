@@ -43,6 +43,7 @@ function resultLines(report: EvalReport): string[] {
   lines.push(
     `backbone top-1: ${fmt(r.backbone.top1.percent)} %   ${title} top-1: ${fmt(r.cache.top1.percent)} %   (${signedFmt(r.gain)})`,
   );
+  if (report.stream.order !== undefined) lines.push(`order: ${report.stream.order}`);
   if (report.reference) {
     const ref = report.reference;
     lines.push(

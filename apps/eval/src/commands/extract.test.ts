@@ -290,22 +290,36 @@ describe("skc extract then skc eval on the UTD-MHAD data", () => {
       ];
       expect(await main([...args, "--out", out, "--quiet"], io.io)).toBe(0);
       expect(io.stderr).toBe("");
+      const evalArgs = (bundle: string, dir: string) => [
+        "eval",
+        "--bundle",
+        bundle,
+        "--out",
+        dir,
+        "--quiet",
+        "--no-plots",
+        "--no-ablations",
+      ];
       const run = captureIo();
       const evalOut = path.join(root, "run");
+      expect(await main(evalArgs(out, evalOut), run.io)).toBe(0);
+      // The default order is a seeded shuffle of the samples: nothing to warn about, and the report says so.
+      expect(run.stderr).toBe("");
+      const report = JSON.parse(fs.readFileSync(path.join(evalOut, "report.json"), "utf8"));
+      expect(report.bundle.numSamples).toBe(160);
+      expect(report.stream.order).toMatch(/^the bundle's, a seeded shuffle \(seed 0\)/);
+
+      // Extracted in file order (UTD-MHAD's is class order), the stream is sorted by label: the one thing skc eval warns about.
+      const listed = path.join(root, "L");
       expect(
-        await main(
-          ["eval", "--bundle", out, "--out", evalOut, "--quiet", "--no-plots", "--no-ablations"],
-          run.io,
-        ),
+        await main([...args, "--sample-order", "listed", "--out", listed, "--quiet"], captureIo().io),
       ).toBe(0);
-      // Extracted in file order, the stream is sorted by label: the one thing skc eval warns about.
-      expect(run.stderr).toMatch(
+      const sorted = captureIo();
+      expect(await main(evalArgs(listed, path.join(root, "run-listed")), sorted.io)).toBe(0);
+      expect(sorted.stderr).toMatch(
         /^skc eval: warning: the bundle's stream is sorted by label: .* use --protocol orders/,
       );
-      expect(run.stderr.trim().split("\n")).toHaveLength(1);
-      expect(JSON.parse(fs.readFileSync(path.join(evalOut, "report.json"), "utf8")).bundle.numSamples).toBe(
-        160,
-      );
+      expect(sorted.stderr.trim().split("\n")).toHaveLength(1);
     },
   );
 

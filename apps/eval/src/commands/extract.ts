@@ -108,7 +108,18 @@ function dataOptions<C extends Command>(command: C): C {
       ).argParser(parseInteger()),
     )
     .addOption(
-      new Option("--limit <n>", "at most n samples (file order)").argParser(parseInteger({ min: 1 })),
+      new Option(
+        "--sample-order <how>",
+        "the bundle's (stream) order: shuffled = the names sorted, then a seeded permutation (the same whatever the files' order); listed = as the reader lists them (UTD-MHAD: by class)",
+      )
+        .choices(["shuffled", "listed"] as const)
+        .default("shuffled"),
+    )
+    .option("--shuffle-seed <n>", "seed of the shuffled order", parseInteger({ min: 0 }), 0)
+    .addOption(
+      new Option("--limit <n>", "at most n samples: the first of the sample order").argParser(
+        parseInteger({ min: 1 }),
+      ),
     );
   return command;
 }

@@ -192,6 +192,7 @@ function setup(report: EvalReport): [string, string][] {
   if (report.method.hedgeActive !== null)
     rows.push(["hedge active", report.method.hedgeActive ? "on" : "off"]);
   rows.push(["seed", String(report.seed)]);
+  if (report.stream.order !== undefined) rows.push(["stream order", report.stream.order]);
   return rows;
 }
 
