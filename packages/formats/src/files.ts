@@ -1,28 +1,33 @@
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError } from "@skeleton-cache/errors";
+import { settleTemporary, trackTemporary } from "./staging.js";
 
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same
  * directory, which is flushed and then renamed over the target, so a reader
- * (or a crash) never sees a half-written file.
+ * (or a crash) never sees a half-written file. The temporary file is
+ * removed at exit if a stopped step never got to rename or remove it.
  */
 export function writeFileAtomic(target: string, contents: Uint8Array | string): void {
   const dir = path.dirname(target);
   fs.mkdirSync(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(temp, "w");
+  trackTemporary(temp);
   try {
-    fs.writeSync(fd, typeof contents === "string" ? Buffer.from(contents, "utf8") : contents);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    const fd = fs.openSync(temp, "w");
+    try {
+      fs.writeSync(fd, typeof contents === "string" ? Buffer.from(contents, "utf8") : contents);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, target);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;
+  } finally {
+    settleTemporary(temp);
   }
 }
 
@@ -47,6 +52,7 @@ export function createAtomicWriter(target: string): AtomicWriter {
   const dir = path.dirname(target);
   fs.mkdirSync(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  trackTemporary(temp);
   let fd: number | undefined = fs.openSync(temp, "w");
   let size = 0;
   const close = () => {
@@ -73,11 +79,14 @@ export function createAtomicWriter(target: string): AtomicWriter {
       } catch (error) {
         fs.rmSync(temp, { force: true });
         throw error;
+      } finally {
+        settleTemporary(temp);
       }
     },
     abort() {
       close();
       fs.rmSync(temp, { force: true });
+      settleTemporary(temp);
     },
   };
 }

@@ -37,6 +37,8 @@ export {
   readSafetensors,
   writeSafetensors,
 } from "./safetensors.js";
+export type { StagedOutput } from "./staging.js";
+export { partialPathOf, removeStalePartials, stageOutput } from "./staging.js";
 export type { ArrayStream, NpyFile, NpyStream } from "./stream.js";
 export { OpenFile, openNpy, openNpyStream } from "./stream.js";
 export type { TorchReadOptions, TorchStream } from "./torch.js";
