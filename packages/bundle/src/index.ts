@@ -56,8 +56,9 @@ export type { MergeResult } from "./shards.js";
 export { mergeBundleShards, parseShardSpec, shardRange } from "./shards.js";
 export type { BundleReader, BundleStream } from "./stream.js";
 export { openBundle, openBundleStream } from "./stream.js";
-export type { BundleInfo, BundleValidation, ConvertOptions, ConvertResult } from "./tools.js";
-export { bundleInfo, convertBundle, validateBundleStream } from "./tools.js";
+export { bundleInfoText, bundleValidationText, convertText, sizeText } from "./text.js";
+export type { BundleInfo, BundleValidation, ConvertOptions, ConvertResult, StagedBundle } from "./tools.js";
+export { bundleInfo, convertBundle, stageBundle, validateBundleStream } from "./tools.js";
 export type { BundleLayout, BundleMeta, SampleOrder, ShardInfo } from "./types.js";
 export {
   BUNDLE_META_FORMAT,

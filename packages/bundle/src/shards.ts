@@ -14,6 +14,7 @@ import {
   type NpyFile,
   openNpy,
   readJsonFile,
+  stageOutput,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
 import type { StreamKind } from "@skeleton-cache/skeleton";
@@ -217,15 +218,14 @@ export interface MergeResult {
  * Joins a complete shard set into one bundle directory `out` (which must not
  * exist). A missing or duplicated part, an unfinished part, or parts made
  * with other settings are refused, naming the part. The bundle appears at
- * `out` only when complete (it is built beside it and renamed).
+ * `out` only when complete (it is built in `<out>.partial-<pid>` and renamed).
  */
 export function mergeBundleShards(partDirs: readonly string[], out: string): MergeResult {
   const parts = checkShardSet(partDirs.map(readPart));
   if (fs.existsSync(out))
     throw new ValueError(`${out} exists; bundle merge writes a new folder`, { file: out, field: "out" });
-  const work = `${out.replace(/\/+$/, "")}.merging-${process.pid}`;
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.mkdirSync(work, { recursive: true });
+  const stage = stageOutput(out);
+  const work = stage.path;
   try {
     const buffer = Buffer.allocUnsafe(8 << 20);
     for (const name of [parts[0]!.kind, "logits", "labels"])
@@ -239,9 +239,9 @@ export function mergeBundleShards(partDirs: readonly string[], out: string): Mer
       });
     writeFileAtomic(path.join(work, "class_ids.npy"), ids[0]!);
     writeFileAtomic(path.join(work, "meta.json"), metaText(mergedMeta(parts)));
-    fs.renameSync(work, out);
+    stage.commit();
   } catch (error) {
-    fs.rmSync(work, { recursive: true, force: true });
+    stage.discard();
     throw error;
   }
   return { out, parts: parts.length, samples: parts[0]!.shard.total, kind: parts[0]!.kind };

@@ -14,6 +14,7 @@ import {
   readBundle,
   readBundleDescriptors,
   readBundleDir,
+  stageBundle,
   validateBundleStream,
   writeBundle,
   writeBundleDir,
@@ -232,6 +233,31 @@ describe("bundle info, validate, convert", () => {
       convertBundle(target, again, { to: "dir" });
       expect(bytesOf(readBundleDir(again).features!.data).equals(bytesOf(whole.features!.data))).toBe(true);
     }
+  });
+
+  it("stageBundle: the converted bundle appears only on commit; a folder that is not a bundle is refused", () => {
+    const root = tempDir("skc-stage-bundle-");
+    for (const [name, format] of [
+      ["staged-dir", "dir"],
+      ["staged.npz", "npz"],
+    ] as const) {
+      const target = path.join(root, name);
+      const staged = stageBundle(target);
+      expect(staged.format).toBe(format);
+      convertBundle(parityDir("u5-k4"), staged.path, { to: staged.format });
+      expect(fs.existsSync(target), name).toBe(false);
+      staged.commit();
+      expect(readBundle(target).labels.length, name).toBe(150);
+    }
+    // A converted bundle may be replaced; a folder of something else is not.
+    stageBundle(path.join(root, "staged-dir")).discard();
+    const notes = path.join(root, "notes");
+    fs.mkdirSync(notes);
+    fs.writeFileSync(path.join(notes, "mine.txt"), "keep");
+    expect(() => stageBundle(notes)).toThrow(
+      `${notes}: exists and is not a bundle directory (no logits.npy); choose another target`,
+    );
+    expect(fs.readdirSync(root).sort()).toEqual(["notes", "staged-dir", "staged.npz"]);
   });
 
   it("converts F to descriptors only (streamed), equal to describing F, from the authors' .pt", () => {

@@ -9,6 +9,8 @@ import {
   encodeNpyHeader,
   encodeSafetensorsHeader,
   type NpyArray,
+  type StagedOutput,
+  stageOutput,
   writeFileAtomic,
 } from "@skeleton-cache/formats";
 import { type LabelledStream, NUM_SLOTS, type StreamKind } from "@skeleton-cache/skeleton";
@@ -167,6 +169,34 @@ export function convertBundle(source: string, target: string, options: ConvertOp
   } finally {
     stream.close();
   }
+}
+
+/** A bundle being written where no reader looks (formats' `stageOutput`), in its format. */
+export interface StagedBundle extends StagedOutput {
+  readonly format: Exclude<BundleFormat, "pt">;
+}
+
+/**
+ * Stages a bundle to be written at `target` — in format `to`, else the one
+ * its extension names — so that it appears there only when complete: write
+ * it (`convertBundle(source, staged.path, { to: staged.format })`), then
+ * `commit()`. An existing directory that is not a bundle (no logits.npy) is
+ * refused, not replaced.
+ */
+export function stageBundle(target: string, to?: Exclude<BundleFormat, "pt">): StagedBundle {
+  const format = to ?? bundleFormatFor(target);
+  if (format === "dir" && fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+    const entries = fs.readdirSync(target);
+    if (entries.length > 0 && !entries.includes("logits.npy"))
+      throw new ValueError(
+        `${target}: exists and is not a bundle directory (no logits.npy); choose another target`,
+        {
+          file: target,
+          field: "target",
+        },
+      );
+  }
+  return Object.assign(stageOutput(target, { file: format !== "dir" }), { format });
 }
 
 /** Streams F or the descriptors (as float32) into `write`, chunk by chunk, checking each chunk is finite. */

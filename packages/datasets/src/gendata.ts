@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { FormatError, ValueError } from "@skeleton-cache/errors";
-import { encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
+import { createAtomicWriter, encodeNpyHeader, writeFileAtomic } from "@skeleton-cache/formats";
 import { isMissingSkeleton } from "./missing.js";
 import { parseNtuSampleName } from "./ntu-name.js";
 import { loadNtuSkeleton } from "./ntu-skeleton.js";
@@ -136,32 +136,24 @@ export function ntuGendata(options: NtuGendataOptions): NtuGendataResult {
   const shape: [number, 3, number, number, number] = [files.length, 3, frames, 25, bodies];
   const dataFile = path.join(outDir, options.dataName ?? (split ? `${split}_data.npy` : "data.npy"));
   const labelFile = path.join(outDir, options.labelName ?? (split ? `${split}_label.pkl` : "label.pkl"));
-  fs.mkdirSync(outDir, { recursive: true });
-  const temp = path.join(outDir, `.${path.basename(dataFile)}.${process.pid}.${Date.now()}.tmp`);
   const names: string[] = [];
   const labels: number[] = [];
-  const fd = fs.openSync(temp, "w");
+  // data.npy appears only when whole (its temporary file is removed even if the process is stopped).
+  const writer = createAtomicWriter(dataFile);
   try {
-    fs.writeSync(fd, encodeNpyHeader("f4", shape));
+    writer.write(encodeNpyHeader("f4", shape));
     for (const [i, entry] of files.entries()) {
       const seq = loadNtuSkeleton(path.join(inputDir, entry), dataset);
       const { data } = preprocessSequence(seq, pre);
-      fs.writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      writer.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       names.push(entry);
       labels.push(seq.label!);
       onProgress(i + 1, files.length, entry);
     }
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
     writeFileAtomic(labelFile, encodeStgcnLabels(names, labels));
-    fs.renameSync(temp, dataFile);
+    writer.commit();
   } catch (error) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed
-    }
-    fs.rmSync(temp, { force: true });
+    writer.abort();
     throw error;
   }
   return { dataFile, labelFile, shape, names, labels, skippedMissing };

@@ -42,7 +42,7 @@ export type { CacheState, TracedMatch, TracedOrNote, TracedRun, TracedSample } f
 export { evenlySpaced, STATUS, sampleStatus } from "./html/trace.js";
 export type { ReportHtmlInput, ReportHtmlResult } from "./html/write.js";
 export { writeReportHtml } from "./html/write.js";
-export type { RunFiles } from "./run-directory.js";
+export type { RunDirectoryOptions, RunFiles } from "./run-directory.js";
 export {
   fmt,
   predictionsCsv,

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { tempDir } from "@skeleton-cache/test-support";
@@ -62,6 +63,57 @@ describe("run directory", () => {
     await expect(writeRunDirectory(other, report, sampleFiles(), { plots: false })).rejects.toThrow(
       "exists and is not a previous run directory",
     );
+  });
+
+  it("complete() adds files to the staged folder before it appears; a throw there leaves the old folder as it was", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "run");
+    const seen: { staged: string; outThen: boolean; files: string[] }[] = [];
+    await writeRunDirectory(out, sampleReport(), sampleFiles(), {
+      plots: false,
+      complete: (staged) => {
+        seen.push({ staged, outThen: fs.existsSync(out), files: fs.readdirSync(staged).sort() });
+        fs.writeFileSync(path.join(staged, "report.html"), "<!doctype html>");
+      },
+    });
+    expect(seen).toEqual([
+      {
+        staged: `${out}.partial-${process.pid}`,
+        outThen: false,
+        files: ["predictions.csv", "report.json", "report.md"],
+      },
+    ]);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      "predictions.csv",
+      "report.html",
+      "report.json",
+      "report.md",
+    ]);
+    const before = fs.readFileSync(path.join(out, "report.json"), "utf8");
+    const stop = new Error("stopped before the rename");
+    await expect(
+      writeRunDirectory(out, { ...sampleReport(), seed: 99 }, sampleFiles(), {
+        plots: false,
+        complete: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(fs.readFileSync(path.join(out, "report.json"), "utf8")).toBe(before);
+    expect(fs.readdirSync(dir)).toEqual(["run"]);
+  });
+
+  it("a run that succeeds removes the staged folders of earlier runs that died, and keeps live ones", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "run");
+    const ended = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    });
+    const dead = `${out}.partial-${Number(ended.stdout)}`;
+    const live = `${out}.partial-${process.ppid}`;
+    for (const stale of [dead, live]) fs.mkdirSync(stale);
+    await writeRunDirectory(out, sampleReport(), sampleFiles(), { plots: false });
+    expect(fs.readdirSync(dir).sort()).toEqual(["run", path.basename(live)]);
   });
 
   it("report.md and the summary carry the run's figures", () => {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ValueError } from "@skeleton-cache/errors";
-import { writeFileAtomic } from "@skeleton-cache/formats";
+import { stageOutput, writeFileAtomic } from "@skeleton-cache/formats";
 import type { EvalReport } from "./eval-report.js";
 
 /** Per-sample arrays behind predictions.csv (indexed by sample). */
@@ -429,16 +429,33 @@ export async function renderReportPlots(
   return out;
 }
 
+/** What `writeRunDirectory` writes besides the report, and when it tells. */
+export interface RunDirectoryOptions {
+  readonly plots: boolean;
+  /** Seconds spent writing the files of the report (before `complete`), told before report.json is written. */
+  readonly onTiming?: (seconds: number) => void;
+  /**
+   * Adds the last files to the staged folder (report.json is there; `skc eval`
+   * writes report.html) and may stop the run (an interruption): called just
+   * before the folder is published. Whatever it throws leaves nothing behind.
+   */
+  readonly complete?: (stagedDir: string) => Promise<void> | void;
+}
+
 /**
- * Writes a run directory: everything goes to a sibling temporary directory
- * (each file atomically, report.json last), which then replaces `outDir`;
- * a failed run leaves no report behind. Returns the report as written.
+ * Writes a run directory that appears only when complete: every file goes
+ * into a staged `<outDir>.partial-<pid>` folder (each file atomically,
+ * report.json after the others, then `complete`'s files), which then
+ * replaces `outDir` in one rename. A run that fails or is stopped leaves no
+ * report and no staged folder; a run that succeeds removes the staged
+ * folders of earlier runs that died. An existing `outDir` that is not a
+ * previous run directory is refused. Returns the report's file list.
  */
 export async function writeRunDirectory(
   outDir: string,
   report: EvalReport,
   files: RunFiles,
-  options: { plots: boolean; onTiming?: (seconds: number) => void },
+  options: RunDirectoryOptions,
 ): Promise<string[]> {
   const target = path.resolve(outDir);
   if (fs.existsSync(target)) {
@@ -452,13 +469,11 @@ export async function writeRunDirectory(
     }
   }
   const started = performance.now();
-  const temp = `${target}.partial-${process.pid}`;
-  fs.rmSync(temp, { recursive: true, force: true });
-  fs.mkdirSync(temp, { recursive: true });
+  const stage = stageOutput(target);
   try {
     const written: string[] = [];
     const put = (name: string, contents: string | Uint8Array) => {
-      writeFileAtomic(path.join(temp, name), contents);
+      writeFileAtomic(path.join(stage.path, name), contents);
       written.push(name);
     };
     put("predictions.csv", predictionsCsv(files));
@@ -472,14 +487,12 @@ export async function writeRunDirectory(
     written.push("report.json");
     options.onTiming?.(Math.round(performance.now() - started) / 1000);
     const final = { ...report, files: written };
-    writeFileAtomic(path.join(temp, "report.json"), `${JSON.stringify(final, jsonReplacer, 1)}\n`);
-    const old = `${target}.old-${process.pid}`;
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(temp, target);
-    fs.rmSync(old, { recursive: true, force: true });
+    writeFileAtomic(path.join(stage.path, "report.json"), `${JSON.stringify(final, jsonReplacer, 1)}\n`);
+    await options.complete?.(stage.path);
+    stage.commit();
     return written;
   } catch (error) {
-    fs.rmSync(temp, { recursive: true, force: true });
+    stage.discard();
     throw error;
   }
 }

@@ -123,6 +123,15 @@ describe("report.html from what it is given", () => {
     expect(fs.existsSync(path.join(out, "report.html"))).toBe(false);
   });
 
+  it("names the run folder as it will be called (displayDir), not the staged folder it reads", async () => {
+    const out = await runFolder();
+    const input = { baseLogits: baseLogits(), traced: { note: "" }, playback: noPlayback("") };
+    const named = pageDataOf(fs.readFileSync(writeReportHtml(out, input).file, "utf8"));
+    expect(named.source.runDir).toBe(out);
+    const shown = writeReportHtml(out, { ...input, displayDir: "runs/online-demo" });
+    expect(pageDataOf(fs.readFileSync(shown.file, "utf8")).source.runDir).toBe("runs/online-demo");
+  });
+
   it("refuses logits that are not the run's (N, U)", async () => {
     const out = await runFolder();
     const input = { traced: { note: "" }, playback: noPlayback("") };

@@ -21,6 +21,11 @@ export interface ReportHtmlInput {
   readonly playback: Playback;
   /** Output file (default RUN_DIR/report.html). */
   readonly out?: string;
+  /**
+   * The run folder as the page names it (default `runDir`): `skc eval` builds
+   * the page in the staged folder, before it is renamed to this name.
+   */
+  readonly displayDir?: string;
 }
 
 export interface ReportHtmlResult {
@@ -46,7 +51,14 @@ export function writeReportHtml(runDir: string, input: ReportHtmlInput): ReportH
         { field, value: values.length, expected: N * U },
       );
   const html = reportPage(
-    pageData({ report, predictions, baseLogits: input.baseLogits, traced, playback, runDir }),
+    pageData({
+      report,
+      predictions,
+      baseLogits: input.baseLogits,
+      traced,
+      playback,
+      runDir: input.displayDir ?? runDir,
+    }),
   );
   const file = input.out ?? path.join(runDir, "report.html");
   writeFileAtomic(file, html);
