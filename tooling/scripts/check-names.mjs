@@ -95,6 +95,12 @@ const RETIRED = [
   { name: "PROTOCOLS", in: "*", use: "protocolNames() (@skeleton-cache/protocols)" },
   { name: "PROTOCOL_DESCRIPTIONS", in: "*", use: "describeProtocols() (@skeleton-cache/protocols)" },
   { name: "Protocol", in: ["protocols"], use: "a protocol's registry name (string; protocolNames())" },
+  // Ctrl-C is set up once per run by runProgram (issue 20, item 1).
+  {
+    name: "interruptible",
+    in: ["cli"],
+    use: "currentInterrupt() (@skeleton-cache/cli): the run's Interrupt, with keeping, checkpoint, runSync",
+  },
 ];
 
 /** Export names of a module file, following `export * from "./x.js"` inside the package. */

@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type CliIo, type Command, createProgram, processIo, runProgram } from "@skeleton-cache/cli";
+import { type CliIo, type Command, createProgram, processIo, runMain, runProgram } from "@skeleton-cache/cli";
 import { registerBundle } from "./commands/bundle.js";
 import { registerEval } from "./commands/eval.js";
 import { registerExtract } from "./commands/extract.js";
@@ -56,4 +56,4 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));
+if (isEntryPoint()) await runMain(buildProgram()); // an interrupted run (130) ends at once

@@ -207,5 +207,9 @@ describe("skc extract: crash, refuse, resume", () => {
         `skc extract: interrupted: ${kept} of 10 chunks \\(${kept * CHUNK} of ${SAMPLES} samples\\) are kept in ${out}; rerun the same command to continue`,
       ),
     );
+    expect(
+      stderr.split("\n").filter((line) => line !== ""),
+      "one line on stderr",
+    ).toHaveLength(1);
   }, 120_000);
 });

@@ -2,12 +2,14 @@
  * What `skc eval` runs: the inputs its config names (a bundle, a shipped
  * demo, or raw skeletons encoded first through @skeleton-cache/extract),
  * then `evaluate` (or `compare` for --method all) of
- * @skeleton-cache/evaluate, then the run folder (@skeleton-cache/report)
- * and report.html. Folder names, the bar and the files are the CLI's; the
- * figures are the library's.
+ * @skeleton-cache/evaluate, then the run folder (@skeleton-cache/report),
+ * report.html included, published whole (Ctrl-C: @skeleton-cache/cli's
+ * Interrupt). Folder names, the bar and the files are the CLI's; the figures
+ * are the library's.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { currentInterrupt, nothingWritten } from "@skeleton-cache/cli";
 import { InterruptedError, ValueError } from "@skeleton-cache/errors";
 import {
   type CompareResult,
@@ -45,11 +47,6 @@ export interface RunInputs {
   readonly prior: ResolvedPrior;
   readonly validation: { readonly stream: LabelledStream; readonly prior: ResolvedPrior } | undefined;
   readonly isDemo: boolean;
-}
-
-/** Cancels a run (Ctrl-C): extraction stops, keeping its finished chunks. */
-export interface RunControl {
-  readonly signal?: AbortSignal;
 }
 
 /** Default run directory: deterministic, no timestamp (the method's grid values and K, e.g. online-demo-a1-b5-k8). */
@@ -96,11 +93,7 @@ export function compareOutDir(config: EvalConfig): string {
 }
 
 /** A dataset + backbone instead of a bundle: encode it first (skc extract); returns the bundle path. */
-async function extractFirst(
-  config: EvalConfig,
-  progress: Progress,
-  control: RunControl,
-): Promise<string | undefined> {
+async function extractFirst(config: EvalConfig, progress: Progress): Promise<string | undefined> {
   if (!config.extract) return config.bundle;
   if (config.bundle !== undefined) {
     throw new ValueError("give either bundle or extract (dataset + backbone), not both", {
@@ -110,8 +103,12 @@ async function extractFirst(
   const split = config.extract.split ?? config.split;
   const out = defaultExtractOut(config)!;
   const { runExtraction } = await import("./extraction.js"); // onnxruntime and the workers load only when a run encodes
-  return (await runExtraction({ ...config.extract, ...(split ? { split } : {}), out }, progress, control))
-    .out;
+  const interrupt = currentInterrupt();
+  await runExtraction({ ...config.extract, ...(split ? { split } : {}), out }, progress, interrupt.signal);
+  interrupt.keeping(
+    `the bundle ${out} is complete (a rerun reuses it), no run was written; rerun the same command`,
+  );
+  return out;
 }
 
 /** The validation bundle and its prior (protocol validation): a dataset prior covers it too, a split prior does not (then uniform). */
@@ -195,9 +192,9 @@ function recordedConfig(config: EvalConfig): Record<string, unknown> {
 }
 
 /** Reads the inputs (encoded first for a one-step run), timing the load; how `evaluate` reports and records. */
-async function prepare(config: EvalConfig, progress: Progress, control: RunControl) {
+async function prepare(config: EvalConfig, progress: Progress) {
   const started = performance.now();
-  const inputs = loadInputs(config, await extractFirst(config, progress, control));
+  const inputs = loadInputs(config, await extractFirst(config, progress));
   const load = Math.round(performance.now() - started) / 1000;
   const options: EvaluateOptions = {
     onProgress: ({ done, total, protocol }: EvalProgress) => {
@@ -211,7 +208,7 @@ async function prepare(config: EvalConfig, progress: Progress, control: RunContr
   return { inputs, setup: setupOf(config, inputs), options, started, load };
 }
 
-/** Writes one evaluation's run folder and report.html; returns its report with the files written. */
+/** Writes one evaluation's run folder, report.html included, published whole; returns its report with the files written. */
 async function writeRun(
   config: EvalConfig,
   evaluation: Evaluation,
@@ -220,14 +217,19 @@ async function writeRun(
 ): Promise<EvalReport> {
   const timing: Record<string, number> = { load: clock.load, ...evaluation.report.timing };
   const report = { ...evaluation.report, timing };
+  const interrupt = currentInterrupt();
   const written = await writeRunDirectory(outDir, report, evaluation.files, {
     plots: config.plots,
     onTiming: (seconds) => {
       timing.write = seconds;
       timing.total = Math.round(performance.now() - clock.started) / 1000;
     },
+    complete: async (staged) => {
+      const page = { stream: evaluation.stream, prior: evaluation.prior.prior, displayDir: outDir };
+      interrupt.runSync(() => buildReportHtml(staged, page), "page"); // named as the folder it becomes
+      await interrupt.checkpoint("after-temp-written");
+    },
   });
-  buildReportHtml(outDir, { stream: evaluation.stream, prior: evaluation.prior.prior }); // from the folder just written
   return { ...report, files: written };
 }
 
@@ -240,55 +242,78 @@ async function writeRun(
 export async function runEval(
   config: EvalConfig,
   progress: Progress,
-  control: RunControl = {},
 ): Promise<{ readonly report: EvalReport; readonly outDir: string }> {
+  const interrupt = currentInterrupt();
   return withOneStepCleanup(config, async () => {
-    const { inputs, setup, options, ...clock } = await prepare(config, progress, control);
-    const evaluation = evaluate(inputs.stream, setup, options);
+    const { inputs, setup, options, ...clock } = await prepare(config, progress);
+    const evaluation = interrupt.runSync(() => evaluate(inputs.stream, setup, options), "compute");
     progress.stop();
+    await interrupt.checkpoint("after-compute");
     const name = bundleName(inputs.stream, inputs.isDemo);
     const outDir = config.out ?? defaultOutDir(config, name, evaluation.report.params);
-    return { report: await writeRun(config, evaluation, outDir, clock), outDir };
+    if (!config.extract) interrupt.keeping(nothingWritten(outDir, fs.existsSync(outDir)));
+    const report = await writeRun(config, evaluation, outDir, clock);
+    interrupt.keeping(
+      `the run folder ${outDir} is complete (its summary: ${path.join(outDir, "report.md")})`,
+    );
+    await interrupt.checkpoint("after-rename");
+    return { report, outDir };
   });
+}
+
+/** Whether `outDir` is absent, or holds an earlier comparison (perhaps stopped before its page: method folders only). */
+function earlierComparison(outDir: string): boolean {
+  const entries = fs.existsSync(outDir) ? fs.readdirSync(outDir) : [];
+  const runFolder = (name: string) =>
+    /\.partial-\d+$/.test(name) || fs.existsSync(path.join(outDir, name, "report.json"));
+  return entries.includes("compare.json") || entries.every(runFolder);
 }
 
 /**
  * `--method all`: every registered method under the configured protocol on
- * the same bundle, each into `<out>/<method>/` (a full run directory), one
- * table in `<out>/compare.md` and `<out>/compare.json` (the comparison with
- * each method's folder), then the comparison page `<out>/compare.html`.
+ * the same bundle, each into `<out>/<method>/` (a full run directory,
+ * complete or absent), and last one table in `<out>/compare.md` and
+ * `<out>/compare.json` (the comparison with each method's folder), then the
+ * comparison page `<out>/compare.html`.
  */
 export async function runCompare(
   config: EvalConfig,
   progress: Progress,
-  control: RunControl = {},
 ): Promise<{ readonly result: CompareResult; readonly outDir: string; readonly page: ComparisonHtmlResult }> {
   const outDir = config.out ?? compareOutDir(config);
-  if (
-    fs.existsSync(outDir) &&
-    fs.readdirSync(outDir).length > 0 &&
-    !fs.existsSync(path.join(outDir, "compare.json"))
-  ) {
+  const interrupt = currentInterrupt();
+  if (!earlierComparison(outDir)) {
     throw new ValueError(
       `out ${outDir}: exists and is not a previous comparison (no compare.json); choose another --out`,
       { file: outDir, field: "out" },
     );
   }
   return withOneStepCleanup(config, async () => {
-    const { inputs, setup, options, ...clock } = await prepare(config, progress, control);
-    const { result, evaluations } = compare(inputs.stream, setup, options);
+    const { inputs, setup, options, ...clock } = await prepare(config, progress);
+    const { result, evaluations } = interrupt.runSync(
+      () => compare(inputs.stream, setup, options),
+      "compute",
+    );
     progress.stop();
+    await interrupt.checkpoint("after-compute");
     const dirs: string[] = [];
     for (const evaluation of evaluations) {
       const dir = path.join(outDir, evaluation.report.method.name);
       const report = { ...evaluation.report, config: { ...evaluation.report.config, out: dir } };
       await writeRun(config, { ...evaluation, report }, dir, clock);
       dirs.push(dir);
+      const names = dirs.map((done) => path.basename(done)).join(", ");
+      interrupt.keeping(
+        `${dirs.length} of ${evaluations.length} methods are complete in ${outDir} (${names}); the comparison was not written; rerun the same command`,
+      );
+      await interrupt.checkpoint("after-rename");
     }
+    await interrupt.checkpoint("before-comparison");
     const written = { ...result, rows: result.rows.map((row, i) => ({ ...row, dir: dirs[i]! })) };
     writeFileAtomic(path.join(outDir, "compare.md"), compareText(result));
     writeFileAtomic(path.join(outDir, "compare.json"), `${JSON.stringify(written, null, 1)}\n`);
     const page = writeComparisonHtml(outDir, dirs); // the comparison page, from the methods' report.json
+    interrupt.keeping(`the comparison in ${outDir} is complete (its page: ${page.file})`);
     return { result, outDir, page };
   });
 }

@@ -37,7 +37,8 @@ export function bundleInfoText(info: BundleInfo): string {
 /** The line `skc bundle validate` prints for a bundle that passed. */
 export function bundleValidationText(report: BundleValidation): string {
   const counts = report.samplesPerClass;
-  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.kind} finite; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
+  const layout = report.layout ? `, descriptors finite with layout ${report.layout}` : "";
+  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.kind} finite${layout}; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
 }
 
 /** The line `skc bundle convert` prints. */

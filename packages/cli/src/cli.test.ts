@@ -4,6 +4,7 @@ import { FormatError, InterruptedError, ValueError } from "@skeleton-cache/error
 import { childEnv, REPO } from "@skeleton-cache/test-support";
 import { describe, expect, it } from "vitest";
 import {
+  commonFlags,
   createProgram,
   example,
   flagName,
@@ -12,6 +13,7 @@ import {
   parseClassIds,
   parseInteger,
   parseNumber,
+  printResult,
   rewriteCommanderMessage,
   runProgram,
 } from "./index.js";
@@ -135,30 +137,148 @@ describe("helpers", () => {
   });
 });
 
+describe("the common flags", () => {
+  /** A program with a parent command (`data`) over two commands, and one on its own. */
+  function program(io: ReturnType<typeof capture>["io"]) {
+    const root = createProgram({ name: "tool", description: "a test tool", version: "1.2.3", io });
+    const data = root.command("data").description("data commands");
+    data
+      .command("show")
+      .argument("<name>")
+      .action((name, _options, command) =>
+        printResult(io, commonFlags(command), {
+          text: `${name}: 3 rows\n`,
+          json: { name, rows: new Int32Array([1, 2, 3]) },
+        }),
+      );
+    data
+      .command("drop")
+      .action((_options, command) =>
+        printResult(
+          io,
+          commonFlags(command),
+          { text: "dropped\n", json: { dropped: true } },
+          { to: "stderr" },
+        ),
+      );
+    root.command("version-only").action(() => {});
+    return root;
+  }
+
+  it("every command, however deep, takes --quiet and --json; --help lists them", async () => {
+    const c = capture();
+    expect(await runProgram(program(c.io), ["data", "show", "--help"], c.io)).toBe(0);
+    expect(c.out()).toMatch(/--quiet\s+print no progress and no summary/);
+    expect(c.out()).toMatch(/--json\s+print the result as one JSON document on stdout/);
+    for (const argv of [
+      ["data", "drop", "--quiet"],
+      ["version-only", "--json"],
+      ["version-only", "--quiet"],
+    ]) {
+      const run = capture();
+      expect(await runProgram(program(run.io), argv, run.io), argv.join(" ")).toBe(0);
+      expect(run.err(), argv.join(" ")).toBe("");
+    }
+    // A parent command has no result of its own: it takes neither.
+    const parent = capture();
+    expect(await runProgram(program(parent.io), ["data", "--quiet", "show", "x"], parent.io)).toBe(2);
+    expect(parent.err()).toContain("tool data: error: unknown option --quiet");
+  });
+
+  it("printResult: the text; nothing with --quiet; one JSON document with --json (typed arrays as lists)", async () => {
+    const cases: [string[], string, string][] = [
+      [["data", "show", "a"], "a: 3 rows\n", ""],
+      [["data", "show", "a", "--quiet"], "", ""],
+      [["data", "show", "a", "--json"], `${JSON.stringify({ name: "a", rows: [1, 2, 3] }, null, 2)}\n`, ""],
+      [
+        ["data", "show", "a", "--json", "--quiet"],
+        `${JSON.stringify({ name: "a", rows: [1, 2, 3] }, null, 2)}\n`,
+        "",
+      ],
+      [["data", "drop"], "", "dropped\n"],
+      [["data", "drop", "--json"], `${JSON.stringify({ dropped: true }, null, 2)}\n`, ""],
+    ];
+    for (const [argv, out, err] of cases) {
+      const c = capture();
+      expect(await runProgram(program(c.io), argv, c.io), argv.join(" ")).toBe(0);
+      expect(c.out(), argv.join(" ")).toBe(out);
+      expect(c.err(), argv.join(" ")).toBe(err);
+    }
+    expect(commonFlags({ opts: () => ({ quiet: true }) })).toEqual({ quiet: true, json: false });
+  });
+});
+
 describe("Ctrl-C (a real child process)", () => {
-  it("the first SIGINT aborts the command's signal; it exits 130 saying what was kept", async () => {
-    const waiter = fileURLToPath(new URL("./test-support/waiter.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--conditions=@skc/source", "--import", "tsx", waiter, "wait"], {
+  /** Starts `waiter <command>`; resolves once it printed "ready" (unless `ready` is false). */
+  async function waiter(command: string, options: { ready?: boolean; at?: string } = {}) {
+    const script = fileURLToPath(new URL("./test-support/waiter.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--conditions=@skc/source", "--import", "tsx", script, command], {
       cwd: REPO,
-      env: childEnv(),
+      env: childEnv({ SKC_TEST_INTERRUPT_AT: options.at }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    await new Promise<void>((resolve) =>
+    const started = new Promise<void>((resolve) =>
       child.stdout.on("data", (chunk: Buffer) => {
         stdout += chunk.toString();
         if (stdout.includes("ready")) resolve();
       }),
     );
-    child.kill("SIGINT");
-    expect(await exit).toBe(130);
-    expect(stderr).toContain("waiter: interrupted; saving 2 of 5 items (Ctrl-C again to quit now)");
-    expect(stderr).toContain(
-      "waiter wait: interrupted: 2 of 5 items saved in out.json; run the same command again to resume",
+    if (options.ready !== false) await started;
+    return { child, exit, stdout: () => stdout, stderr: () => stderr };
+  }
+
+  it("the first SIGINT aborts the command's signal; it exits 130 with one line saying what was kept", async () => {
+    const run = await waiter("wait");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    // One line, saying what was kept and how to continue.
+    expect(run.stderr()).toBe(
+      "waiter wait: interrupted: 2 of 5 items saved in out.json; run the same command again to resume\n",
     );
+  });
+
+  it("a synchronous action that never returns ends at once: exit 130, 'nothing was written'", async () => {
+    const run = await waiter("spin");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toBe("waiter spin: interrupted: nothing was written; rerun the same command\n");
+  });
+
+  it("an action that finishes after Ctrl-C still exits 130, with the line it set", async () => {
+    const run = await waiter("finish");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toBe("waiter finish: interrupted: out.json is complete\n");
+  });
+
+  it("a second Ctrl-C quits at once, with the same one line", async () => {
+    const run = await waiter("ignore");
+    run.child.kill("SIGINT");
+    // The first one is handled (the command's signal aborts; it goes on) before the second is sent.
+    while (!run.stdout().includes("going on")) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toBe(
+      "waiter ignore: interrupted: 3 of 5 items saved in out.json; run the same command again to resume\n",
+    );
+  });
+
+  it("SKC_TEST_INTERRUPT_AT stops a command at the named checkpoint, and only there", async () => {
+    const first = await waiter("steps", { ready: false, at: "first" });
+    expect(await first.exit).toBe(130);
+    expect(first.stderr()).toBe("waiter steps: interrupted: nothing was written; rerun the same command\n");
+    const second = await waiter("steps", { ready: false, at: "second" });
+    expect(await second.exit).toBe(130);
+    expect(second.stderr()).toBe("waiter steps: interrupted: the first step is done\n");
+    const none = await waiter("steps", { ready: false });
+    expect(await none.exit).toBe(0);
+    expect(none.stdout()).toBe("both steps done\n");
+    expect(none.stderr()).toBe("");
   });
 });
 

@@ -11,15 +11,18 @@ export {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
-export type { Interrupt } from "./interrupt.js";
-export { interruptible } from "./interrupt.js";
+export type { Interrupt, Keeping, StagedWrite } from "./interrupt.js";
+export { currentInterrupt, nothingWritten } from "./interrupt.js";
 export { parseClassIds, parseDate, parseInteger, parseNumber } from "./parsers.js";
-export type { CliIo } from "./program.js";
+export type { CliIo, CommandResult, CommonFlags } from "./program.js";
 export {
+  COMMON_FLAGS,
+  commonFlags,
   createProgram,
   example,
   flagName,
   helpDefault,
+  printResult,
   processIo,
   rewriteCommanderMessage,
   runMain,

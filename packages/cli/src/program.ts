@@ -6,10 +6,13 @@
  *   flag the way a user types it (`-K/--capacity`, `--protocol`);
  * - exit codes 0 ok, 2 bad input (`ValueError`, `FormatError`, ... and usage
  *   errors), 1 anything else, 130 interrupted (`InterruptedError`);
+ * - every command takes the common flags `--quiet` and `--json`, declared
+ *   here once (`printResult` honours them);
  * - Ctrl-C: see `interrupt.ts`.
  */
 import { Command, CommanderError, Help, type Option } from "@commander-js/extra-typings";
 import { EXIT, exitCodeOf, SkeletonCacheError, zodIssueError } from "@skeleton-cache/errors";
+import { CommandInterrupt, withInterrupt } from "./interrupt.js";
 
 /** Where an executable writes. */
 export interface CliIo {
@@ -104,7 +107,58 @@ export function example<C extends { addHelpText(position: "after", text: string)
   return command.addHelpText("after", `\nExample:\n  $ ${line}`);
 }
 
+/** The flags every command takes, declared once here (each command's --help lists them last). */
+export const COMMON_FLAGS = {
+  quiet: ["--quiet", "print no progress and no summary (warnings and errors still go to stderr)"],
+  json: ["--json", "print the result as one JSON document on stdout (instead of the summary)"],
+} as const;
+
+/** The common flags as a command was given them. */
+export interface CommonFlags {
+  readonly quiet: boolean;
+  readonly json: boolean;
+}
+
+/** Reads the common flags of a command (the last argument commander gives an action). */
+export function commonFlags(command: { opts(): Record<string, unknown> }): CommonFlags {
+  const options = command.opts();
+  return { quiet: options.quiet === true, json: options.json === true };
+}
+
+/** What a command gives back: lines for a person, and the same as data for `--json`. */
+export interface CommandResult {
+  readonly text: string;
+  readonly json: unknown;
+}
+
+/** JSON of a result: typed arrays as arrays, maps as objects. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>);
+  if (value instanceof Map) return Object.fromEntries(value);
+  return value;
+}
+
+/**
+ * Prints a command's result as the common flags ask (`commonFlags(command)`,
+ * or a config's): `--json`, one JSON document on stdout; `--quiet`, nothing;
+ * else its text (on stdout, or on stderr for commands whose summary has
+ * always gone there).
+ */
+export function printResult(
+  io: CliIo,
+  flags: CommonFlags,
+  result: CommandResult,
+  options: { readonly to?: "stdout" | "stderr" } = {},
+): void {
+  if (flags.json) io.stdout.write(`${JSON.stringify(result.json, jsonValue, 2)}\n`);
+  else if (!flags.quiet && result.text !== "") io[options.to ?? "stdout"].write(result.text);
+}
+
 function applyConventions(command: AnyCommand, active: { path: string }): void {
+  if (command.commands.length === 0)
+    for (const [flag, description] of Object.values(COMMON_FLAGS))
+      if (!command.options.some((option) => option.long === flag)) command.option(flag, description);
   command.configureHelp({ optionDescription: ConventionHelp.prototype.optionDescription });
   command.exitOverride((error) => {
     active.path = commandPath(command);
@@ -158,8 +212,19 @@ export async function runProgram(
   const active = { path: program.name() };
   applyConventions(program as unknown as AnyCommand, active);
   const debug = argv.includes("--debug");
+  const line = (message: string) => `${active.path}: interrupted: ${message.replace(/^interrupted: /, "")}\n`;
+  // A second Ctrl-C: the same one line, then out at once (formats removes this run's temporaries at exit).
+  const interrupt = new CommandInterrupt((message) => {
+    io.stderr.write(line(message));
+    process.exit(EXIT.interrupted);
+  });
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await withInterrupt(interrupt, async () => {
+      // The synchronous part of an action (all of a short command) ends at once on Ctrl-C.
+      await interrupt.runSync(() => program.parseAsync([...argv], { from: "user" }));
+      // Ctrl-C during work that never looked: the command finished; the line says what it left.
+      if (interrupt.signal.aborted) throw interrupt.error();
+    });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -178,8 +243,11 @@ export async function runProgram(
       : error instanceof Error
         ? error.message
         : String(error);
-    const label = code === EXIT.interrupted ? "interrupted" : "error";
-    io.stderr.write(`${active.path}: ${label}: ${message.replace(/^interrupted: /, "")}\n`);
+    if (code === EXIT.interrupted) {
+      io.stderr.write(line(message));
+      return code;
+    }
+    io.stderr.write(`${active.path}: error: ${message}\n`);
     const stack = error instanceof Error ? error.stack : undefined;
     if (debug && stack) io.stderr.write(`${stack}\n`);
     else if (code === EXIT.failure && !(error instanceof SkeletonCacheError))
@@ -190,11 +258,15 @@ export async function runProgram(
 
 /**
  * Runs the program on the process's arguments and sets `process.exitCode`;
- * the entry point of every `bin` file.
+ * the entry point of every `bin` file. An interrupted run (130) ends the
+ * process at once: a step cut short by Ctrl-C may leave a timer or a worker
+ * behind that would keep it alive.
  */
 export async function runMain(
   program: Command,
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
-  process.exitCode = await runProgram(program, argv);
+  const code = await runProgram(program, argv);
+  if (code === EXIT.interrupted) process.exit(code);
+  process.exitCode = code;
 }

@@ -146,15 +146,36 @@ export interface ValidateFlags {
   readonly complete?: boolean | undefined;
 }
 
+/** What `validate` found in one prior (it throws at the first problem), as `--json` prints it. */
+export interface PriorValidation {
+  readonly file: string;
+  readonly kind: Prior["kind"];
+  readonly numClasses: number;
+  /** Classes with importances. */
+  readonly present: number;
+  /** Classes without. */
+  readonly missing: readonly number[];
+}
+
+/** `validate` for one argument (a prior file or a shipped id): loads and checks it (`checkPrior`). */
+export function priorValidation(file: string, flags: ValidateFlags): PriorValidation {
+  const { prior, present, missing } = checkPrior(resolvePrior(file).prior, file, flags);
+  return { file, kind: prior.kind, numClasses: prior.numClasses, present, missing };
+}
+
 /**
- * `validate` for one argument (a prior file or a shipped id): loads and
- * checks it (`checkPrior`), and returns the line that says it is fine; a
- * bad prior throws the typed error naming the file.
+ * `validate` for one argument, as the line that says it is fine; a bad
+ * prior throws the typed error naming the file.
  */
 export function validatePriorFile(file: string, flags: ValidateFlags): string {
-  const { prior, present, missing } = checkPrior(resolvePrior(file).prior, file, flags);
+  return priorValidationText(priorValidation(file, flags));
+}
+
+/** The line `validate` prints for a prior that passed. */
+export function priorValidationText(found: PriorValidation): string {
+  const { file, kind, numClasses, present, missing } = found;
   return (
-    `ok ${file}: ${prior.kind} prior, ${prior.numClasses} classes, ${present} with importances` +
+    `ok ${file}: ${kind} prior, ${numClasses} classes, ${present} with importances` +
     `${missing.length > 0 ? ` (missing ${missing.join(", ")})` : ""}`
   );
 }

@@ -120,9 +120,15 @@ describe("skc bundle info | validate | convert", () => {
   });
 
   it("validate passes a good bundle and fails a corrupt one with exit 2, naming the file", async () => {
-    const good = await skc(["bundle", "validate", parityDir("u5-hedge"), "--quiet"]);
+    const good = await skc(["bundle", "validate", parityDir("u5-hedge")]);
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/^valid: .*u5-hedge \(dir\): N=150, U=5, 1440000 values of features finite/);
+    // --quiet: the exit code says it (no bar, no line).
+    expect(await skc(["bundle", "validate", parityDir("u5-hedge"), "--quiet"])).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "",
+    });
     const target = path.join(dir, "corrupt.npz");
     const bytes = encodeBundleNpz(readBundleDir(parityDir("u5-hedge")));
     bytes[30 + "features.npy".length + 128 + 777] ^= 0x01;

@@ -1,18 +1,31 @@
 /**
- * `skc bundle info | validate | convert`: inspect, check and convert
- * pre-encoded bundles of any size (F is streamed, never held whole). Thin:
- * parse the arguments, call @skeleton-cache/bundle, print.
+ * `skc bundle info | validate | convert | merge`: inspect, check, convert and
+ * join pre-encoded bundles of any size (F is streamed, never held whole).
+ * Thin: parse the arguments, call @skeleton-cache/bundle (Ctrl-C ends a
+ * streaming step at once; what it wrote is staged, never published), print.
  */
-
+import fs from "node:fs";
 import {
-  type BundleInfo,
-  type BundleValidation,
   bundleInfo,
+  bundleInfoText,
+  bundleValidationText,
   convertBundle,
+  convertText,
   mergeBundleShards,
+  stageBundle,
   validateBundleStream,
 } from "@skeleton-cache/bundle";
-import { type CliIo, type Command, example, helpDefault, Option } from "@skeleton-cache/cli";
+import {
+  type CliIo,
+  type Command,
+  commonFlags,
+  currentInterrupt,
+  example,
+  helpDefault,
+  nothingWritten,
+  Option,
+  printResult,
+} from "@skeleton-cache/cli";
 import { LAYOUTS } from "@skeleton-cache/skeleton";
 import { createProgress, progressEnabled } from "../progress.js";
 
@@ -23,45 +36,7 @@ export const layoutOption = () =>
     "the one the bundle's meta.json records, else ntu25",
   );
 
-function megabytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function idRange(ids: readonly number[]): string {
-  if (ids.length === 0) return "none";
-  const contiguous = ids.every((id, u) => id === ids[0]! + u);
-  return contiguous ? `${ids[0]}..${ids[ids.length - 1]}` : ids.join(", ");
-}
-
-const META_KEYS = ["dataset", "split", "backbone", "synthetic", "source"] as const;
-
-/** The lines `skc bundle info` prints. */
-export function infoText(info: BundleInfo): string {
-  const shape = [info.numSamples, ...info.featureShape].join(", ");
-  const volume =
-    info.kind === "features"
-      ? `F (N, C, T, V) = (${shape}) ${info.featureDtype}`
-      : `descriptors (N, 8, C) = (${shape}) ${info.featureDtype}`;
-  const known = META_KEYS.filter((key) => info.meta[key] !== undefined).map(
-    (key) => `${key}=${JSON.stringify(info.meta[key])}`,
-  );
-  const others = Object.keys(info.meta).filter((key) => !(META_KEYS as readonly string[]).includes(key));
-  return [
-    `bundle: ${info.source} (${info.format}, ${megabytes(info.bytes)} on disk)`,
-    `samples: N=${info.numSamples}  classes: U=${info.numClasses} (${info.classIds ? `class ids ${idRange(info.classIds)}` : "no dataset class ids"})`,
-    `holds: ${volume}, C=${info.channels}`,
-    `meta: ${known.join(", ") || "(none)"}${others.length > 0 ? `; also ${others.join(", ")}` : ""}`,
-    "",
-  ].join("\n");
-}
-
-function validationText(report: BundleValidation): string {
-  const counts = report.samplesPerClass;
-  const layout = report.layout ? `, descriptors finite with layout ${report.layout}` : "";
-  return `valid: ${report.source} (${report.format}): N=${report.numSamples}, U=${report.numClasses}, ${report.valuesChecked} values of ${report.kind} finite${layout}; samples per class ${Math.min(...counts)}..${Math.max(...counts)}\n`;
-}
-
-/** A progress callback over samples, drawn on stderr unless quiet. */
+/** A progress callback over samples, drawn on stderr unless quiet; tests stop the step at its first call. */
 function sampleProgress(
   quiet: boolean,
   label: string,
@@ -72,6 +47,7 @@ function sampleProgress(
     onProgress(done, total) {
       if (shown === 0) progress.start(total, label, "samples");
       for (; shown < done; shown++) progress.tick();
+      currentInterrupt().point(`during-${label}`);
     },
     stop: () => progress.stop(),
   };
@@ -86,10 +62,9 @@ export function registerBundle(program: Command, io: CliIo): void {
     .command("info")
     .description("format, N, U, what it holds (F (C, T, V) or descriptors) and the meta; reads no F")
     .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
-    .option("--json", "print JSON")
-    .action((target, options) => {
+    .action((target, _options, cmd) => {
       const info = bundleInfo(target);
-      io.stdout.write(options.json ? `${JSON.stringify(info, null, 2)}\n` : infoText(info));
+      printResult(io, commonFlags(cmd), { text: bundleInfoText(info), json: info });
     });
   example(info, "skc bundle info runs/bundle-ntu60_55_5");
   const validate = bundle
@@ -99,14 +74,17 @@ export function registerBundle(program: Command, io: CliIo): void {
     )
     .argument("<path>", "bundle: a directory, .npz, .safetensors or the authors' .pt")
     .addOption(layoutOption())
-    .option("--quiet", "no progress bar")
-    .action((target, options) => {
-      const progress = sampleProgress(options.quiet === true, "validate");
+    .action((target, options, cmd) => {
+      const flags = commonFlags(cmd);
+      const progress = sampleProgress(flags.quiet, "validate");
       const layout = options.layout === undefined ? {} : { layout: LAYOUTS[options.layout]! };
+      const interrupt = currentInterrupt();
+      interrupt.keeping("nothing was written (validate only reads); rerun the same command");
       try {
-        io.stdout.write(
-          validationText(validateBundleStream(target, { ...layout, onProgress: progress.onProgress })),
+        const report = interrupt.runSync(() =>
+          validateBundleStream(target, { ...layout, onProgress: progress.onProgress }),
         );
+        printResult(io, flags, { text: bundleValidationText(report), json: report });
       } finally {
         progress.stop();
       }
@@ -122,24 +100,24 @@ export function registerBundle(program: Command, io: CliIo): void {
     .addOption(new Option("--to <format>", "output format").choices(["dir", "npz", "safetensors"] as const))
     .option("--descriptors-only", "store the descriptors (Eq. 3–4, computed as F streams by) instead of F")
     .option("--compress", ".npz: deflate the members (savez_compressed)")
-    .option("--quiet", "no progress bar, no summary")
-    .action((source, target, options) => {
-      const progress = sampleProgress(options.quiet === true, "convert");
-      let result: ReturnType<typeof convertBundle>;
+    .action(async (source, target, options, cmd) => {
+      const flags = commonFlags(cmd);
+      const progress = sampleProgress(flags.quiet, "convert");
+      const interrupt = currentInterrupt();
+      interrupt.keeping(nothingWritten(target, fs.existsSync(target)));
+      const stage = stageBundle(target, options.to); // the bundle appears at target only when complete
+      const { descriptorsOnly = false, compress = false } = options;
+      const { onProgress } = progress;
       try {
-        result = convertBundle(source, target, {
-          ...(options.to ? { to: options.to } : {}),
-          descriptorsOnly: options.descriptorsOnly === true,
-          compress: options.compress === true,
-          onProgress: progress.onProgress,
-        });
+        const written = await interrupt.publish(stage, (where) =>
+          convertBundle(source, where, { to: stage.format, descriptorsOnly, compress, onProgress }),
+        );
+        interrupt.keeping(`${target} is complete`);
+        const result = { ...written, target };
+        printResult(io, flags, { text: convertText(result), json: result });
       } finally {
         progress.stop();
       }
-      if (options.quiet !== true)
-        io.stdout.write(
-          `wrote ${result.target} (${result.format}, ${result.kind}, N=${result.numSamples}, ${megabytes(result.bytes)})\n`,
-        );
     });
   example(convert, "skc bundle convert encoder_outputs.pt runs/ntu120_96_24-descriptors --descriptors-only");
   const merge = bundle
@@ -149,13 +127,13 @@ export function registerBundle(program: Command, io: CliIo): void {
     )
     .argument("<parts...>", "the part directories, in any order")
     .requiredOption("--out <dir>", "the merged bundle directory (must not exist)")
-    .option("--quiet", "no summary")
-    .action((parts, options) => {
-      const result = mergeBundleShards(parts, options.out);
-      if (options.quiet !== true)
-        io.stdout.write(
-          `merged ${result.parts} parts into ${result.out}: ${result.samples} samples, ${result.kind}\n`,
-        );
+    .action((parts, options, cmd) => {
+      const interrupt = currentInterrupt();
+      // It did not exist (else merge refuses): there now, it was renamed into place complete.
+      interrupt.keeping(() => (fs.existsSync(options.out) ? `${options.out} is complete` : nothingWritten()));
+      const result = interrupt.runSync(() => mergeBundleShards(parts, options.out), "merge");
+      const text = `merged ${result.parts} parts into ${result.out}: ${result.samples} samples, ${result.kind}\n`;
+      printResult(io, commonFlags(cmd), { text, json: result });
     });
   example(merge, "skc bundle merge parts/part-* --out ntu120_96_24");
 }

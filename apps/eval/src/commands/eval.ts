@@ -8,6 +8,7 @@ import path from "node:path";
 import {
   type CliIo,
   type Command,
+  commonFlags,
   example,
   flagName,
   helpDefault,
@@ -16,6 +17,7 @@ import {
   parseClassIds,
   parseInteger,
   parseNumber,
+  printResult,
 } from "@skeleton-cache/cli";
 import { GzslSchema } from "@skeleton-cache/evaluate/setup";
 import { EXTRACT_DATASETS } from "@skeleton-cache/extract/options";
@@ -56,7 +58,7 @@ export function registerEval(program: Command, io: CliIo): void {
       await importPlugin(options.methodModule, { flag: "--method-module", kind: "method" });
     }
     const config = resolveConfig(options.config, typedFlags(options, cmd), flagNamesOf(cmd));
-    await runEvalConfig(config, io);
+    await runEvalConfig(config, io, commonFlags(cmd).json);
   });
   example(
     command,
@@ -248,8 +250,7 @@ function outputOptions<A extends unknown[], O extends OptionValues, G extends Op
 ) {
   return command
     .option("--no-ablations", "skip the descriptor / prior ablations")
-    .option("--no-plots", "skip the SVG / PNG plots")
-    .option("--quiet", "no progress bar, no summary (warnings still go to stderr)");
+    .option("--no-plots", "skip the SVG / PNG plots");
 }
 
 /** Where an option's value came from (commander's `cmd`), and the options themselves. */
@@ -295,7 +296,7 @@ function typedFlags(options: EvalFlags, cmd: OptionSources): Record<string, unkn
     uniformGamma: pick("uniformGamma", options.uniformGamma),
     ablations: pick("ablations", options.ablations),
     plots: pick("plots", options.plots),
-    quiet: pick("quiet", options.quiet),
+    quiet: pick("quiet", (options as { quiet?: boolean }).quiet), // a common flag (@skeleton-cache/cli)
     gzsl: gzsl ?? (typed("gzsl") ? {} : undefined),
   };
 }
@@ -313,9 +314,10 @@ function flagNamesOf(cmd: OptionSources): Record<string, string> {
   return flagNames;
 }
 
-/** Runs the evaluation (or, with --method all, the comparison of the methods) and prints the summary. */
-async function runEvalConfig(config: EvalConfig, io: CliIo): Promise<void> {
+/** Runs the evaluation (or, with --method all, the comparison of the methods) and prints the summary (or JSON). */
+async function runEvalConfig(config: EvalConfig, io: CliIo, json: boolean): Promise<void> {
   const progress = createProgress(!progressEnabled(config.quiet));
+  const flags = { quiet: config.quiet, json };
   try {
     if (config.method === "all") {
       const { runCompare } = await import("../run.js");
@@ -323,14 +325,14 @@ async function runEvalConfig(config: EvalConfig, io: CliIo): Promise<void> {
       const { comparisonFilesText } = await import("@skeleton-cache/report");
       const { result, outDir, page } = await runCompare(config, progress);
       const others = ["compare.md", "compare.json"].map((name) => path.join(outDir, name));
-      if (!config.quiet) io.stdout.write(compareText(result) + comparisonFilesText(page, others));
-      return;
+      const text = compareText(result) + comparisonFilesText(page, others);
+      return printResult(io, flags, { text, json: { out: outDir, page: page.file, comparison: result } });
     }
     const { runEval } = await import("../run.js");
     const { summaryText } = await import("@skeleton-cache/report");
-    const outcome = await runEval(config, progress);
-    for (const warning of outcome.report.warnings) io.stderr.write(`skc eval: warning: ${warning}\n`);
-    if (!config.quiet) io.stdout.write(summaryText(outcome.report, outcome.outDir));
+    const { report, outDir } = await runEval(config, progress);
+    for (const warning of report.warnings) io.stderr.write(`skc eval: warning: ${warning}\n`);
+    printResult(io, flags, { text: summaryText(report, outDir), json: { out: outDir, report } });
   } finally {
     progress.stop(); // an error must never leave the bar's timer running (the process would not exit)
   }

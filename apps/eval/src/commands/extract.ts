@@ -7,12 +7,14 @@ import os from "node:os";
 import {
   type CliIo,
   type Command,
+  commonFlags,
+  currentInterrupt,
   example,
   helpDefault,
-  interruptible,
   Option,
   parseClassIds,
   parseInteger,
+  printResult,
 } from "@skeleton-cache/cli";
 import { BODY_SELECTIONS, CENTER_MODES, TEMPORAL_MODES } from "@skeleton-cache/datasets";
 import type { ExtractResult } from "@skeleton-cache/extract";
@@ -195,8 +197,7 @@ function runOptions<C extends Command>(command: C): C {
         "--shard <i/n|env[/N]>",
         "write part i (0-based) of n; env: the index from the scheduler (SLURM_ARRAY_TASK_ID, or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX), n from a Slurm array 0…n−1 or /N; join the parts with skc bundle merge",
       ),
-    )
-    .option("--quiet", "no progress bar, no summary");
+    );
   return command;
 }
 
@@ -226,8 +227,8 @@ export function registerExtract(program: Command, io: CliIo): void {
   dataOptions(command);
   preprocessingOptions(command);
   runOptions(command);
-  command.action(async (options) => {
-    const { quiet, shard, ...flags } = options as Record<string, unknown> & {
+  command.action(async (options, cmd) => {
+    const { quiet, json, shard, ...flags } = options as Record<string, unknown> & {
       quiet?: boolean;
       shard?: string;
     };
@@ -240,19 +241,13 @@ export function registerExtract(program: Command, io: CliIo): void {
     // A batch task's log says which part it writes and why.
     if (part && !quiet) io.stderr.write(`skc extract: part ${part.index}/${part.count} (${part.source})\n`);
     const { runExtraction } = await import("../extraction.js");
-    const interrupt = interruptible(
-      io,
-      "skc extract",
-      `finished chunks stay in ${parsed.out}; rerun the same command to resume`,
-    );
     const progress = createProgress(!progressEnabled(quiet === true));
     try {
-      const result = await runExtraction(parsed, progress, { signal: interrupt.signal });
+      const result = await runExtraction(parsed, progress, currentInterrupt().signal);
       progress.stop();
-      if (!quiet) io.stdout.write(resultLine(result));
+      printResult(io, commonFlags(cmd), { text: resultLine(result), json: result });
     } finally {
       progress.stop();
-      interrupt.dispose();
     }
   });
   example(

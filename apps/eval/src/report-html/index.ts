@@ -14,6 +14,7 @@ import {
   type EvalReport,
   playbackFrom,
   playbackSubjects,
+  type ReportHtmlInput,
   type ReportHtmlResult,
   type RunPredictions,
   readRunFolder,
@@ -35,11 +36,8 @@ export interface BuildReportHtmlOptions {
   readonly dataDir?: string;
   /** Output file (default RUN_DIR/report.html). */
   readonly out?: string;
-}
-
-export interface BuildReportHtmlResult extends ReportHtmlResult {
-  /** Seconds: the traced replay, and reading the clips + building and writing the page. */
-  readonly timing: { readonly trace: number; readonly page: number };
+  /** The run folder as the page names it (default RUN_DIR; skc eval builds the page in the staged folder). */
+  readonly displayDir?: string;
 }
 
 /** A shipped demo's folder from the label report.json gives it ("demo NAME[ SUB] (apps/eval/assets/...)"). */
@@ -92,15 +90,12 @@ function traceOrNote(
   return traceSamples(stream, { method: report.method.name, params: report.params, prior }, predictions);
 }
 
-/** Builds and writes report.html for a run folder: run → trace → playback → page. */
-export function buildReportHtml(runDir: string, options: BuildReportHtmlOptions = {}): BuildReportHtmlResult {
+/** What report.html of a run folder shows: the run read back, traced, and its clips read (nothing written). */
+export function reportHtmlInput(runDir: string, options: BuildReportHtmlOptions = {}): ReportHtmlInput {
   const { report, predictions } = readRunFolder(runDir);
   const stream = loadBundle(report, options);
   checkBundleMatches(report, stream);
-  let started = performance.now();
   const traced = traceOrNote(report, stream, options, predictions);
-  const traceSeconds = (performance.now() - started) / 1000;
-  started = performance.now();
   const subjects = playbackSubjects(predictions, traced);
   const samples = subjects.flatMap((s) => [s.sample, ...s.neighbours]);
   const raw = readRawSequences(stream.meta ?? {}, {
@@ -108,19 +103,16 @@ export function buildReportHtml(runDir: string, options: BuildReportHtmlOptions 
     samples,
     dataDir: options.dataDir,
   });
-  const playback = playbackFrom(raw, subjects);
-  const page = writeReportHtml(runDir, {
+  return {
     baseLogits: stream.logits.data,
     traced,
-    playback,
+    playback: playbackFrom(raw, subjects),
     ...(options.out ? { out: options.out } : {}),
-  });
-  return {
-    ...page,
-    timing: { trace: round(traceSeconds), page: round((performance.now() - started) / 1000) },
+    ...(options.displayDir ? { displayDir: options.displayDir } : {}),
   };
 }
 
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
+/** Builds and writes report.html for a run folder: run → trace → playback → page. */
+export function buildReportHtml(runDir: string, options: BuildReportHtmlOptions = {}): ReportHtmlResult {
+  return writeReportHtml(runDir, reportHtmlInput(runDir, options));
 }

@@ -43,6 +43,22 @@ describe("skc-ntu-gendata", () => {
     expect(labels.labels).toEqual([0, 4]);
   });
 
+  it("takes the common flags: --quiet prints nothing, --json the result as one JSON document", () => {
+    const input = tempDir("skc-ntu-in-");
+    writeNtuSkeleton(input, "S001C002P001R001A001", 40, 1, 1);
+    const quiet = run("--input", input, "--out", tempDir("skc-ntu-out-"), "--frames", "20", "--quiet");
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout + quiet.stderr).toBe("");
+    const out = tempDir("skc-ntu-out-");
+    const json = run("--input", input, "--out", out, "--frames", "20", "--json");
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dataFile: path.join(out, "data.npy"),
+      shape: [1, 3, 20, 25, 2],
+      names: ["S001C002P001R001A001.skeleton"],
+    });
+  });
+
   it("--help shows the defaults and an example; bad input exits 2 naming the flag", () => {
     const help = run("--help");
     expect(help.status).toBe(0);

@@ -4,7 +4,17 @@
  * (N, 3, T, 25, M) float32 and an ST-GCN label .pkl (ntuGendata). Declares the
  * flags; what they mean is `ntuGendataOptionsFromFlags`.
  */
-import { createProgram, example, Option, packageVersion, parseInteger, runMain } from "@skeleton-cache/cli";
+import {
+  commonFlags,
+  createProgram,
+  example,
+  Option,
+  packageVersion,
+  parseInteger,
+  printResult,
+  processIo,
+  runMain,
+} from "@skeleton-cache/cli";
 import { ntuGendata } from "../gendata.js";
 import { ntuGendataOptionsFromFlags, ntuGendataSummary } from "../gendata-flags.js";
 import { BODY_SELECTIONS, CENTER_MODES, PREPROCESS_DEFAULTS, TEMPORAL_MODES } from "../preprocessing.js";
@@ -53,8 +63,12 @@ const program = createProgram({
       .default(PREPROCESS_DEFAULTS.center),
   )
   .option("--align", "rotate the hips onto x and the spine onto z")
-  .action((flags) => {
-    process.stderr.write(`${ntuGendataSummary(ntuGendata(ntuGendataOptionsFromFlags(flags)))}\n`);
+  .action((flags, command) => {
+    const common = commonFlags(command);
+    const options = ntuGendataOptionsFromFlags(flags);
+    const result = ntuGendata(common.quiet ? { ...options, onProgress: () => {} } : options);
+    const text = `${ntuGendataSummary(result)}\n`;
+    printResult(processIo, common, { text, json: result }, { to: "stderr" });
   });
 example(
   program,

@@ -5,9 +5,18 @@
  * (`../flags.ts` says what each flag means); nothing here computes.
  */
 
-import { type CliIo, type Command, example, parseInteger, parseNumber } from "@skeleton-cache/cli";
-import { resolvePrior, savePrior } from "@skeleton-cache/prior";
-import { uniformPriorFromFlags, validatePriorFile } from "../flags.js";
+import {
+  type CliIo,
+  type Command,
+  commonFlags,
+  currentInterrupt,
+  example,
+  parseInteger,
+  parseNumber,
+  printResult,
+} from "@skeleton-cache/cli";
+import { priorToJson, resolvePrior, savePrior } from "@skeleton-cache/prior";
+import { priorValidation, priorValidationText, uniformPriorFromFlags } from "../flags.js";
 import { diffPriors, formatDiff, formatPrior } from "../report.js";
 import { classesOption, selectionFlags } from "./class-flags.js";
 import { addGenerate } from "./generate-command.js";
@@ -32,16 +41,19 @@ function addChecks(parent: Command, context: PriorCommandContext): void {
     .argument("<files...>", SHIPPED)
     .option("--num-classes <n>", "the number of classes each file must have", parseInteger({ min: 1 }))
     .option("--complete", "every class must have importances")
-    .action((files, flags) => {
-      for (const file of files) io.stdout.write(`${validatePriorFile(file, flags)}\n`);
+    .action((files, flags, cmd) => {
+      const found = files.map((file) => priorValidation(file, flags));
+      const text = found.map((one) => `${priorValidationText(one)}\n`).join("");
+      printResult(io, commonFlags(cmd), { text, json: found });
     });
   example(validate, `${context.bin} validate --complete ntu60_55_5 my-prior.json`);
   const show = parent
     .command("show")
     .description("print a prior as a table")
     .argument("<file>", SHIPPED)
-    .action((file) => {
-      io.stdout.write(`${formatPrior(resolvePrior(file).prior)}\n`);
+    .action((file, _flags, cmd) => {
+      const { prior } = resolvePrior(file);
+      printResult(io, commonFlags(cmd), { text: `${formatPrior(prior)}\n`, json: priorToJson(prior) });
     });
   example(show, `${context.bin} show utd-mhad`);
   const diff = parent
@@ -49,10 +61,11 @@ function addChecks(parent: Command, context: PriorCommandContext): void {
     .description("compare two priors class by class (L1 distances)")
     .argument("<a>", SHIPPED)
     .argument("<b>", SHIPPED)
-    .action((fileA, fileB) => {
+    .action((fileA, fileB, _flags, cmd) => {
       const a = resolvePrior(fileA).prior;
       const b = resolvePrior(fileB).prior;
-      io.stdout.write(`${formatDiff(a, b, diffPriors(a, b))}\n`);
+      const diff = diffPriors(a, b);
+      printResult(io, commonFlags(cmd), { text: `${formatDiff(a, b, diff)}\n`, json: diff });
     });
   example(diff, `${context.bin} diff my-ntu60_55_5.json ntu60_55_5`);
 }
@@ -66,11 +79,17 @@ function addUniform(parent: Command, context: PriorCommandContext): void {
       .option("--num-classes <n>", "number of classes (instead of --classes)", parseInteger({ min: 1 }))
       .option("--gamma <γ>", "γ of every class", parseNumber({ min: 0 }), 0.5)
       .addOption(classesOption()),
-  ).action((flags) => {
+  ).action((flags, cmd) => {
     const prior = uniformPriorFromFlags(flags);
-    savePrior(flags.out, prior);
-    context.io.stderr.write(
-      `prior: wrote ${flags.out}: uniform prior, ${prior.numClasses} classes, gamma ${flags.gamma}\n`,
+    savePrior(flags.out, prior); // atomically: a stop before this line leaves nothing
+    currentInterrupt().keeping(`${flags.out} is complete`);
+    const { out, gamma } = flags;
+    const text = `prior: wrote ${out}: uniform prior, ${prior.numClasses} classes, gamma ${gamma}\n`;
+    printResult(
+      context.io,
+      commonFlags(cmd),
+      { text, json: { out, numClasses: prior.numClasses, gamma } },
+      { to: "stderr" },
     );
   });
   example(command, `${context.bin} uniform --num-classes 5 --split ntu60_55_5 --out uniform.json`);

@@ -1,13 +1,16 @@
 /** `generate`: its flags (commander declarations) and the run; the flags' meaning is `generatePriorOptionsFromFlags`. */
 import {
   type Command,
+  type CommonFlags,
+  commonFlags,
+  currentInterrupt,
   example,
   helpDefault,
-  interruptible,
   Option,
   parseDate,
   parseInteger,
   parseNumber,
+  printResult,
 } from "@skeleton-cache/cli";
 import { ENDPOINT_DEFAULTS, GENERATE_DEFAULTS, OPENAI_BASE_URL } from "../defaults.js";
 import { type GenerateFlags, generatePriorOptionsFromFlags, generateProgressHooks } from "../flags.js";
@@ -89,35 +92,41 @@ function generateCommand(parent: Command) {
 
 /** Adds `generate` under `parent`. */
 export function addGenerate(parent: Command, context: PriorCommandContext): void {
-  const command = generateCommand(parent).action((flags) => runGenerate(flags, context));
+  const command = generateCommand(parent).action((flags, cmd) =>
+    runGenerate(flags, context, commonFlags(cmd)),
+  );
   example(
     command,
     `${context.bin} generate --base-url http://127.0.0.1:11434/v1 --model llama3.1 --classes class_names.json --dataset ntu60 --out ntu60.json`,
   );
 }
 
-/** The generate action: `generatePrior` with the flags' options, progress on stderr, Ctrl-C stopping it cleanly. */
-async function runGenerate(flags: GenerateFlags, context: PriorCommandContext): Promise<void> {
+/**
+ * The generate action: `generatePrior` with the flags' options, progress on
+ * stderr (none with --quiet), Ctrl-C cancelling the requests in flight (it
+ * then says how many classes are saved and how to resume).
+ */
+async function runGenerate(flags: GenerateFlags, context: PriorCommandContext, common: CommonFlags) {
   const { io } = context;
   const out = flags.out;
   // The openai SDK loads here, not when the program starts.
   const { generatePrior } = await import("../generate.js");
-  const interrupt = interruptible(
+  const interrupt = currentInterrupt();
+  interrupt.keeping(`finished classes stay in ${out}; run the same command again to resume`);
+  const options = generatePriorOptionsFromFlags(flags, {
+    env: context.env ?? process.env,
+    signal: interrupt.signal,
+  });
+  const progress = common.quiet ? { write: () => true } : io.stderr;
+  const result = await generatePrior(options, generateProgressHooks(progress, out));
+  if (progress.isTTY === true) io.stderr.write("\n");
+  interrupt.keeping(`${out} is complete`);
+  const { asked, resumed, requests, responseFormat } = result;
+  const text = `prior: wrote ${out}: ${asked} classes asked, ${resumed} resumed, ${requests} requests\n`;
+  printResult(
     io,
-    context.bin,
-    `requests in flight are cancelled; finished classes stay in ${out}`,
+    common,
+    { text, json: { out, asked, resumed, requests, responseFormat } },
+    { to: "stderr" },
   );
-  try {
-    const options = generatePriorOptionsFromFlags(flags, {
-      env: context.env ?? process.env,
-      signal: interrupt.signal,
-    });
-    const result = await generatePrior(options, generateProgressHooks(io.stderr, out));
-    if (io.stderr.isTTY === true) io.stderr.write("\n");
-    io.stderr.write(
-      `prior: wrote ${out}: ${result.asked} classes asked, ${result.resumed} resumed, ${result.requests} requests\n`,
-    );
-  } finally {
-    interrupt.dispose();
-  }
 }
