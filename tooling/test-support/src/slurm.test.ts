@@ -26,9 +26,19 @@ async function waitForJob(cluster: LocalCluster, id: string): Promise<void> {
 
 describe("local-cluster.mjs check", () => {
   it("says in one line why a cluster cannot start for a user who is not root", () => {
-    // As root the check is run as nobody; otherwise as this user.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const run = spawnSync(process.execPath, [SCRIPT, "check"], { encoding: "utf8", cwd: "/", ...asNobody });
+    // As root the check is run as nobody; otherwise as this user. Nobody may not read the checkout (a clone
+    // in a mode-700 folder), so it runs a copy of the script (node builtins only) from a folder it can read.
+    const root = process.getuid?.() === 0;
+    let script = SCRIPT;
+    if (root) {
+      const dir = tempDir("skc-slurm-check-");
+      fs.chmodSync(dir, 0o755);
+      script = path.join(dir, "local-cluster.mjs");
+      fs.copyFileSync(SCRIPT, script);
+      fs.chmodSync(script, 0o644);
+    }
+    const asNobody = root ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [script, "check"], { encoding: "utf8", cwd: "/", ...asNobody });
     expect(run.status).toBe(1);
     expect(run.stdout.trim().split("\n")).toHaveLength(1);
     expect(run.stdout).toMatch(/^cannot start: .*run as root/);
